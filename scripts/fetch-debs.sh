@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# Download (once) the Debian trixie .debs the emulated KVM hosts need and lay them out in a cache.
+#
+# Usage: scripts/fetch-debs.sh arm64|riscv|x86|headers
+#   arm64|riscv|x86  $CACHE/<arch>/{Image,modules/,busybox,vmlinux.btf,release,config}
+#                    riscv also kvm.btf (split BTF of kvm.ko) and merged.btf (standalone)
+#   headers          $CACHE/headers = root of linux-headers-<abi>-common (asm/esr.h, csr.h, vmx.h ...)
+# CACHE is ${KVMSTAT_CACHE:-$HOME/.cache/kvmstat-bpf}. Logs go to stderr; the last line on stdout
+# is the directory. Already complete: downloads nothing. bookworm has no riscv64 port and only a 6.1
+# arm64 kernel, hence trixie; it is used through a private apt config for downloads only, never for
+# `apt-get install`.
+set -euo pipefail
+
+readonly SUITE=trixie
+readonly SERIES=6.12
+readonly KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+readonly LISTS_MAX_AGE_MIN=1440
+CACHE=${KVMSTAT_CACHE:-$HOME/.cache/kvmstat-bpf}
+SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+APTDIR=$CACHE/apt
+DEBS=$CACHE/debs
+
+log() { echo "fetch-debs: $*" >&2; }
+die() {
+	echo "fetch-debs: $*" >&2
+	exit 1
+}
+
+usage() { die "usage: $0 arm64|riscv|x86|headers"; }
+
+# Our arch names -> Debian's.
+debian_arch() {
+	case "$1" in
+	arm64) echo arm64 ;;
+	riscv) echo riscv64 ;;
+	x86) echo amd64 ;;
+	*) usage ;;
+	esac
+}
+
+# The Debian mirror this machine already uses (so no new host is contacted); deb.debian.org otherwise.
+detect_mirror() {
+	local uri
+	uri=$(grep -hoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/* \
+		2>/dev/null | head -n1 | tr -d ' ' || true)
+	echo "${KVMSTAT_MIRROR:-${uri:-http://deb.debian.org/debian}}"
+}
+
+# Scratch tree of the .deb being unpacked; removed on every exit.
+EXTRACT_DIR=
+trap 'if [ -n "$EXTRACT_DIR" ]; then rm -rf "$EXTRACT_DIR"; fi' EXIT
+
+APT_OPTS=()
+setup_apt() {
+	local mirror
+	mirror=$(detect_mirror)
+	mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$DEBS"
+	echo "deb [arch=amd64,arm64,riscv64 signed-by=$KEYRING] ${mirror%/} $SUITE main" \
+		>"$APTDIR/sources.list"
+	[ -e "$APTDIR/status" ] || : >"$APTDIR/status"
+	APT_OPTS=(
+		-o "Dir::Etc::SourceList=$APTDIR/sources.list"
+		-o Dir::Etc::SourceParts=/dev/null
+		-o Dir::Etc::Preferences=/dev/null
+		-o Dir::Etc::PreferencesParts=/dev/null
+		-o "Dir::State::Lists=$APTDIR/lists"
+		-o "Dir::State::status=$APTDIR/status"
+		-o "Dir::Cache=$APTDIR/cache"
+		-o APT::Architecture=amd64
+		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64 -o APT::Architectures::=riscv64
+		-o Acquire::Languages=none
+		-o Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false
+		-o APT::Sandbox::User=root
+	)
+}
+
+# `apt-get update` on the private config only when the lists are missing or older than a day.
+refresh_lists() {
+	local stamp=$APTDIR/lists/.kvmstat-updated out
+	if [ -e "$stamp" ] && [ -n "$(find "$stamp" -mmin -"$LISTS_MAX_AGE_MIN")" ]; then
+		return 0
+	fi
+	log "apt-get update ($SUITE, private lists in $APTDIR)"
+	if ! out=$(apt-get "${APT_OPTS[@]}" -q update 2>&1); then
+		die "cannot reach the Debian mirror ($(detect_mirror)): apt-get update for $SUITE failed: $(echo "$out" | grep -E '^(E|W):' | head -n1)"
+	fi
+	if echo "$out" | grep -q '^W: Failed to fetch'; then
+		die "cannot reach the Debian mirror ($(detect_mirror)): $(echo "$out" | grep '^W: Failed' | head -n1)"
+	fi
+	touch "$stamp"
+}
+
+# "name version" for every package of Debian arch $1 whose name matches the ERE $2.
+list_packages() {
+	local darch=$1 regex=$2 f found=0
+	for f in "$APTDIR"/lists/*_dists_"${SUITE}"_main_binary-"${darch}"_Packages*; do
+		[ -e "$f" ] || continue
+		found=1
+		/usr/lib/apt/apt-helper cat-file "$f" | awk -v re="^(${regex})\$" '
+			/^Package: / { p = $2 }
+			/^Version: / { if (p ~ re) print p, $2 }'
+	done
+	[ "$found" = 1 ] || die "no $SUITE Packages list for $darch in $APTDIR/lists"
+}
+
+# Highest "name version" line on stdin by Debian version order.
+highest_version() {
+	local best_n="" best_v="" n v
+	while read -r n v; do
+		if [ -z "$best_v" ] || dpkg --compare-versions "$v" gt "$best_v"; then
+			best_n=$n
+			best_v=$v
+		fi
+	done
+	[ -n "$best_v" ] && echo "$best_n $best_v"
+}
+
+# Newest kernel ABI of the series, e.g. "6.12.57+deb13", from the image packages of Debian arch $1.
+newest_abi() {
+	local darch=$1 line
+	line=$(list_packages "$darch" "linux-image-${SERIES//./\\.}\\.[0-9]+\\+deb[0-9]+-${darch}(-unsigned)?" |
+		highest_version) || die "no linux-image-${SERIES}.*-${darch} in $SUITE"
+	line=${line%% *}
+	line=${line#linux-image-}
+	line=${line%-unsigned}
+	echo "${line%-"$darch"}"
+}
+
+# The image package for ABI $2: the -unsigned one where a signed wrapper exists (same kernel inside).
+image_package() {
+	local darch=$1 abi=$2 line
+	line=$(list_packages "$darch" "linux-image-${abi//+/\\+}-${darch}-unsigned" | highest_version) ||
+		line=$(list_packages "$darch" "linux-image-${abi//+/\\+}-${darch}" | highest_version) ||
+		die "no image package for $abi on $darch"
+	echo "$line"
+}
+
+# Download package $2 version $3 of Debian arch $1 into $DEBS (skipped if present); print the path.
+download_deb() {
+	local darch=$1 name=$2 version=$3 file
+	file=$(find_deb "$darch" "$name" "$version")
+	if [ -z "$file" ]; then
+		log "downloading $name $version ($darch)"
+		(cd "$DEBS" && apt-get "${APT_OPTS[@]}" -q download "$name:$darch=$version" >&2) ||
+			die "failed to download $name:$darch=$version from $(detect_mirror)"
+		file=$(find_deb "$darch" "$name" "$version")
+		[ -n "$file" ] || die "downloaded $name $version but found no .deb in $DEBS"
+	fi
+	echo "$file"
+}
+
+find_deb() {
+	local darch=$1 name=$2 version=$3 f
+	for f in "$DEBS/${name}_"*"_${darch}.deb" "$DEBS/${name}_"*"_all.deb"; do
+		[ -e "$f" ] || continue
+		[ "$(dpkg-deb -f "$f" Version)" = "$version" ] && echo "$f" && return 0
+	done
+	return 0
+}
+
+# Copy $1 to $2 through a temporary name so an interrupted run never leaves half a file.
+install_file() {
+	cp "$1" "$2.tmp" && mv -f "$2.tmp" "$2"
+}
+
+decompress_module() {
+	local ko=$1 out=$2
+	case "$ko" in
+	*.xz) xz -dc "$ko" >"$out.tmp" ;;
+	*.zst) zstd -qdc "$ko" >"$out.tmp" ;;
+	*.gz) gzip -dc "$ko" >"$out.tmp" ;;
+	*) cp "$ko" "$out.tmp" ;;
+	esac
+	mv -f "$out.tmp" "$out"
+}
+
+# KVM modules each arch must insmod, in load order (arm64: KVM is built in).
+kvm_modules() {
+	case "$1" in
+	arm64) ;;
+	riscv) echo kvm ;;
+	x86) echo irqbypass ccp kvm kvm-amd ;;
+	esac
+}
+
+layout_arch() {
+	local arch=$1 darch abi img img_n img_v bb bb_v tree dir=$CACHE/$1 release m ko
+	darch=$(debian_arch "$arch")
+	abi=$(newest_abi "$darch")
+	read -r img_n img_v <<<"$(image_package "$darch" "$abi")"
+	bb_v=$(list_packages "$darch" busybox-static | highest_version) || die "no busybox-static for $darch"
+	bb_v=${bb_v#* }
+	img=$(download_deb "$darch" "$img_n" "$img_v")
+	bb=$(download_deb "$darch" busybox-static "$bb_v")
+
+	mkdir -p "$dir/modules"
+	tree=$(mktemp -d "$CACHE/.extract.XXXXXX")
+	EXTRACT_DIR=$tree
+	log "extracting $(basename "$img")"
+	dpkg-deb -x "$img" "$tree/k"
+	dpkg-deb -x "$bb" "$tree/b"
+
+	release=$(basename "$(find "$tree/k/boot" -name 'vmlinu[xz]-*' | head -n1)")
+	release=${release#vmlinu?-}
+	[ -n "$release" ] || die "no kernel image in $(basename "$img")"
+	# arm64 vmlinuz and riscv vmlinux are raw Images; x86 vmlinuz is a bzImage.
+	install_file "$(find "$tree/k/boot" -name "vmlinu[xz]-$release")" "$dir/Image"
+	install_file "$tree/k/boot/config-$release" "$dir/config"
+	bb=$(find "$tree/b/bin" "$tree/b/usr/bin" -maxdepth 1 -type f -name busybox 2>/dev/null | head -n1 || true)
+	[ -n "$bb" ] || die "no bin/busybox in busybox-static $bb_v"
+	install_file "$bb" "$dir/busybox"
+	chmod 755 "$dir/busybox"
+	for m in $(kvm_modules "$arch"); do
+		ko=$(find "$tree/k"/{usr/,}lib/modules/"$release" -name "$m.ko*" 2>/dev/null | head -n1 || true)
+		[ -n "$ko" ] || die "no $m.ko in $(basename "$img")"
+		decompress_module "$ko" "$dir/modules/$m.ko"
+	done
+
+	python3 "$SCRIPTS/extract-btf.py" "$dir/Image" "$dir/vmlinux.btf.tmp" >&2 ||
+		die "failed to extract BTF from $dir/Image"
+	mv -f "$dir/vmlinux.btf.tmp" "$dir/vmlinux.btf"
+	if [ "$arch" = riscv ]; then
+		# Host binutils objcopy knows no RISC-V ELF; llvm-objcopy reads every target. .BTF is not
+		# SHF_ALLOC, so `-O binary --only-section` would write nothing: dump the section instead.
+		llvm-objcopy --dump-section ".BTF=$dir/kvm.btf.tmp" "$dir/modules/kvm.ko" "$tree/kvm.ko.copy"
+		[ -s "$dir/kvm.btf.tmp" ] || die "kvm.ko has no .BTF section"
+		mv -f "$dir/kvm.btf.tmp" "$dir/kvm.btf"
+		python3 "$SCRIPTS/btf-merge.py" "$dir/vmlinux.btf" "$dir/kvm.btf" "$dir/merged.btf.tmp" >&2 ||
+			die "failed to merge $dir/kvm.btf into $dir/vmlinux.btf"
+		mv -f "$dir/merged.btf.tmp" "$dir/merged.btf"
+	fi
+	echo "$release" >"$dir/release"
+	printf '%s %s\nbusybox-static %s\n' "$img_n" "$img_v" "$bb_v" >"$dir/.complete"
+	rm -rf "$tree"
+	log "$arch: $release ($img_n $img_v, busybox-static $bb_v)"
+}
+
+layout_headers() {
+	local dir=$CACHE/headers abi line n v deb tree src f
+	abi=$(newest_abi arm64)
+	line=$(list_packages amd64 "linux-headers-${abi//+/\\+}-common" | highest_version) ||
+		die "no linux-headers-$abi-common in $SUITE"
+	read -r n v <<<"$line"
+	deb=$(download_deb all "$n" "$v")
+	tree=$(mktemp -d "$CACHE/.extract.XXXXXX")
+	EXTRACT_DIR=$tree
+	dpkg-deb -x "$deb" "$tree"
+	src=$(find "$tree/usr/src" -mindepth 1 -maxdepth 1 -type d -name 'linux-headers-*-common' | head -n1)
+	[ -n "$src" ] || die "no usr/src/linux-headers-*-common in $(basename "$deb")"
+	for f in arch/arm64/include/asm/esr.h arch/riscv/include/asm/csr.h \
+		arch/x86/include/uapi/asm/vmx.h arch/x86/include/uapi/asm/svm.h; do
+		[ -e "$src/$f" ] || die "$(basename "$deb") lacks $f"
+	done
+	rm -rf "$dir"
+	mv "$src" "$dir"
+	printf '%s %s\n' "$n" "$v" >"$dir/.complete"
+	rm -rf "$tree"
+	log "headers: $n $v"
+}
+
+complete() {
+	local dir=$CACHE/$1 f
+	[ -e "$dir/.complete" ] || return 1
+	case "$1" in
+	headers) return 0 ;;
+	riscv) for f in kvm.btf merged.btf; do [ -s "$dir/$f" ] || return 1; done ;;
+	esac
+	for f in Image busybox vmlinux.btf release; do [ -s "$dir/$f" ] || return 1; done
+	for f in $(kvm_modules "$1"); do [ -s "$dir/modules/$f.ko" ] || return 1; done
+}
+
+main() {
+	[ $# -eq 1 ] || usage
+	case "$1" in arm64 | riscv | x86 | headers) ;; *) usage ;; esac
+	mkdir -p "$CACHE"
+	if ! complete "$1"; then
+		# Also guards the shared lists and download dir against a concurrent run for another arch.
+		exec 9>"$CACHE/.lock"
+		flock 9
+		if ! complete "$1"; then
+			setup_apt
+			refresh_lists
+			if [ "$1" = headers ]; then layout_headers; else layout_arch "$1"; fi
+		fi
+	fi
+	echo "$CACHE/$1"
+}
+
+# Sourced (by scripts/riscv-sysroot.sh) for its apt helpers; run as a script otherwise.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main "$@"
+fi
