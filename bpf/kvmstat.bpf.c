@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmstat-bpf: count and time KVM guest exits per class, VM and vCPU, in the kernel.
+ *
+ * One object for x86, arm64 and RISC-V hosts: the loader picks the programs of
+ * the host arch; CO-RE flavours (___x86/___arm64/___riscv) give each arch's
+ * tracepoint layout, and libbpf poisons the branches of the other arches.
+ *
+ * Per vCPU thread, task storage keeps the pending exit. An exit is accounted
+ * once, with a single stats lookup, when its thread next enters the guest or
+ * returns to the VMM (kvm_userspace_exit fires on every KVM_RUN return, so a
+ * thread's last exit is counted too). Every stats key carries the thread, so
+ * each key has exactly one writer and plain (non-atomic) updates are exact.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "kvmstat.h"
+#include "bits.bpf.h"
+
+/* Per arch/arm64/include/asm/kvm_asm.h */
+#define ARM_EXCEPTION_TRAP	2
+#define ARM_EXCEPTION_CODE(x)	((x) & ~(1U << 31))	/* bit 31: SError pending */
+#define ESR_ELx_EC_MASK		0x3f
+
+/* Set by the loader before load. */
+const volatile __u32 targ_spans = 1U << KVMSTAT_SPAN_HANDLING;	/* bit per enum kvmstat_span */
+const volatile __u32 targ_vm_filter = 0;	/* only this VMM tgid when non-zero */
+
+/* State of the vCPU a thread runs: identity and the pending exit. */
+struct inflight {
+	struct kvmstat_key key;	/* vm/vcpu/tid of the thread, class/flags of the pending exit */
+	__u64 exit_ts;		/* pending exit, 0 when none */
+	__u64 entry_ts;		/* start of the guest run, 0 when unknown */
+	__u64 guest_ns;		/* guest run that ended in the pending exit, 0 when unknown */
+	__u64 vcpu_ptr;		/* struct kvm_vcpu the identity was read from */
+	__u32 counted;		/* pending exit already accounted at kvm_userspace_exit */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, struct kvmstat_key);
+	__type(value, struct kvmstat_value);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KVMSTAT_NR_DROPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Initial value of a new stats key (bpf stack is too small for it). */
+const struct kvmstat_value zero_value = {};
+
+/* CO-RE flavours of the kvm_exit record, one per arch. */
+struct trace_event_raw_kvm_exit___x86 {
+	unsigned int exit_reason;
+	u32 isa;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_exit___arm64 {
+	int ret;
+	unsigned int esr_ec;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_exit___riscv {
+	unsigned long scause;
+} __attribute__((preserve_access_index));
+
+/* RISC-V passes its trap to the kvm_exit tracepoint (arch/riscv/include/asm/kvm_host.h). */
+struct kvm_cpu_trap___riscv {
+	unsigned long scause;
+} __attribute__((preserve_access_index));
+
+static __always_inline void count_drop(enum kvmstat_drop what)
+{
+	__u32 idx = what;
+	__u64 *cnt = bpf_map_lookup_elem(&drops, &idx);
+
+	if (cnt)
+		(*cnt)++;	/* per-CPU slot: no other writer */
+}
+
+/* arm64 raw args are not the record: mask like trace_kvm_exit's TP_fast_assign does. */
+static __always_inline __u64 arm64_class(int ret, unsigned int esr_ec)
+{
+	__u32 type = ARM_EXCEPTION_CODE((__u32)ret);
+
+	/* esr_ec of a non-trap exit is stale (the previous trap's class). */
+	return KVMSTAT_ARM64_CLASS(type, type == ARM_EXCEPTION_TRAP ? esr_ec & ESR_ELx_EC_MASK : 0);
+}
+
+/* Storage of the current thread, created with its identity on first use. */
+static __always_inline struct inflight *inflight_of_current(void)
+{
+	struct inflight *inf;
+	__u64 id;
+
+	inf = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+				   BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!inf) {
+		count_drop(KVMSTAT_DROP_INFLIGHT);
+		return NULL;
+	}
+	if (!inf->key.tid) {	/* new: tid 0 is the idle task, never a vCPU thread */
+		id = bpf_get_current_pid_tgid();
+		inf->key.tid = (__u32)id;
+		inf->key.vm = id >> 32;
+		inf->key.vcpu = KVMSTAT_VCPU_UNKNOWN;
+	}
+	return inf;
+}
+
+/* Identity from the kernel's struct kvm_vcpu, re-read only when the pointer changes. */
+static __always_inline void inflight_set_vcpu(struct inflight *inf, struct kvm_vcpu *vcpu)
+{
+	if (!vcpu || inf->vcpu_ptr == (__u64)vcpu)
+		return;
+	inf->vcpu_ptr = (__u64)vcpu;
+	inf->key.vcpu = BPF_CORE_READ(vcpu, vcpu_id);
+	inf->key.vm = BPF_CORE_READ(vcpu, kvm, userspace_pid);
+}
+
+static __always_inline void span_add(struct kvmstat_span_stats *s, __u64 ns)
+{
+	__u32 slot = hist_slot(ns);
+
+	if (!s->count || ns < s->min_ns)
+		s->min_ns = ns;
+	if (ns > s->max_ns)
+		s->max_ns = ns;
+	s->count++;
+	s->sum_ns += ns;
+	s->hist[slot & (KVMSTAT_HIST_BUCKETS - 1)]++;
+}
+
+static __always_inline struct kvmstat_value *stats_of(const struct kvmstat_key *key)
+{
+	struct kvmstat_value *v = bpf_map_lookup_elem(&stats, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(&stats, key, &zero_value, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&stats, key);
+	if (!v)
+		count_drop(KVMSTAT_DROP_STATS_FULL);
+	return v;
+}
+
+/* Account the pending exit: count and guest span unless done already, handling span if known. */
+static __always_inline void account_exit(struct inflight *inf, __u64 handling_ns)
+{
+	struct kvmstat_value *v = stats_of(&inf->key);
+
+	if (!v)
+		return;
+	if (!inf->counted) {
+		v->exits++;
+		if ((targ_spans & (1U << KVMSTAT_SPAN_GUEST)) && inf->guest_ns)
+			span_add(&v->span[KVMSTAT_SPAN_GUEST], inf->guest_ns);
+	}
+	if ((targ_spans & (1U << KVMSTAT_SPAN_HANDLING)) && handling_ns)
+		span_add(&v->span[KVMSTAT_SPAN_HANDLING], handling_ns);
+}
+
+static __always_inline bool vm_filtered_out(struct inflight *inf)
+{
+	return targ_vm_filter && inf->key.vm != targ_vm_filter;
+}
+
+/* kvm_exit: remember the class, the time and the guest run that ended. */
+static __always_inline int handle_exit(__u64 class, __u64 ts)
+{
+	struct inflight *inf = inflight_of_current();
+
+	if (!inf || vm_filtered_out(inf))
+		return 0;
+	inf->key.class = class;
+	inf->key.flags = 0;
+	inf->guest_ns = inf->entry_ts ? ts - inf->entry_ts : 0;
+	inf->exit_ts = ts;
+	inf->counted = 0;
+	return 0;
+}
+
+/* kvm_entry: the pending exit is handled; account it and start the guest run. */
+static __always_inline int handle_entry(struct kvm_vcpu *vcpu, __u64 ts)
+{
+	struct inflight *inf = inflight_of_current();
+
+	if (!inf)
+		return 0;
+	inflight_set_vcpu(inf, vcpu);
+	if (vm_filtered_out(inf))
+		return 0;
+	if (inf->exit_ts) {
+		account_exit(inf, ts - inf->exit_ts);
+		inf->exit_ts = 0;
+	} else {
+		count_drop(KVMSTAT_DROP_UNPAIRED);
+	}
+	inf->entry_ts = ts;
+	return 0;
+}
+
+/* kvm_userspace_exit: KVM_RUN returns to the VMM; count the exit now, time it at the next entry. */
+static __always_inline int handle_userspace_exit(void)
+{
+	struct inflight *inf = inflight_of_current();
+
+	if (!inf || !inf->exit_ts || inf->counted || vm_filtered_out(inf))
+		return 0;
+	inf->key.flags |= KVMSTAT_KEY_USER;
+	account_exit(inf, 0);
+	inf->counted = 1;
+	return 0;
+}
+
+/* --- attach points ------------------------------------------------------ */
+
+/* arm64 and RISC-V: the raw arguments carry the class. */
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(kvm_exit_btf_arm64, int ret, unsigned int esr_ec)
+{
+	return handle_exit(arm64_class(ret, esr_ec), bpf_ktime_get_ns());
+}
+
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(kvm_exit_btf_riscv, struct kvm_cpu_trap___riscv *trap)
+{
+	if (!trap)	/* "maybe NULL" to the verifier on 6.12 */
+		return 0;
+	return handle_exit(trap->scause, bpf_ktime_get_ns());
+}
+
+/* x86 (exit reason only in the record), and the classic fallback on every arch. */
+SEC("tp/kvm/kvm_exit")
+int kvm_exit_tp(void *ctx)
+{
+	struct trace_event_raw_kvm_exit___x86 *x86 = ctx;
+	struct trace_event_raw_kvm_exit___arm64 *arm64 = ctx;
+	struct trace_event_raw_kvm_exit___riscv *riscv = ctx;
+	__u64 class;
+
+	if (bpf_core_field_exists(x86->isa))
+		class = KVMSTAT_X86_CLASS(x86->isa, x86->exit_reason);
+	else if (bpf_core_field_exists(arm64->esr_ec))
+		class = arm64_class(arm64->ret, arm64->esr_ec);
+	else
+		class = riscv->scause;
+	return handle_exit(class, bpf_ktime_get_ns());
+}
+
+/* RISC-V and x86 pass the vcpu to kvm_entry; arm64 passes the guest pc. */
+SEC("tp_btf/kvm_entry")
+int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
+{
+	return handle_entry(vcpu, bpf_ktime_get_ns());
+}
+
+SEC("tp_btf/kvm_entry")
+int BPF_PROG(kvm_entry_btf_novcpu)
+{
+	return handle_entry(NULL, bpf_ktime_get_ns());
+}
+
+SEC("tp/kvm/kvm_entry")
+int kvm_entry_tp(void *ctx)
+{
+	return handle_entry(NULL, bpf_ktime_get_ns());
+}
+
+SEC("tp_btf/kvm_userspace_exit")
+int BPF_PROG(kvm_userspace_exit_btf)
+{
+	return handle_userspace_exit();
+}
+
+SEC("tp/kvm/kvm_userspace_exit")
+int kvm_userspace_exit_tp(void *ctx)
+{
+	return handle_userspace_exit();
+}
+
+/* Once per KVM_RUN: which vcpu this thread runs (arm64 has no vcpu in its tracepoints). */
+SEC("fentry/kvm_arch_vcpu_ioctl_run")
+int BPF_PROG(vcpu_run_fentry, struct kvm_vcpu *vcpu)
+{
+	struct inflight *inf = inflight_of_current();
+
+	if (inf)
+		inflight_set_vcpu(inf, vcpu);
+	return 0;
+}
+
+/* --- test entry points (BPF_PROG_TEST_RUN, never attached) ---------------- */
+/* Same inline functions as above, with the timestamp passed in. */
+
+SEC("raw_tp")
+int BPF_PROG(test_exit_arm64, __u64 ret, __u64 esr_ec, __u64 ts)
+{
+	return handle_exit(arm64_class((int)ret, (unsigned int)esr_ec), ts);
+}
+
+SEC("raw_tp")
+int BPF_PROG(test_exit_class, __u64 class, __u64 ts)
+{
+	return handle_exit(class, ts);
+}
+
+SEC("raw_tp")
+int BPF_PROG(test_entry, __u64 ts)
+{
+	return handle_entry(NULL, ts);
+}
+
+SEC("raw_tp")
+int BPF_PROG(test_userspace_exit)
+{
+	return handle_userspace_exit();
+}
+
+char LICENSE[] SEC("license") = "GPL";

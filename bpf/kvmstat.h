@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Types and constants shared by the BPF object and the loader (__u32/__u64 only). */
+#ifndef KVMSTAT_H
+#define KVMSTAT_H
+
+/*
+ * Exit class encoding in struct kvmstat_key.class, per host arch:
+ *   arm64: ((u64)exit_type << 32) | esr_ec   exit_type = ARM_EXCEPTION_CODE(ret),
+ *          esr_ec only when exit_type == ARM_EXCEPTION_TRAP, else 0
+ *   riscv: scause, bit 63 set for interrupts (never collides with exceptions)
+ *   x86:   ((u64)isa << 32) | exit_reason     isa 1 = VMX, 2 = SVM
+ */
+#define KVMSTAT_ARM64_CLASS(type, ec)	(((__u64)(type) << 32) | (ec))
+#define KVMSTAT_ARM64_TYPE(cls)		((__u32)((cls) >> 32))
+#define KVMSTAT_ARM64_EC(cls)		((__u32)(cls) & 0x3f)
+#define KVMSTAT_RISCV_INTR_BIT		(1ULL << 63)
+#define KVMSTAT_X86_CLASS(isa, reason)	(((__u64)(isa) << 32) | (reason))
+#define KVMSTAT_X86_ISA(cls)		((__u32)((cls) >> 32))
+#define KVMSTAT_X86_REASON(cls)		((__u32)(cls))
+#define KVMSTAT_X86_ISA_VMX		1
+#define KVMSTAT_X86_ISA_SVM		2
+
+/* Host arch of the data, recorded with every snapshot so it decodes anywhere. */
+enum kvmstat_arch {
+	KVMSTAT_ARCH_UNKNOWN = 0,
+	KVMSTAT_ARCH_X86 = 1,
+	KVMSTAT_ARCH_ARM64 = 2,
+	KVMSTAT_ARCH_RISCV = 3,
+};
+
+/* Time spans: what an interval measures. */
+enum kvmstat_span {
+	KVMSTAT_SPAN_HANDLING = 0,	/* kvm_exit -> next kvm_entry: host time spent on the exit */
+	KVMSTAT_SPAN_GUEST = 1,		/* kvm_entry -> kvm_exit: guest run time ending in the class */
+	KVMSTAT_NR_SPANS = 2,
+};
+
+/*
+ * Latency histogram: log2 octaves split into 4 linear sub-buckets.
+ * Values 0..3 ns have a bucket each; v >= 4 with k = floor(log2 v) goes to
+ * 4 * (k - 1) + the two bits below the leading one. A bucket is 1/4 of its
+ * octave wide, so its midpoint is within 1/8 of any value in it.
+ * The last bucket also takes everything above its lower bound (~8.6 s).
+ */
+#define KVMSTAT_HIST_SUB_BITS	2
+#define KVMSTAT_HIST_SUB	(1 << KVMSTAT_HIST_SUB_BITS)
+#define KVMSTAT_HIST_BUCKETS	128
+
+/* key.flags */
+#define KVMSTAT_KEY_USER	(1U << 0)	/* the exit went out to the VMM (kvm_userspace_exit) */
+
+#define KVMSTAT_VCPU_UNKNOWN	0xffffffffU	/* vcpu_id not known (fallback: by thread) */
+
+/* One writer per key: the vCPU thread (tid), so updates need no atomics. */
+struct kvmstat_key {
+	__u64 class;	/* per-arch encoding above */
+	__u32 vm;	/* VMM process: kvm->userspace_pid, else the thread's tgid */
+	__u32 vcpu;	/* vcpu_id, KVMSTAT_VCPU_UNKNOWN when not known */
+	__u32 tid;	/* vCPU thread */
+	__u32 flags;	/* KVMSTAT_KEY_* */
+};
+
+struct kvmstat_span_stats {
+	__u64 count;	/* intervals measured */
+	__u64 sum_ns;
+	__u64 min_ns;	/* 0 until the first interval */
+	__u64 max_ns;
+	__u64 hist[KVMSTAT_HIST_BUCKETS];
+};
+
+struct kvmstat_value {
+	__u64 exits;	/* kvm_exit events of this class, counted at the exit */
+	struct kvmstat_span_stats span[KVMSTAT_NR_SPANS];
+};
+
+/* Loss counters, index into the `drops` per-CPU array. */
+enum kvmstat_drop {
+	KVMSTAT_DROP_STATS_FULL = 0,	/* stats map full: exit not counted */
+	KVMSTAT_DROP_INFLIGHT = 1,	/* no per-thread storage: interval not timed */
+	KVMSTAT_DROP_UNPAIRED = 2,	/* entry with no preceding exit (attach time, lost state) */
+	KVMSTAT_NR_DROPS = 3,
+};
+
+#endif /* KVMSTAT_H */
