@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-2.0
+# kvmstat-bpf. `make` builds ./kvmstat-bpf for this host; `make ARCH=arm64|riscv|x86` builds a
+# static loader at build/<arch>/kvmstat-bpf for the emulated KVM hosts. V=1 shows commands.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/riscv64/riscv/')
+ARCH ?= $(HOST_ARCH)
+ifeq ($(filter $(ARCH),x86 arm64 riscv),)
+$(error unsupported ARCH '$(ARCH)': use x86, arm64 or riscv)
+endif
+
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+PYTHON ?= /usr/bin/python3
+OUT := build
+BPF_OUT := $(OUT)/bpf
+HOST_OUT := $(OUT)/host
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN := -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+USER_CFLAGS := $(CFLAGS) $(WARN) -I$(BPF_OUT) -Ibpf -Iarch -Iuser
+# One BPF object for every arch: CO-RE flavours, compiled against one vmlinux.h.
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Wno-unused-parameter -Ivmlinux/x86 -Ibpf \
+	-idirafter /usr/include/x86_64-linux-gnu -idirafter /usr/include
+
+ARCH_SRCS := $(wildcard arch/*.c)
+# Pure model/render code: no libbpf, unit-tested without root.
+MODEL_SRCS := user/snapshot.c user/format.c user/json.c user/render_table.c user/render_json.c \
+	user/names.c user/list.c
+LOADER_SRCS := user/kvmstat.c user/run.c user/loader.c user/snapshot_read.c
+ALL_SRCS := $(ARCH_SRCS) $(MODEL_SRCS) $(LOADER_SRCS)
+HEADERS := $(wildcard bpf/*.h arch/*.h user/*.h)
+
+include scripts/cross.mk
+
+.PHONY: all deps clean test unit-test bpf-test vmtest demo bench
+ifeq ($(origin ARCH),command line)
+all: $(OUT)/$(ARCH)/kvmstat-bpf
+else
+all: kvmstat-bpf
+endif
+
+deps:
+	$(Q)bash scripts/deps.sh
+
+# --- BPF object and skeleton ---------------------------------------------------
+$(BPF_OUT)/kvmstat.bpf.o: bpf/kvmstat.bpf.c $(wildcard bpf/*.h) vmlinux/x86/vmlinux.h | $(BPF_OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(BPF_OUT)/kvmstat.skel.h: $(BPF_OUT)/kvmstat.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name kvmstat_bpf > $@
+
+# --- host build ----------------------------------------------------------------
+HOST_OBJS := $(patsubst %.c,$(HOST_OUT)/%.o,$(ALL_SRCS))
+MODEL_OBJS := $(patsubst %.c,$(HOST_OUT)/%.o,$(ARCH_SRCS) $(MODEL_SRCS))
+
+$(HOST_OUT)/%.o: %.c $(HEADERS) $(BPF_OUT)/kvmstat.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+kvmstat-bpf: $(HOST_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lbpf -lelf -lz -lm
+
+# --- static builds for the emulated KVM hosts -------------------------------------
+$(OUT)/arm64/kvmstat-bpf $(OUT)/x86/kvmstat-bpf: $(OUT)/%/kvmstat-bpf: $(ALL_SRCS) $(HEADERS) \
+		$(BPF_OUT)/kvmstat.skel.h
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(call cross_link,$*,$@,$(ALL_SRCS),$(USER_CFLAGS)) -lm
+
+$(OUT)/riscv/kvmstat-bpf: $(ALL_SRCS) $(HEADERS) $(BPF_OUT)/kvmstat.skel.h $(CROSS_PREREQ_riscv)
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(call cross_link,riscv,$@,$(ALL_SRCS),$(USER_CFLAGS)) -lm
+
+$(CROSS_PREREQ_riscv):
+	$(Q)bash scripts/riscv-sysroot.sh >/dev/null
+
+$(BPF_OUT):
+	$(Q)mkdir -p $@
+
+# --- tests ------------------------------------------------------------------------
+UNIT_OUT := $(OUT)/unit
+UNIT_CFLAGS := $(USER_CFLAGS) -Itests/unit -I$(UNIT_OUT)
+UNIT_LIB_SRCS := $(ARCH_SRCS) $(MODEL_SRCS)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_OUT)/%,$(wildcard tests/unit/test_*.c))
+BPF_TESTS := $(OUT)/tests/test_bpf $(OUT)/tests/test_core
+X86_UAPI_DIR ?= /usr/include/x86_64-linux-gnu/asm
+
+# Every EXIT_REASON_* / SVM_EXIT_* of the installed uapi headers, as X-macros for test_arch.
+$(UNIT_OUT)/x86_uapi_exits.h: tests/unit/gen-x86-uapi-exits.sh $(X86_UAPI_DIR)/vmx.h $(X86_UAPI_DIR)/svm.h
+	$(Q)mkdir -p $(@D)
+	$(Q)bash $< $(X86_UAPI_DIR) > $@
+
+$(UNIT_OUT)/test_arch: $(UNIT_OUT)/x86_uapi_exits.h
+
+$(UNIT_OUT)/test_%: tests/unit/test_%.c tests/unit/test.h $(UNIT_LIB_SRCS) $(HEADERS)
+	$(call msg,TEST-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_LIB_SRCS) -lm
+
+$(OUT)/tests/test_%: tests/bpf/test_%.c tests/unit/test.h user/loader.c $(ARCH_SRCS) $(HEADERS) \
+		$(BPF_OUT)/kvmstat.skel.h
+	$(call msg,TEST-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/loader.c $(ARCH_SRCS) -lbpf -lelf -lz
+
+SUITES := unit="bash tests/unit/run-all.sh $(UNIT_TESTS)" \
+	cli="bash tests/cli/test_cli.sh ./kvmstat-bpf" \
+	bpf="$(OUT)/tests/test_bpf" \
+	core="bash scripts/fetch-debs.sh arm64 >/dev/null && bash scripts/fetch-debs.sh riscv >/dev/null && \
+		bash scripts/fetch-debs.sh x86 >/dev/null && $(OUT)/tests/test_core" \
+	kernel-tables="bash tests/check-kernel-tables.sh --bin ./kvmstat-bpf"
+
+unit-test: $(UNIT_TESTS)
+	$(Q)bash tests/unit/run-all.sh $(UNIT_TESTS)
+
+test: kvmstat-bpf $(UNIT_TESTS) $(BPF_TESTS)
+	$(Q)bash tests/run-suites.sh $(SUITES)
+
+clean:
+	$(Q)rm -rf $(OUT) kvmstat-bpf

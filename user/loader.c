@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Host checks and the BPF object's lifecycle. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "../arch/arch.h"
+#include "kvmstat.skel.h"
+#include "loader.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+#define TRACEFS "/sys/kernel/tracing"
+#define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st);
+}
+
+static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
+{
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		fprintf(stderr, "kvmstat-bpf: failed to read capabilities: %s\n", strerror(errno));
+		return -errno;
+	}
+	if (has_cap(data, CAP_SYS_ADMIN) || (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON)))
+		return 0;
+	fprintf(stderr, "kvmstat-bpf: permission denied: run as root, or with CAP_BPF and CAP_PERFMON "
+		"(missing:%s%s)\n", has_cap(data, CAP_BPF) ? "" : " CAP_BPF",
+		has_cap(data, CAP_PERFMON) ? "" : " CAP_PERFMON");
+	return -EPERM;
+}
+
+/* BTF type id of a KVM tracepoint/function in vmlinux or the kvm module's BTF, or 0. */
+static bool kernel_has_btf_name(const char *name, int kind)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf(), *mod = NULL;
+	bool found = false;
+
+	if (libbpf_get_error(vmlinux))
+		return false;
+	found = btf__find_by_name_kind(vmlinux, name, kind) > 0;
+	if (!found && path_exists("/sys/kernel/btf/kvm")) {
+		mod = btf__load_module_btf("kvm", vmlinux);
+		found = !libbpf_get_error(mod) && btf__find_by_name_kind(mod, name, kind) > 0;
+		if (!libbpf_get_error(mod))
+			btf__free(mod);
+	}
+	btf__free(vmlinux);
+	return found;
+}
+
+static int report_no_kvm_tracepoints(void)
+{
+	if (path_exists("/sys/module/kvm"))
+		fprintf(stderr, "kvmstat-bpf: no KVM tracepoints (kvm_exit): kvm is loaded but has none "
+			"(kernel without CONFIG_TRACEPOINTS?)\n");
+	else
+		fprintf(stderr, "kvmstat-bpf: no KVM tracepoints (kvm_exit): the kvm module is not loaded "
+			"(modprobe kvm-intel, kvm-amd or kvm)\n");
+	return -ENOENT;
+}
+
+/* Classic tracepoints need tracefs for their ids: mount it if nobody did. */
+static int ensure_tracefs(void)
+{
+	if (path_exists(TRACEFS "/events") || path_exists(DEBUGFS_TRACING "/events"))
+		return 0;
+	if (!mount("nodev", TRACEFS, "tracefs", 0, NULL))
+		return 0;
+	fprintf(stderr, "kvmstat-bpf: tracefs is not mounted at " TRACEFS " and mounting it failed: %s\n",
+		strerror(errno));
+	return -ENOENT;
+}
+
+static bool needs_classic_exit(const struct loader_opts *o)
+{
+	return o->classic || o->arch == KVMSTAT_ARCH_X86;	/* x86 reason only in the record */
+}
+
+int loader_check_host(const struct loader_opts *o)
+{
+	int err;
+
+	if (o->arch == KVMSTAT_ARCH_UNKNOWN) {
+		fprintf(stderr, "kvmstat-bpf: unsupported host arch: need x86_64, arm64 or riscv64\n");
+		return -ENOTSUP;
+	}
+	err = check_privileges();
+	if (err)
+		return err;
+	if (!path_exists("/sys/kernel/btf/vmlinux")) {
+		fprintf(stderr, "kvmstat-bpf: no kernel BTF at /sys/kernel/btf/vmlinux "
+			"(needs a kernel built with CONFIG_DEBUG_INFO_BTF=y)\n");
+		return -ENOENT;
+	}
+	if (!kernel_has_btf_name("btf_trace_kvm_exit", BTF_KIND_TYPEDEF))
+		return report_no_kvm_tracepoints();
+	if (needs_classic_exit(o)) {
+		err = ensure_tracefs();
+		if (err)
+			return err;
+		if (!path_exists(TRACEFS "/events/kvm/kvm_exit") &&
+		    !path_exists(DEBUGFS_TRACING "/events/kvm/kvm_exit"))
+			return report_no_kvm_tracepoints();
+	}
+	return 0;
+}
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, args);
+}
+
+static int print_libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* Which programs run on this host; everything else stays unloaded. */
+void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry)
+{
+	struct bpf_program *prog;
+	bool vcpu_arg = o->vcpu_source == VCPU_SOURCE_AUTO && o->arch != KVMSTAT_ARCH_ARM64 &&
+			!o->classic;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	if (needs_classic_exit(o))
+		bpf_program__set_autoload(skel->progs.kvm_exit_tp, true);
+	else if (o->arch == KVMSTAT_ARCH_ARM64)
+		bpf_program__set_autoload(skel->progs.kvm_exit_btf_arm64, true);
+	else
+		bpf_program__set_autoload(skel->progs.kvm_exit_btf_riscv, true);
+	if (o->classic) {
+		bpf_program__set_autoload(skel->progs.kvm_entry_tp, true);
+		bpf_program__set_autoload(skel->progs.kvm_userspace_exit_tp, true);
+	} else {
+		bpf_program__set_autoload(vcpu_arg ? skel->progs.kvm_entry_btf
+						   : skel->progs.kvm_entry_btf_novcpu, true);
+		bpf_program__set_autoload(skel->progs.kvm_userspace_exit_btf, true);
+	}
+	if (fentry)
+		bpf_program__set_autoload(skel->progs.vcpu_run_fentry, true);
+}
+
+static bool want_fentry(const struct loader_opts *o)
+{
+	bool vcpu_arg = o->arch != KVMSTAT_ARCH_ARM64 && !o->classic;
+
+	return o->vcpu_source == VCPU_SOURCE_AUTO && !vcpu_arg &&
+	       kernel_has_btf_name("kvm_arch_vcpu_ioctl_run", BTF_KIND_FUNC);
+}
+
+static int open_and_load(struct loader *l, const struct loader_opts *o, bool fentry)
+{
+	int err;
+
+	/* Open the object embedded in the skeleton. */
+	l->skel = kvmstat_bpf__open();
+	if (!l->skel) {
+		err = -errno;
+		fprintf(stderr, "failed to open BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	/* Options the programs read as constants, then map sizes and programs. */
+	l->skel->rodata->targ_spans = o->spans;
+	l->skel->rodata->targ_vm_filter = o->vm_filter;
+	bpf_map__set_max_entries(l->skel->maps.stats, o->max_keys);
+	if (o->percpu)
+		bpf_map__set_type(l->skel->maps.stats, BPF_MAP_TYPE_PERCPU_HASH);
+	loader_select_programs(l->skel, o, fentry);
+	/* Load and verify. */
+	err = kvmstat_bpf__load(l->skel);
+	if (err) {
+		kvmstat_bpf__destroy(l->skel);
+		l->skel = NULL;
+	}
+	return err;
+}
+
+static const char *vcpu_source_name(const struct loader_opts *o, bool fentry)
+{
+	if (fentry)
+		return "fentry:kvm_arch_vcpu_ioctl_run";
+	if (o->vcpu_source == VCPU_SOURCE_AUTO && o->arch != KVMSTAT_ARCH_ARM64 && !o->classic)
+		return "tp_btf:kvm_entry";
+	return "thread";
+}
+
+int loader_start(struct loader *l, const struct loader_opts *o)
+{
+	bool fentry = want_fentry(o);
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	libbpf_set_print(o->verbose ? print_libbpf_verbose : print_libbpf);
+	err = open_and_load(l, o, fentry);
+	if (err && fentry) {
+		/* Kernel refused the fentry: fall back to thread identity. */
+		if (o->verbose)
+			fprintf(stderr, "kvmstat-bpf: fentry refused (%s), vCPUs by thread\n", strerror(-err));
+		fentry = false;
+		err = open_and_load(l, o, fentry);
+	}
+	if (err) {
+		fprintf(stderr, "failed to load BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	/* Attach every loaded program. */
+	err = kvmstat_bpf__attach(l->skel);
+	if (err) {
+		fprintf(stderr, "failed to attach BPF programs: %s\n", strerror(-err));
+		loader_stop(l);
+		return err;
+	}
+	l->vcpu_source = vcpu_source_name(o, fentry);
+	l->attach_kind = o->classic ? "tracepoint" : needs_classic_exit(o) ? "tracepoint+tp_btf" : "tp_btf";
+	l->stats_fd = bpf_map__fd(l->skel->maps.stats);
+	l->drops_fd = bpf_map__fd(l->skel->maps.drops);
+	return 0;
+}
+
+void loader_stop(struct loader *l)
+{
+	kvmstat_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+/* Rough per-element overheads of the kernel's hash and local-storage maps. */
+#define HTAB_ELEM_OVERHEAD	48
+#define TASK_STORAGE_OVERHEAD	96
+
+__u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads)
+{
+	__u64 value = sizeof(struct kvmstat_value) * (o->percpu ? (__u64)ncpus : 1);
+	__u64 stats = (__u64)o->max_keys * (sizeof(struct kvmstat_key) + value + HTAB_ELEM_OVERHEAD);
+	__u64 drops = (__u64)KVMSTAT_NR_DROPS * 8 * ncpus;
+	__u64 inflight = (__u64)nthreads * (64 + TASK_STORAGE_OVERHEAD);
+
+	return stats + drops + inflight;
+}

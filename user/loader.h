@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Checks the host, then open -> set rodata -> load -> attach the BPF object. */
+#ifndef KVMSTAT_LOADER_H
+#define KVMSTAT_LOADER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "../bpf/kvmstat.h"
+
+enum vcpu_source {
+	VCPU_SOURCE_AUTO,	/* best the kernel offers, thread as the last resort */
+	VCPU_SOURCE_THREAD,	/* force the fallback: no vcpu_id, the thread stands for the vCPU */
+};
+
+struct loader_opts {
+	enum kvmstat_arch arch;		/* host arch: which programs to load */
+	__u32 spans;			/* bit per enum kvmstat_span */
+	__u32 vm_filter;		/* VMM pid, 0 for all */
+	__u32 max_keys;			/* stats map entries */
+	bool classic;			/* classic tracepoints instead of tp_btf */
+	bool percpu;			/* per-CPU stats values (benchmarks) */
+	enum vcpu_source vcpu_source;
+	bool verbose;
+};
+
+struct kvmstat_bpf;
+
+struct loader {
+	struct kvmstat_bpf *skel;
+	const char *vcpu_source;	/* what vcpu ids come from, as reported to users */
+	const char *attach_kind;	/* "tp_btf" or "tracepoint" */
+	int stats_fd;
+	int drops_fd;
+};
+
+/* One-line diagnosis on stderr and -errno if the host can't run us. */
+int loader_check_host(const struct loader_opts *o);
+/* Loads and attaches; on failure prints `failed to <verb> <object>: <why>`. */
+int loader_start(struct loader *l, const struct loader_opts *o);
+void loader_stop(struct loader *l);
+/* Sets autoload on exactly the programs an arch needs (used by the CO-RE tests too). */
+void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry);
+/* Upper bound of the kernel memory of the maps for a host with ncpus possible CPUs. */
+__u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads);
+
+#endif /* KVMSTAT_LOADER_H */

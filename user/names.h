@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Names of VMs and vCPU threads from /proc, cached (processes may be gone by the summary). */
+#ifndef KVMSTAT_NAMES_H
+#define KVMSTAT_NAMES_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#define NAME_LEN 64
+
+/* QEMU's guest name from its command line (-name guest=NAME,... or -name NAME), else NULL.
+ * args: NUL-separated, as /proc/PID/cmdline. */
+const char *qemu_guest_name(const char *args, size_t len, char *buf, size_t buflen);
+
+/* VM name: QEMU guest name, else comm; NULL if the process is unknown. */
+const char *proc_vm_name(void *ctx, __u32 pid);
+/* Thread name (comm), e.g. "CPU 1/KVM"; NULL if unknown. */
+const char *proc_thread_name(void *ctx, __u32 tid);
+/* The vCPU index QEMU puts in a vCPU thread's name ("CPU N/KVM"), or -1. */
+int vcpu_from_thread_name(const char *name);
+void names_cache_free(void);
+
+#endif /* KVMSTAT_NAMES_H */

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reading the kernel's maps into a snapshot: batch lookups, one-by-one fallback. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "snapshot.h"
+
+#define BATCH 256
+
+struct map_shape {
+	int fd;
+	unsigned int ncpus;	/* value copies per key: possible CPUs for per-CPU maps, else 1 */
+};
+
+static int shape_of(int fd, struct map_shape *shape)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int n;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	shape->fd = fd;
+	shape->ncpus = 1;
+	if (info.type == BPF_MAP_TYPE_PERCPU_HASH || info.type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		n = libbpf_num_possible_cpus();
+		if (n <= 0)
+			return n ? n : -EINVAL;
+		shape->ncpus = n;
+	}
+	return 0;
+}
+
+/* Adds a key's value (summed over CPUs for per-CPU maps) to the snapshot. */
+static int add_value(struct snapshot *s, const struct kvmstat_key *key,
+		     const struct kvmstat_value *vals, unsigned int ncpus)
+{
+	struct sample *smp = snapshot_add(s, key, &vals[0]);
+	unsigned int c;
+
+	if (!smp)
+		return -ENOMEM;
+	for (c = 1; c < ncpus; c++)
+		value_merge(&smp->val, &vals[c]);
+	return 0;
+}
+
+static int read_batched(const struct map_shape *m, struct snapshot *s)
+{
+	struct kvmstat_key *keys = calloc(BATCH, sizeof(*keys));
+	struct kvmstat_value *vals = calloc((size_t)BATCH * m->ncpus, sizeof(*vals));
+	struct kvmstat_key in, out;
+	void *in_p = NULL;
+	__u32 count, i;
+	int err = 0;
+	bool done = false;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	while (!done) {
+		count = BATCH;
+		err = bpf_map_lookup_batch(m->fd, in_p, &out, keys, vals, &count, NULL);
+		if (err) {
+			err = -errno;
+			if (err != -ENOENT)
+				goto cleanup;
+			done = true;	/* last batch, count holds what it returned */
+			err = 0;
+		}
+		for (i = 0; i < count && !err; i++)
+			err = add_value(s, &keys[i], &vals[(size_t)i * m->ncpus], m->ncpus);
+		if (err)
+			goto cleanup;
+		in = out;
+		in_p = &in;
+	}
+cleanup:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int read_one_by_one(const struct map_shape *m, struct snapshot *s)
+{
+	struct kvmstat_value *vals = calloc(m->ncpus, sizeof(*vals));
+	struct kvmstat_key key, next, *prev = NULL;
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(m->fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m->fd, &key, vals))
+			continue;	/* deleted meanwhile */
+		err = add_value(s, &key, vals, m->ncpus);
+		if (err)
+			break;
+	}
+	free(vals);
+	return err;
+}
+
+static int read_drops(int fd, struct snapshot *s)
+{
+	int n = libbpf_num_possible_cpus();
+	__u64 *per_cpu;
+	__u32 i;
+	int c;
+
+	if (n <= 0)
+		return n ? n : -EINVAL;
+	per_cpu = calloc(n, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	for (i = 0; i < KVMSTAT_NR_DROPS; i++) {
+		s->drops[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, per_cpu))
+			continue;
+		for (c = 0; c < n; c++)
+			s->drops[i] += per_cpu[c];
+	}
+	free(per_cpu);
+	return 0;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int snapshot_read(int stats_fd, int drops_fd, struct snapshot *s)
+{
+	struct map_shape m = {};
+	size_t before = s->nr;
+	int err;
+
+	s->end_mono_ns = mono_ns();
+	clock_gettime(CLOCK_REALTIME, &s->end_wall);
+	err = shape_of(stats_fd, &m);
+	if (err)
+		return err;
+	err = read_batched(&m, s);
+	if (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP) {
+		s->nr = before;	/* kernel without batch ops for this map */
+		err = read_one_by_one(&m, s);
+	}
+	if (err)
+		return err;
+	/* Sorted by key: snapshot_delta() looks keys up by bisection. */
+	qsort(s->samples, s->nr, sizeof(*s->samples), snapshot_sample_cmp);
+	return read_drops(drops_fd, s);
+}
