@@ -3,7 +3,7 @@
 #
 # Usage: scripts/fetch-debs.sh arm64|riscv|x86|headers
 #   arm64|riscv|x86  $CACHE/<arch>/{Image,modules/,busybox,vmlinux.btf,release,config}
-#                    riscv also kvm.btf (split BTF of kvm.ko) and merged.btf (standalone)
+#                    riscv/x86 also kvm.btf (split BTF of kvm.ko); merged.btf: standalone BTF with KVM's types
 #   headers          $CACHE/headers = root of linux-headers-<abi>-common (asm/esr.h, csr.h, vmx.h ...)
 # CACHE is ${KVMSTAT_CACHE:-$HOME/.cache/kvmstat-bpf}. Logs go to stderr; the last line on stdout
 # is the directory. Already complete: downloads nothing. bookworm has no riscv64 port and only a 6.1
@@ -219,7 +219,8 @@ layout_arch() {
 	python3 "$SCRIPTS/extract-btf.py" "$dir/Image" "$dir/vmlinux.btf.tmp" >&2 ||
 		die "failed to extract BTF from $dir/Image"
 	mv -f "$dir/vmlinux.btf.tmp" "$dir/vmlinux.btf"
-	if [ "$arch" = riscv ]; then
+	if [ "$arch" != arm64 ]; then
+		# KVM is a module here: CO-RE checks need its types merged into the kernel's BTF.
 		# Host binutils objcopy knows no RISC-V ELF; llvm-objcopy reads every target. .BTF is not
 		# SHF_ALLOC, so `-O binary --only-section` would write nothing: dump the section instead.
 		llvm-objcopy --dump-section ".BTF=$dir/kvm.btf.tmp" "$dir/modules/kvm.ko" "$tree/kvm.ko.copy"
@@ -228,6 +229,8 @@ layout_arch() {
 		python3 "$SCRIPTS/btf-merge.py" "$dir/vmlinux.btf" "$dir/kvm.btf" "$dir/merged.btf.tmp" >&2 ||
 			die "failed to merge $dir/kvm.btf into $dir/vmlinux.btf"
 		mv -f "$dir/merged.btf.tmp" "$dir/merged.btf"
+	else
+		cp -f "$dir/vmlinux.btf" "$dir/merged.btf"	# KVM built in: vmlinux has its types
 	fi
 	echo "$release" >"$dir/release"
 	printf '%s %s\nbusybox-static %s\n' "$img_n" "$img_v" "$bb_v" >"$dir/.complete"
@@ -263,7 +266,8 @@ complete() {
 	[ -e "$dir/.complete" ] || return 1
 	case "$1" in
 	headers) return 0 ;;
-	riscv) for f in kvm.btf merged.btf; do [ -s "$dir/$f" ] || return 1; done ;;
+	riscv | x86) for f in kvm.btf merged.btf; do [ -s "$dir/$f" ] || return 1; done ;;
+	arm64) [ -s "$dir/merged.btf" ] || return 1 ;;
 	esac
 	for f in Image busybox vmlinux.btf release; do [ -s "$dir/$f" ] || return 1; done
 	for f in $(kvm_modules "$1"); do [ -s "$dir/modules/$f.ko" ] || return 1; done

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * BPF tests, root, on the build machine's kernel:
+ * - the shipped programs for this host load, verify, attach and detach;
+ * - the aggregation logic, driven through BPF_PROG_TEST_RUN on raw_tp test entry
+ *   points that share every inline function with the attached programs, with
+ *   synthetic exit/entry sequences and timestamps; exact counts, classes and
+ *   histogram buckets are asserted in the maps.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "../../bpf/kvmstat.h"
+#include "kvmstat.skel.h"
+#include "../../arch/arch.h"
+#include "../../user/loader.h"
+#include "../unit/test.h"
+
+#define TRAP 2U
+#define SERROR_PENDING (1U << 31)
+#define EC_DABT_LOW 0x24
+#define EC_HVC64 0x16
+#define RISCV_IRQ_S_TIMER (KVMSTAT_RISCV_INTR_BIT | 5)
+
+static struct kvmstat_bpf *skel;
+
+static int print_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, args) : 0;
+}
+
+/* A fresh object with only the test entry points, both spans on. */
+static bool load_test_object(void)
+{
+	struct bpf_program *prog;
+
+	skel = kvmstat_bpf__open();
+	if (!ASSERT_TRUE(skel))
+		return false;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, !strncmp(bpf_program__name(prog), "test_", 5));
+	skel->rodata->targ_spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST);
+	return ASSERT_EQ(kvmstat_bpf__load(skel), 0);
+}
+
+static void unload(void)
+{
+	kvmstat_bpf__destroy(skel);
+	skel = NULL;
+}
+
+static bool run(struct bpf_program *prog, const __u64 *args, size_t nr)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = nr * sizeof(*args));
+	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+
+	return ASSERT_EQ(err, 0) && ASSERT_EQ(opts.retval, 0);
+}
+
+static bool arm64_exit(__u32 ret, __u32 esr_ec, __u64 ts)
+{
+	__u64 args[] = { ret, esr_ec, ts };
+
+	return run(skel->progs.test_exit_arm64, args, 3);
+}
+
+static bool class_exit(__u64 class, __u64 ts)
+{
+	__u64 args[] = { class, ts };
+
+	return run(skel->progs.test_exit_class, args, 2);
+}
+
+static bool entry(__u64 ts)
+{
+	__u64 args[] = { ts };
+
+	return run(skel->progs.test_entry, args, 1);
+}
+
+static bool userspace_exit(void)
+{
+	__u64 args[] = { 0 };
+
+	return run(skel->progs.test_userspace_exit, args, 1);
+}
+
+/* The stats of one class of this thread (the test runs as its own "vCPU thread"). */
+static bool lookup(__u64 class, __u32 flags, struct kvmstat_value *v)
+{
+	struct kvmstat_key key = {
+		.class = class,
+		.vm = getpid(),
+		.vcpu = KVMSTAT_VCPU_UNKNOWN,
+		.tid = syscall(SYS_gettid),
+		.flags = flags,
+	};
+
+	return !bpf_map__lookup_elem(skel->maps.stats, &key, sizeof(key), v, sizeof(*v), 0);
+}
+
+static __u64 nr_keys(void)
+{
+	struct kvmstat_key k, next, *prev = NULL;
+	__u64 n = 0;
+
+	while (!bpf_map__get_next_key(skel->maps.stats, prev, &next, sizeof(next))) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+static __u64 drop_count(enum kvmstat_drop what)
+{
+	int ncpus = libbpf_num_possible_cpus(), c;
+	__u64 vals[ncpus > 0 ? ncpus : 1], sum = 0;
+	__u32 idx = what;
+
+	if (bpf_map__lookup_elem(skel->maps.drops, &idx, sizeof(idx), vals, sizeof(vals), 0))
+		return UINT64_MAX;
+	for (c = 0; c < ncpus; c++)
+		sum += vals[c];
+	return sum;
+}
+
+/* Reference bucket of a duration, written out the slow way (independent of bits.bpf.h). */
+static unsigned int ref_bucket(__u64 ns)
+{
+	unsigned int k = 0;
+
+	if (ns < 4)
+		return ns;
+	while (ns >> (k + 1))
+		k++;
+	k = 4 * (k - 1) + (unsigned int)((ns - (1ULL << k)) / (1ULL << (k - 2)));
+	return k > 127 ? 127 : k;
+}
+
+static __u64 bucket_sum(const struct kvmstat_span_stats *s)
+{
+	__u64 n = 0;
+	int i;
+
+	for (i = 0; i < KVMSTAT_HIST_BUCKETS; i++)
+		n += s->hist[i];
+	return n;
+}
+
+TEST(host_programs_load_attach_detach)
+{
+	struct loader_opts o = {
+		.arch = arch_host(),
+		.spans = 1U << KVMSTAT_SPAN_HANDLING,
+		.max_keys = 1024,
+	};
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), id;
+	struct loader l;
+	int fd;
+
+	libbpf_set_print(print_quiet);
+	if (!ASSERT_EQ(loader_check_host(&o), 0) || !ASSERT_EQ(loader_start(&l, &o), 0))
+		return;
+	fd = bpf_program__fd(l.skel->progs.kvm_userspace_exit_btf);
+	ASSERT_EQ(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	id = info.id;
+	ASSERT_TRUE(l.skel->links.kvm_exit_tp || l.skel->links.kvm_exit_btf_arm64 ||
+		    l.skel->links.kvm_exit_btf_riscv);
+	ASSERT_TRUE(l.skel->links.kvm_userspace_exit_btf);
+	loader_stop(&l);
+	/* Detached and freed: the id is gone (freeing is deferred past an RCU grace period). */
+	for (int i = 0; i < 100; i++) {
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			break;
+		close(fd);
+		usleep(20000);
+	}
+	ASSERT_TRUE(fd < 0 && errno == ENOENT);
+}
+
+TEST(arm64_trap_exit_counted_and_timed)
+{
+	struct kvmstat_value v;
+
+	if (!load_test_object())
+		return;
+	entry(1000);
+	arm64_exit(TRAP, EC_DABT_LOW, 3000);
+	entry(3500);
+	if (ASSERT_TRUE(lookup(KVMSTAT_ARM64_CLASS(TRAP, EC_DABT_LOW), 0, &v))) {
+		ASSERT_EQ(v.exits, 1);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].count, 1);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].sum_ns, 500);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].min_ns, 500);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].max_ns, 500);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].hist[ref_bucket(500)], 1);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_GUEST].count, 1);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_GUEST].sum_ns, 2000);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_GUEST].hist[ref_bucket(2000)], 1);
+	}
+	ASSERT_EQ(nr_keys(), 1);
+	ASSERT_EQ(drop_count(KVMSTAT_DROP_UNPAIRED), 1);	/* the first entry */
+	unload();
+}
+
+TEST(arm64_irq_exit_ignores_stale_ec_and_serror_bit)
+{
+	struct kvmstat_value v;
+
+	if (!load_test_object())
+		return;
+	entry(100);
+	/* IRQ exit (ret 0) with SError pending and the previous trap's EC still in esr_ec. */
+	arm64_exit(0 | SERROR_PENDING, EC_DABT_LOW, 200);
+	entry(300);
+	/* TRAP with SError pending: still a trap of its own EC. */
+	arm64_exit(TRAP | SERROR_PENDING, EC_HVC64, 400);
+	entry(450);
+	ASSERT_TRUE(lookup(KVMSTAT_ARM64_CLASS(0, 0), 0, &v) && v.exits == 1);
+	ASSERT_TRUE(lookup(KVMSTAT_ARM64_CLASS(TRAP, EC_HVC64), 0, &v) && v.exits == 1);
+	ASSERT_TRUE(!lookup(KVMSTAT_ARM64_CLASS(TRAP, EC_DABT_LOW), 0, &v));
+	ASSERT_TRUE(!lookup(KVMSTAT_ARM64_CLASS(SERROR_PENDING, 0), 0, &v));
+	ASSERT_EQ(nr_keys(), 2);
+	unload();
+}
+
+TEST(riscv_timer_interrupt_apart_from_exceptions)
+{
+	struct kvmstat_value v;
+
+	if (!load_test_object())
+		return;
+	entry(10);
+	class_exit(RISCV_IRQ_S_TIMER, 20);
+	entry(30);
+	class_exit(5, 40);	/* exception 5 (load access fault): same low bits, other class */
+	entry(50);
+	ASSERT_TRUE(lookup(RISCV_IRQ_S_TIMER, 0, &v) && v.exits == 1);
+	ASSERT_TRUE(lookup(5, 0, &v) && v.exits == 1);
+	ASSERT_EQ(nr_keys(), 2);
+	unload();
+}
+
+TEST(entry_without_exit_counts_nothing)
+{
+	if (!load_test_object())
+		return;
+	entry(100);
+	entry(200);
+	ASSERT_EQ(nr_keys(), 0);
+	ASSERT_EQ(drop_count(KVMSTAT_DROP_UNPAIRED), 2);
+	ASSERT_EQ(drop_count(KVMSTAT_DROP_STATS_FULL), 0);
+	unload();
+}
+
+TEST(userspace_exit_counted_once_apart_from_kernel)
+{
+	struct kvmstat_value v;
+
+	if (!load_test_object())
+		return;
+	entry(0 + 1);
+	class_exit(KVMSTAT_ARM64_CLASS(TRAP, EC_DABT_LOW), 100);
+	userspace_exit();
+	userspace_exit();	/* a second return without a new exit changes nothing */
+	if (ASSERT_TRUE(lookup(KVMSTAT_ARM64_CLASS(TRAP, EC_DABT_LOW), KVMSTAT_KEY_USER, &v))) {
+		ASSERT_EQ(v.exits, 1);	/* counted when KVM_RUN returned... */
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].count, 0);
+	}
+	entry(1100);
+	if (ASSERT_TRUE(lookup(KVMSTAT_ARM64_CLASS(TRAP, EC_DABT_LOW), KVMSTAT_KEY_USER, &v))) {
+		ASSERT_EQ(v.exits, 1);	/* ...and timed, not counted again, at the next entry */
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].count, 1);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].sum_ns, 1000);
+	}
+	class_exit(KVMSTAT_ARM64_CLASS(TRAP, EC_DABT_LOW), 1200);
+	entry(1250);
+	ASSERT_TRUE(lookup(KVMSTAT_ARM64_CLASS(TRAP, EC_DABT_LOW), 0, &v) && v.exits == 1);
+	ASSERT_EQ(nr_keys(), 2);
+	unload();
+}
+
+TEST(histogram_buckets_exact)
+{
+	static const __u64 durations[] = { 1, 3, 4, 7, 8, 15, 16, 1000, 1023, 1024, 123456,
+					   (1ULL << 33) - 1, 1ULL << 33, 1ULL << 40 };
+	const int n = sizeof(durations) / sizeof(durations[0]);
+	struct kvmstat_value v;
+	__u64 expect[KVMSTAT_HIST_BUCKETS] = {}, ts = 1000, sum = 0;
+	int i;
+
+	if (!load_test_object())
+		return;
+	entry(ts);
+	for (i = 0; i < n; i++) {
+		class_exit(7, ts += 10);
+		entry(ts += durations[i]);
+		expect[ref_bucket(durations[i])]++;
+		sum += durations[i];
+	}
+	if (!ASSERT_TRUE(lookup(7, 0, &v)))
+		goto out;
+	ASSERT_EQ(v.exits, n);
+	ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].count, n);
+	ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].sum_ns, sum);
+	ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].min_ns, 1);
+	ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].max_ns, 1ULL << 40);
+	ASSERT_EQ(bucket_sum(&v.span[KVMSTAT_SPAN_HANDLING]), n);
+	for (i = 0; i < KVMSTAT_HIST_BUCKETS; i++)
+		if (!ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].hist[i], expect[i]))
+			printf("  bucket %d\n", i);
+out:
+	unload();
+}
+
+TEST_MAIN(TEST_CASE(host_programs_load_attach_detach),
+	  TEST_CASE(arm64_trap_exit_counted_and_timed),
+	  TEST_CASE(arm64_irq_exit_ignores_stale_ec_and_serror_bit),
+	  TEST_CASE(riscv_timer_interrupt_apart_from_exceptions),
+	  TEST_CASE(entry_without_exit_counts_nothing),
+	  TEST_CASE(userspace_exit_counted_once_apart_from_kernel),
+	  TEST_CASE(histogram_buckets_exact))
