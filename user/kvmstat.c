@@ -16,7 +16,6 @@
 #define DEFAULT_MAX_KEYS 16384
 
 const char *argp_program_version = "kvmstat-bpf " KVMSTAT_VERSION;
-const char *argp_program_bug_address = "https://github.com/kvmstat-bpf/kvmstat-bpf/issues";
 
 static const char top_doc[] =
 "Count and time KVM guest exits per class, VM and vCPU, aggregated in the kernel.\n"
@@ -85,13 +84,9 @@ static int cmd_list(int argc, char **argv)
 /* --- run ------------------------------------------------------------------- */
 
 static const char run_doc[] =
-"Attach to the KVM exit/entry tracepoints and show exits per class: count, share,\n"
-"rate, share of time, min/avg/max of the chosen span, every interval and as a\n"
-"summary at the end (Ctrl-C, SIGTERM or -d). Plain text when stdout is not a\n"
-"terminal. Needs root (or CAP_BPF and CAP_PERFMON) and kernel BTF.\n"
+"Attach to the KVM exit/entry tracepoints and show exits per class: count, share, rate, share of time, and min/avg/max of the chosen span, every interval and as a summary at the end (Ctrl-C, SIGTERM or -d). Plain text, one table per interval, when stdout is not a terminal. Needs root (or CAP_BPF and CAP_PERFMON) and kernel BTF.\n"
 "\n"
-"Spans: handling = kvm_exit -> next kvm_entry of the vCPU (host time spent on\n"
-"the exit); guest = kvm_entry -> kvm_exit (guest run time that ended in the class).\n"
+"Spans: handling = kvm_exit -> next kvm_entry of the vCPU (host time spent on the exit); guest = kvm_entry -> kvm_exit (guest run time that ended in the class).\n"
 "\n"
 "USAGE: kvmstat-bpf run [-i SEC] [-d SEC] [-s KEY] [-b GROUP] [--span SPAN] [--json FILE]\n"
 "\n"
