@@ -1,0 +1,526 @@
+#!/usr/bin/env python3
+"""Check an end-to-end vmtest log (tests/vmtest/guest.sh run by vmtest.sh).
+
+Usage: check.py LOGFILE
+
+Per vCPU thread and exit class it compares, side by side:
+  expected   what the VMM's guest did ("VMM ... expect class=.. count=..")
+  KVM stats  KVM's own per-vCPU statistics where one matches a class (per-arch table below)
+  tracefs    the raw kvm_exit stream counted per (pid, class) ("TRACE ..." lines)
+  hist       the ftrace hist trigger on kvm_exit (where the kernel has one)
+  kvmstat    kvmstat-bpf's NDJSON "total" line (when present)
+and prints "ok ..." / "FAIL ..." lines and "N passed, N failed". Exits 1 on any failure.
+"""
+import json
+import re
+import sys
+from collections import defaultdict
+
+
+def arm64_class(ec):
+    return (2 << 32) | ec  # ARM_EXCEPTION_TRAP << 32 | ESR_ELx.EC
+
+
+class Arch:
+    """What differs per arch: how kvm_exit fields make a class, which KVM stats count which
+    classes, which classes the host drives (any count), names for the table."""
+
+    def __init__(self, hist_keys, stats, nondeterministic, names, mode_check=None, hints=None):
+        self.hist_keys = hist_keys  # (hi, lo) kvm_exit fields: class = hi << 32 | lo; hi None: lo
+        # [(classes, KVM stat names)]: the stats' sum == the classes' sum, expected counts
+        # when the VMM gives all of them, else tracefs counts (host-driven classes)
+        self.stats = stats
+        self.nondeterministic = nondeterministic  # class -> True if any count is fine (host IRQs)
+        self.names = names  # class -> short name, for the table only
+        self.mode_check = mode_check  # fn(log text, checker), e.g. arm64 VHE/nVHE
+        self.hints = hints or {}  # class -> known cause of expected != observed
+
+    def class_of(self, hi, lo):
+        return lo if self.hist_keys[0] is None else (hi << 32) | lo
+
+    def name(self, cls):
+        return self.names.get(cls, "-")
+
+
+def arm64_mode_check(text, ck):
+    nvhe_wanted = "kvm-arm.mode=nvhe" in command_line(text)
+    # 6.12: "kvm [1]: VHE mode ..." / "Hyp nVHE mode ..." / "Protected nVHE mode ..."
+    # (older kernels: "Hyp mode ...")
+    m = re.search(r"kvm \[\d+\]: (VHE|Hyp nVHE|Hyp|Protected nVHE) mode initialized "
+                  r"successfully", text)
+    mode = {"VHE": "VHE", "Hyp nVHE": "nVHE", "Hyp": "nVHE", "Protected nVHE": "pKVM"}.get(
+        m.group(1)) if m else None
+    want = "nVHE" if nvhe_wanted else "VHE"
+    ck.check(mode == want, f"arm64 KVM runs in {want} mode (log says {mode or 'nothing'})")
+
+
+ARCHES = {
+    "arm64": Arch(
+        hist_keys=("ret", "esr_ec"),
+        stats=[
+            ((arm64_class(0x24),), ("mmio_exit_user",)),  # every DABT_LOW of ours goes to user
+            ((arm64_class(0x16),), ("hvc_exit_stat",)),
+            ((arm64_class(0x01),), ("wfi_exit_stat", "wfe_exit_stat")),
+        ],
+        nondeterministic=lambda cls: cls == 0,  # IRQ exits: host ticks, IPIs
+        names={
+            0: "IRQ",
+            arm64_class(0x01): "WFx",
+            arm64_class(0x16): "HVC64",
+            arm64_class(0x17): "SMC64",
+            arm64_class(0x18): "SYS64",
+            arm64_class(0x20): "IABT_LOW",
+            arm64_class(0x24): "DABT_LOW",
+        },
+        mode_check=arm64_mode_check,
+        hints={
+            arm64_class(0x01): "QEMU TCG completes a wfi without trapping when a host interrupt "
+            "is pending at that instant (cpu_has_work() before the trap check); the guest "
+            "avoids most cases, see tests/vmm/vmm-arm64.c. If KVM stats, tracefs and hist "
+            "agree, the emulator, not the tool, lost the exit.",
+        },
+    ),
+    "riscv": Arch(
+        hist_keys=(None, "scause"),
+        # Per vmm-riscv.c: guest page faults outside RAM are its MMIO loads/stores (+1 first
+        # fetch fault on RAM, 0x14, not MMIO); virtual instruction = wfi + csr accesses.
+        stats=[
+            ((21, 23), ("mmio_exit_user",)),
+            ((22,), ("wfi_exit_stat", "csr_exit_kernel", "csr_exit_user")),
+        ],
+        nondeterministic=lambda cls: bool(cls >> 63),  # interrupts
+        names={
+            10: "SUPERVISOR_SYSCALL",
+            20: "INST_GUEST_PAGE_FAULT",
+            21: "LOAD_GUEST_PAGE_FAULT",
+            22: "VIRTUAL_INST_FAULT",
+            23: "STORE_GUEST_PAGE_FAULT",
+            (1 << 63) | 1: "IRQ_S_SOFT",
+            (1 << 63) | 5: "IRQ_S_TIMER",
+            (1 << 63) | 9: "IRQ_S_EXT",
+        },
+    ),
+    "x86": Arch(
+        hist_keys=("isa", "exit_reason"),
+        stats=[
+            (((2 << 32) | 0x7B,), ("io_exits",)),
+            (((2 << 32) | 0x78,), ("halt_exits",)),
+            (((2 << 32) | 0x60,), ("irq_exits",)),  # host-driven: compared with tracefs
+        ],
+        nondeterministic=lambda cls: cls == (2 << 32) | 0x60,  # SVM intr: host interrupts
+        names={
+            (2 << 32) | 0x60: "intr",
+            (2 << 32) | 0x72: "cpuid",
+            (2 << 32) | 0x78: "hlt",
+            (2 << 32) | 0x7B: "io",
+            (2 << 32) | 0x7C: "msr",
+            (2 << 32) | 0x400: "npf",
+        },
+    ),
+}
+
+VMM_RE = re.compile(r"^VMM vm_pid=(\d+) name=(\S+) vcpu=(\d+) tid=(\d+) (\w+)(.*)$")
+KV_RE = re.compile(r"(\w+)=(\S+)")
+HIST_RE = re.compile(r"^\{(.*)\}\s+hitcount:\s*(\d+)")
+
+
+def command_line(text):
+    m = re.search(r"^VMTEST cmdline=(.*)$", text, re.M)
+    return m.group(1) if m else ""
+
+
+class Checker:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, cond, what):
+        if cond:
+            self.passed += 1
+            print(f"ok   {what}")
+        else:
+            self.failed += 1
+            print(f"FAIL {what}")
+        return cond
+
+    def equal(self, what, want, got):
+        return self.check(want == got, f"{what}: {want} == {got}")
+
+
+class Vcpu:
+    def __init__(self, vm_pid, name, index, tid):
+        self.vm_pid, self.name, self.index, self.tid = vm_pid, name, index, tid
+        self.expect = {}  # class -> count
+        self.stats = {}  # KVM stat name -> value
+        self.user = {}
+
+
+class Log:
+    """Everything check.py reads from the console log."""
+
+    def __init__(self, text):
+        self.text = text
+        self.arch = None
+        self.end_rc = None
+        self.vmm_rc = None
+        self.vcpus = {}  # tid -> Vcpu
+        self.trace = defaultdict(lambda: defaultdict(int))  # pid -> class -> count
+        self.entries = defaultdict(int)  # pid -> kvm_entry count
+        self.trace_lost = None
+        self.trace_unparsed = 0
+        self.hist_lines = None  # raw lines between the markers, None if absent
+        self.ndjson = None  # list of objects, None if absent
+        self.kvmstat_note = None
+        self._parse()
+
+    def _parse(self):
+        section = None
+        for line in self.text.splitlines():
+            line = line.rstrip("\r")
+            if line in ("=== HIST BEGIN ===", "=== KVMSTAT NDJSON BEGIN ==="):
+                section = line
+                if "HIST" in line:
+                    self.hist_lines = []
+                else:
+                    self.ndjson = []
+                continue
+            if line in ("=== HIST END ===", "=== KVMSTAT NDJSON END ==="):
+                section = None
+                continue
+            if section and "HIST" in section:
+                self.hist_lines.append(line)
+            elif section:
+                if line.strip():
+                    self.ndjson.append(json.loads(line))
+            else:
+                self._parse_line(line)
+
+    def _parse_line(self, line):
+        m = re.match(r"^VMTEST arch=(\S+)", line)
+        if m:
+            self.arch = m.group(1)
+        m = re.match(r"^=== VMTEST END rc=(\d+) ===", line)
+        if m:
+            self.end_rc = int(m.group(1))
+        m = re.match(r"^GUEST vmm rc=(\d+)", line)
+        if m:
+            self.vmm_rc = int(m.group(1))
+        if "kvmstat-bpf comparison skipped" in line:
+            self.kvmstat_note = line
+        if line.startswith("VMM "):
+            self._parse_vmm(line)
+        elif line.startswith("TRACE "):
+            self._parse_trace(line)
+
+    def _parse_vmm(self, line):
+        m = VMM_RE.match(line)
+        if not m:
+            return
+        vm_pid, name, index, tid, kind, rest = m.groups()
+        tid = int(tid)
+        v = self.vcpus.setdefault(tid, Vcpu(int(vm_pid), name, int(index), tid))
+        kv = dict(KV_RE.findall(rest.split("#", 1)[0]))
+        if kind == "expect":
+            v.expect[int(kv["class"], 16)] = int(kv["count"])
+        elif kind == "kvmstat":
+            v.stats = {k: int(val) for k, val in kv.items()}
+        elif kind == "user":
+            v.user = {k: int(val) for k, val in kv.items()}
+
+    def _parse_trace(self, line):
+        kv = dict(KV_RE.findall(line))
+        if "lost" in kv:
+            self.trace_lost = int(kv["lost"])
+        elif "unparsed" in kv:
+            self.trace_unparsed = int(kv["unparsed"])
+        elif "entries" in kv:
+            self.entries[int(kv["pid"])] = int(kv["entries"])
+        elif "class" in kv:
+            self.trace[int(kv["pid"])][int(kv["class"], 16)] = int(kv["count"])
+
+    def hist(self, arch):
+        """pid -> class -> hitcount from the hist trigger output, None if absent."""
+        if self.hist_lines is None:
+            return None
+        out = defaultdict(lambda: defaultdict(int))
+        hi, lo = arch.hist_keys
+        for line in self.hist_lines:
+            m = HIST_RE.match(line.strip())
+            if not m:
+                continue
+            keys = {k.strip(): int(v) for k, v in (p.split(":") for p in m.group(1).split(","))}
+            cls = arch.class_of(keys.get(hi, 0), keys[lo])
+            out[keys["common_pid"]][cls] += int(m.group(2))
+        return out
+
+
+def class_objects(obj):
+    """(vm pid, tid, class object) for every per-vCPU class of one NDJSON object."""
+    for vm in obj.get("vms", []):
+        for vcpu in vm.get("vcpus", []):
+            for c in vcpu.get("classes", []):
+                yield vm.get("pid"), vcpu.get("tid"), c
+
+
+class Kvmstat:
+    """kvmstat-bpf's NDJSON: per (tid, class) totals and interval sums."""
+
+    def __init__(self, objs):
+        self.objs = objs
+        totals = [o for o in objs if o.get("type") == "total"]
+        self.intervals = [o for o in objs if o.get("type") == "interval"]
+        self.total = totals[-1] if totals else None
+        self.nr_totals = len(totals)
+        self.count = defaultdict(lambda: defaultdict(int))  # tid -> class -> exits
+        self.vm_of_tid = {}
+        if self.total:
+            for pid, tid, c in class_objects(self.total):
+                self.count[tid][int(c["class"], 16)] += c["exits"]
+                self.vm_of_tid[tid] = pid
+
+    def interval_sums(self):
+        out = defaultdict(lambda: defaultdict(int))
+        for o in self.intervals:
+            for _, tid, c in class_objects(o):
+                out[tid][int(c["class"], 16)] += c["exits"]
+        return out
+
+
+def fmt(v):
+    return "-" if v is None else str(v)
+
+
+def stat_value(v, names):
+    if not v.stats or any(n not in v.stats for n in names):
+        return None
+    return sum(v.stats[n] for n in names)
+
+
+def stat_group(arch, cls):
+    for classes, names in arch.stats:
+        if cls in classes:
+            return classes, names
+    return None, None
+
+
+def stat_cell(arch, v, cls):
+    classes, names = stat_group(arch, cls)
+    if not names or not v.stats:
+        return "-"
+    cell = f"{stat_value(v, names)} {'+'.join(names)}"
+    others = [hex(c) for c in classes if c != cls]
+    return cell + (f" (with {','.join(others)})" if others else "")
+
+
+def print_table(log, arch, hist, ks):
+    for tid in sorted(log.vcpus, key=lambda t: (log.vcpus[t].vm_pid, log.vcpus[t].index)):
+        v = log.vcpus[tid]
+        print(f"\nVM {v.name} (pid {v.vm_pid}) vCPU {v.index} (tid {tid})")
+        hdr = ("class", "name", "expected", "KVM stat", "tracefs", "hist", "kvmstat-bpf")
+        rows = [hdr]
+        classes = set(v.expect) | set(log.trace.get(tid, {})) | set(ks.count.get(tid, {}) if ks else {})
+        for cls in sorted(classes):
+            rows.append((hex(cls), arch.name(cls), fmt(v.expect.get(cls)), stat_cell(arch, v, cls),
+                         fmt(log.trace.get(tid, {}).get(cls, 0)),
+                         fmt(hist[tid].get(cls, 0) if hist is not None else None),
+                         fmt(ks.count[tid].get(cls, 0) if ks else None)))
+        rows.append(("total", "", "-", f"{fmt(v.stats.get('exits'))} exits",
+                     fmt(sum(log.trace.get(tid, {}).values())),
+                     fmt(sum(hist[tid].values()) if hist is not None else None),
+                     fmt(sum(ks.count[tid].values()) if ks else None)))
+        rows.append(("kvm_entry", "", "-", "-", fmt(log.entries.get(tid, 0)), "-", "-"))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(hdr))]
+        for r in rows:
+            print("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    print()
+
+
+def check_run(log, ck):
+    ck.check(log.arch in ARCHES, f"log names a known arch ({log.arch})")
+    ck.equal("test script exit code (end marker)", 0, log.end_rc)
+    ck.equal("VMM exit code", 0, log.vmm_rc)
+    ck.check(bool(log.vcpus) and all(v.expect for v in log.vcpus.values()),
+             f"VMM printed expected counts for {len(log.vcpus)} vCPUs")
+    ck.check(all(v.stats for v in log.vcpus.values()), "VMM printed KVM stats for every vCPU")
+    ck.equal("tracefs events lost", 0, log.trace_lost)
+    ck.equal("tracefs kvm_exit lines not parsed", 0, log.trace_unparsed)
+
+
+def check_vcpu(log, arch, v, hist, ks, ck):
+    who = f"vcpu {v.index} tid {v.tid}"
+    trace = log.trace.get(v.tid, {})
+    for cls, want in sorted(v.expect.items()):
+        what = f"{who} {hex(cls)} {arch.name(cls)}"
+        if not ck.equal(f"{what}: expected == tracefs", want, trace.get(cls, 0)) and cls in arch.hints:
+            print(f"hint {arch.hints[cls]}")
+        if hist is not None:
+            ck.equal(f"{what}: expected == hist", want, hist[v.tid].get(cls, 0))
+        if ks:
+            ck.equal(f"{what}: expected == kvmstat-bpf", want, ks.count[v.tid].get(cls, 0))
+    for cls in sorted(set(trace) - set(v.expect)):
+        ck.check(arch.nondeterministic(cls),
+                 f"{who} {hex(cls)} {arch.name(cls)}: {trace[cls]} exits in tracefs, "
+                 f"{'host-driven, any count' if arch.nondeterministic(cls) else 'NOT expected'}")
+    check_stats(arch, v, trace, who, ck)
+    total = sum(trace.values())
+    ck.equal(f"{who} KVM exits stat == tracefs kvm_exit", v.stats.get("exits"), total)
+    ck.equal(f"{who} tracefs kvm_entry == kvm_exit", total, log.entries.get(v.tid, 0))
+    if hist is not None:
+        ck.equal(f"{who} hist total == tracefs total", total, sum(hist[v.tid].values()))
+    if any(v.user.get(k) for k in ("wfi_repeats", "wfi_rearms", "wfi_topups")):
+        print(f"note {who}: wfi that did not trap (QEMU TCG, see vmm-arm64.c): "
+              f"{v.user.get('wfi_repeats', 0)} repeated (back before the timer fired), "
+              f"{v.user.get('wfi_rearms', 0)} timer re-arms (fired before the wfi), "
+              f"{v.user.get('wfi_topups', 0)} periods added after KVM's count")
+    if {"mmio", "done"} <= set(v.user) and "mmio_exit_user" in v.stats:
+        seen = sum(v.user.get(k, 0) for k in ("mmio", "checks", "done"))
+        ck.equal(f"{who} KVM_EXIT_MMIO seen by the VMM == KVM mmio_exit_user",
+                 seen, v.stats.get("mmio_exit_user"))
+    if ks:
+        for cls in sorted(set(trace) | set(ks.count.get(v.tid, {}))):
+            ck.equal(f"{who} {hex(cls)} {arch.name(cls)}: tracefs == kvmstat-bpf",
+                     trace.get(cls, 0), ks.count[v.tid].get(cls, 0))
+        ck.equal(f"{who}: kvmstat-bpf VM pid of the thread", v.vm_pid, ks.vm_of_tid.get(v.tid))
+
+
+def check_stats(arch, v, trace, who, ck):
+    """KVM's per-vCPU stats against the expected (or, host-driven, the tracefs) counts."""
+    for classes, names in arch.stats:
+        what = f"{who} {'+'.join(hex(c) for c in classes)} " \
+               f"{'+'.join(arch.name(c) for c in classes)}"
+        if all(c in v.expect for c in classes):
+            want, source = sum(v.expect[c] for c in classes), "expected"
+        elif not any(c in v.expect for c in classes):
+            want, source = sum(trace.get(c, 0) for c in classes), "tracefs"
+        else:
+            ck.check(False, f"{what}: the VMM expects only some of these classes")
+            continue
+        ck.equal(f"{what}: {source} == KVM {'+'.join(names)}", want, stat_value(v, names))
+
+
+def span_problems(c):
+    """Why a class object's handling stats are inconsistent (empty list: fine)."""
+    h = c.get("handling")
+    if not h:
+        return []
+    out = []
+    n = h.get("count", 0)
+    if sum(b["count"] for b in h.get("buckets", [])) != n:
+        out.append(f"bucket counts sum {sum(b['count'] for b in h.get('buckets', []))} != count {n}")
+    if n:
+        avg = h["total_ns"] / n
+        if not h["min_ns"] <= avg <= h["max_ns"]:
+            out.append(f"not min {h['min_ns']} <= avg {avg:.0f} <= max {h['max_ns']}")
+    return out
+
+
+def exits_by_class(classes):
+    """Exits per class, summed over origins (a class can go to the VMM or stay in the kernel)."""
+    out = defaultdict(int)
+    for c in classes:
+        out[int(c["class"], 16)] += c["exits"]
+    return dict(out)
+
+
+def check_kvmstat_levels(total, ck):
+    """Optional fields of the total line agree with the per-vCPU classes below them."""
+    bad = []
+    for vm in total.get("vms", []):
+        vm_sum = defaultdict(int)
+        for vcpu in vm.get("vcpus", []):
+            mine = exits_by_class(vcpu.get("classes", []))
+            for cls, n in mine.items():
+                vm_sum[cls] += n
+            if "exits" in vcpu and vcpu["exits"] != sum(mine.values()):
+                bad.append(f"tid {vcpu.get('tid')}: exits {vcpu['exits']} != sum of classes")
+        if "classes" in vm and exits_by_class(vm["classes"]) != dict(vm_sum):
+            bad.append(f"VM {vm.get('pid')}: classes != sum over its vCPUs")
+        if "exits" in vm and vm["exits"] != sum(vm_sum.values()):
+            bad.append(f"VM {vm.get('pid')}: exits {vm['exits']} != sum over its vCPUs")
+    if "exits" in total and total["exits"] != sum(exits_by_class(total.get("classes", [])).values()):
+        bad.append(f"exits {total['exits']} != sum of top-level classes")
+    for b in bad:
+        ck.check(False, f"kvmstat-bpf total line: {b}")
+    if not bad:
+        ck.check(True, "kvmstat-bpf total line: per-VM and per-vCPU 'exits'/'classes' sums agree")
+
+
+def check_kvmstat_vcpu_spans(log, ks, ck):
+    """Every exit of a finished vCPU is timed (exit -> next entry) except its last one."""
+    for tid in sorted({t for _, t, _ in class_objects(ks.total)} & set(log.vcpus)):
+        cls = [c for _, t, c in class_objects(ks.total) if t == tid]
+        exits = sum(c["exits"] for c in cls)
+        timed = sum(c.get("handling", {}).get("count", 0) for c in cls)
+        ck.equal(f"kvmstat-bpf tid {tid}: exits - timed handling intervals (the last exit, "
+                 "never re-entered)", 1, exits - timed)
+
+
+def check_kvmstat(log, ks, ck):
+    ck.equal("kvmstat-bpf NDJSON: number of total lines", 1, ks.nr_totals)
+    ck.check(len(ks.intervals) >= 1, f"kvmstat-bpf NDJSON: {len(ks.intervals)} interval lines")
+    if not ks.total:
+        return
+    ck.equal("kvmstat-bpf arch", log.arch, ks.total.get("arch"))
+    drops = ks.total.get("drops", {})
+    print(f"note kvmstat-bpf drops: {drops}")
+    ck.equal("kvmstat-bpf drops.stats_full", 0, drops.get("stats_full"))
+    sums = ks.interval_sums()
+    bad = [(tid, cls) for tid in set(sums) | set(ks.count)
+           for cls in set(sums.get(tid, {})) | set(ks.count.get(tid, {}))
+           if sums[tid].get(cls, 0) != ks.count[tid].get(cls, 0)]
+    for tid, cls in bad:
+        ck.equal(f"kvmstat-bpf tid {tid} {hex(cls)}: sum of intervals == total",
+                 ks.count[tid].get(cls, 0), sums[tid].get(cls, 0))
+    if not bad:
+        ck.check(True, "kvmstat-bpf: sum of interval lines == total line for every (tid, class)")
+    summed = defaultdict(int)
+    for _, _, c in class_objects(ks.total):
+        summed[int(c["class"], 16)] += c["exits"]
+    top = exits_by_class(ks.total.get("classes", []))
+    ck.check(top == dict(summed), "kvmstat-bpf: top-level classes == sum over VMs and vCPUs")
+    check_kvmstat_levels(ks.total, ck)
+    check_kvmstat_vcpu_spans(log, ks, ck)
+    nobj = 0
+    problems = []
+    for o in ks.objs:
+        objs = [c for _, _, c in class_objects(o)] + o.get("classes", [])
+        for c in objs:
+            nobj += 1
+            problems += [f"{o.get('type')} {c.get('class')}: {p}" for p in span_problems(c)]
+    for p in problems:
+        ck.check(False, f"kvmstat-bpf handling stats: {p}")
+    if not problems:
+        ck.check(True, f"kvmstat-bpf: min <= avg <= max and bucket sum == count ({nobj} class objects)")
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    with open(sys.argv[1], "rb") as f:
+        log = Log(f.read().decode("utf-8", "replace"))
+    ck = Checker()
+    check_run(log, ck)
+    arch = ARCHES.get(log.arch)
+    if arch is None:
+        print(f"{ck.passed} passed, {ck.failed} failed")
+        return 1
+    if arch.mode_check:
+        arch.mode_check(log.text, ck)
+    hist = log.hist(arch)
+    if hist is None:
+        print(f"note no hist trigger output for {log.arch}: hist column skipped")
+    ks = Kvmstat(log.ndjson) if log.ndjson is not None else None
+    if ks is None:
+        print(f"note no kvmstat-bpf NDJSON: {log.kvmstat_note or 'section absent'}")
+    print_table(log, arch, hist, ks)
+    for tid in sorted(log.vcpus):
+        check_vcpu(log, arch, log.vcpus[tid], hist, ks, ck)
+    if ks:
+        check_kvmstat(log, ks, ck)
+    print(f"{ck.passed} passed, {ck.failed} failed")
+    return 1 if ck.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

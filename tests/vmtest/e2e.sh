@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# End-to-end exit counting test of one arch: boot the emulated KVM host, run the test VMM and
+# kvmstat-bpf there with every ground truth recorded (tests/vmtest/guest.sh), then check the log.
+#
+# Usage: tests/vmtest/e2e.sh ARCH [--append ARGS] [--timeout S] [--log FILE] [--env NAME=VAL]
+#                            [--kvmstat PATH|none] [-v]
+#   Needs build/vmtest/ARCH/vmm (make build/vmtest/ARCH/vmm). kvmstat-bpf: --kvmstat PATH (must
+#   exist), else build/ARCH/kvmstat-bpf when it exists; without one (or with 'none') the test
+#   checks the VMM against KVM's stats, tracefs and the hist trigger only.
+#   Exit status: non-zero if the run or a check failed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE=$ROOT/tests/vmtest
+
+die() {
+	echo "e2e: $*" >&2
+	exit 2
+}
+
+[ $# -ge 1 ] || die "usage: $0 arm64|riscv|x86 [--append ARGS] [--timeout S] [--log FILE]" \
+	"[--env NAME=VAL] [--kvmstat PATH|none] [-v]"
+ARCH=$1
+shift
+case "$ARCH" in arm64 | riscv | x86) ;; *) die "unknown ARCH '$ARCH'" ;; esac
+KVMSTAT=$ROOT/build/$ARCH/kvmstat-bpf
+KVMSTAT_GIVEN=0
+LOG=$ROOT/build/vmtest/$ARCH/e2e.log
+PASS=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kvmstat) [ $# -ge 2 ] || die "--kvmstat wants a path or 'none'"; KVMSTAT=$2; KVMSTAT_GIVEN=1; shift 2 ;;
+	--log) [ $# -ge 2 ] || die "--log wants a file"; LOG=$2; shift 2 ;;
+	--append | --timeout | --env) [ $# -ge 2 ] || die "$1 wants a value"; PASS+=("$1" "$2"); shift 2 ;;
+	-v) PASS+=(-v); shift ;;
+	*) die "unknown option '$1'" ;;
+	esac
+done
+
+VMM=$ROOT/build/vmtest/$ARCH/vmm
+[ -x "$VMM" ] || die "no $VMM: build it first (make build/vmtest/$ARCH/vmm)"
+FILES=("$VMM=/bin/vmm")
+if [ "$KVMSTAT" != none ] && [ -x "$KVMSTAT" ]; then
+	FILES+=("$KVMSTAT=/bin/kvmstat-bpf")
+elif [ "$KVMSTAT" != none ] && [ "$KVMSTAT_GIVEN" = 1 ]; then
+	die "no kvmstat-bpf at $KVMSTAT"
+else
+	echo "e2e: note: no kvmstat-bpf ($KVMSTAT): checking the VMM against the other ground truths only" >&2
+fi
+
+run_rc=0
+"$HERE/vmtest.sh" "$ARCH" "${PASS[@]}" --log "$LOG" "$HERE/guest.sh" "${FILES[@]}" >/dev/null ||
+	run_rc=$?
+check_rc=0
+python3 "$HERE/check.py" "$LOG" || check_rc=$?
+echo "e2e: $ARCH: run rc=$run_rc, check rc=$check_rc, log: $LOG"
+[ "$run_rc" = 0 ] && [ "$check_rc" = 0 ]
