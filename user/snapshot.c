@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Snapshot model: delta, grouping, sorting, histogram math. */
+#define _GNU_SOURCE	/* qsort_r */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,20 +28,27 @@ void snapshot_move(struct snapshot *dst, struct snapshot *src)
 	src->nr = src->cap = 0;
 }
 
+int snapshot_reserve(struct snapshot *s, size_t cap)
+{
+	struct sample *n;
+
+	if (cap <= s->cap)
+		return 0;
+	n = realloc(s->samples, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	s->samples = n;
+	s->cap = cap;
+	return 0;
+}
+
 struct sample *snapshot_add(struct snapshot *s, const struct kvmstat_key *key,
 			    const struct kvmstat_value *val)
 {
 	struct sample *n;
 
-	if (s->nr == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-
-		n = realloc(s->samples, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		s->samples = n;
-		s->cap = cap;
-	}
+	if (s->nr == s->cap && snapshot_reserve(s, s->cap ? s->cap * 2 : 64))
+		return NULL;
 	n = &s->samples[s->nr++];
 	n->key = *key;
 	n->val = *val;
@@ -67,11 +75,44 @@ int snapshot_sample_cmp(const void *a, const void *b)
 	return key_cmp(&((const struct sample *)a)->key, &((const struct sample *)b)->key);
 }
 
-static const struct sample *find_sample(const struct snapshot *s, const struct kvmstat_key *key)
+static int index_key_cmp(const void *a, const void *b, void *base)
 {
-	struct sample probe = { .key = *key };
+	const struct sample *s = base;
 
-	return bsearch(&probe, s->samples, s->nr, sizeof(probe), snapshot_sample_cmp);
+	return key_cmp(&s[*(const size_t *)a].key, &s[*(const size_t *)b].key);
+}
+
+/*
+ * Sorts samples by key. A sample is ~2 KiB: sort their indexes, then apply the
+ * permutation in place so each sample moves once (qsort would move it log n times).
+ */
+int snapshot_sort_by_key(struct snapshot *s)
+{
+	size_t *from, i, j, k;
+	struct sample tmp;
+
+	if (s->nr < 2)
+		return 0;
+	from = malloc(s->nr * sizeof(*from));
+	if (!from)
+		return -ENOMEM;
+	for (i = 0; i < s->nr; i++)
+		from[i] = i;
+	qsort_r(from, s->nr, sizeof(*from), index_key_cmp, s->samples);
+	/* Position i takes the sample now at from[i]: follow each cycle once. */
+	for (i = 0; i < s->nr; i++) {
+		if (from[i] == i)
+			continue;
+		tmp = s->samples[i];
+		for (j = i; (k = from[j]) != i; j = k) {
+			s->samples[j] = s->samples[k];
+			from[j] = j;
+		}
+		s->samples[j] = tmp;
+		from[j] = j;
+	}
+	free(from);
+	return 0;
 }
 
 __u64 hist_bucket_lo(unsigned int slot)
@@ -139,7 +180,7 @@ int snapshot_delta(const struct snapshot *prev, const struct snapshot *cur, stru
 	static const struct kvmstat_value zero;
 	struct kvmstat_value d;
 	const struct sample *p;
-	size_t i;
+	size_t i, j;
 	int s;
 
 	snapshot_init(out, cur->arch);
@@ -149,8 +190,14 @@ int snapshot_delta(const struct snapshot *prev, const struct snapshot *cur, stru
 	out->end_wall = cur->end_wall;
 	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
 		out->drops[i] = cur->drops[i] - prev->drops[i];
-	for (i = 0; i < cur->nr; i++) {
-		p = find_sample(prev, &cur->samples[i].key);
+	/* Both sorted by key: walk them together. */
+	if (snapshot_reserve(out, cur->nr))
+		return -ENOMEM;
+	for (i = 0, j = 0; i < cur->nr; i++) {
+		while (j < prev->nr && key_cmp(&prev->samples[j].key, &cur->samples[i].key) < 0)
+			j++;
+		p = j < prev->nr && !key_cmp(&prev->samples[j].key, &cur->samples[i].key) ?
+		    &prev->samples[j] : NULL;
 		d.exits = cur->samples[i].val.exits - (p ? p->val.exits : 0);
 		for (s = 0; s < KVMSTAT_NR_SPANS; s++)
 			span_delta(p ? &p->val.span[s] : &zero.span[s], &cur->samples[i].val.span[s],
@@ -213,12 +260,14 @@ int snapshot_group(const struct snapshot *in, enum grouping by, struct snapshot 
 	out->start_wall = in->start_wall;
 	out->end_wall = in->end_wall;
 	memcpy(out->drops, in->drops, sizeof(out->drops));
+	if (snapshot_reserve(out, in->nr))
+		return -ENOMEM;
 	for (i = 0; i < in->nr; i++) {
 		k = project_key(&in->samples[i].key, by);
-		if (!snapshot_add(out, &k, &in->samples[i].val))
-			return -ENOMEM;
+		snapshot_add(out, &k, &in->samples[i].val);
 	}
-	qsort(out->samples, out->nr, sizeof(*out->samples), snapshot_sample_cmp);
+	if (snapshot_sort_by_key(out))
+		return -ENOMEM;
 	/* Merge runs of equal keys in place. */
 	last = NULL;
 	for (i = 0; i < out->nr; i++) {

@@ -50,6 +50,10 @@ void snapshot_free(struct snapshot *s);
 /* Appends a copy of one sample; returns it, NULL when out of memory. */
 struct sample *snapshot_add(struct snapshot *s, const struct kvmstat_key *key,
 			    const struct kvmstat_value *val);
+/* Room for cap samples without reallocating; 0 or -ENOMEM. */
+int snapshot_reserve(struct snapshot *s, size_t cap);
+/* Sorts the samples by key (snapshot_sample_cmp order); 0 or -ENOMEM. */
+int snapshot_sort_by_key(struct snapshot *s);
 /* Moves src into dst (dst freed first), leaving src empty. */
 void snapshot_move(struct snapshot *dst, struct snapshot *src);
 
@@ -58,7 +62,7 @@ void snapshot_move(struct snapshot *dst, struct snapshot *src);
  * Interval min/max are exact when the cumulative extreme moved in the interval,
  * else the bound of the interval's extreme histogram bucket (never tighter than
  * the truth: min <= every value <= max still holds). Keys with no exit and no
- * interval in the interval are left out. prev must be sorted by key (as read).
+ * interval in the interval are left out. Both must be sorted by key (as read).
  * Returns 0 or -ENOMEM.
  */
 int snapshot_delta(const struct snapshot *prev, const struct snapshot *cur, struct snapshot *out);

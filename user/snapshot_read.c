@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Reading the kernel's maps into a snapshot: batch lookups, one-by-one fallback. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ struct map_shape {
 	unsigned int ncpus;	/* value copies per key: possible CPUs for per-CPU maps, else 1 */
 };
 
-static int shape_of(int fd, struct map_shape *shape)
+static int shape_of(int fd, struct map_shape *shape, __u32 *max_entries)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -25,6 +26,7 @@ static int shape_of(int fd, struct map_shape *shape)
 		return -errno;
 	shape->fd = fd;
 	shape->ncpus = 1;
+	*max_entries = info.max_entries;
 	if (info.type == BPF_MAP_TYPE_PERCPU_HASH || info.type == BPF_MAP_TYPE_PERCPU_ARRAY) {
 		n = libbpf_num_possible_cpus();
 		if (n <= 0)
@@ -141,11 +143,14 @@ int snapshot_read(int stats_fd, int drops_fd, struct snapshot *s)
 {
 	struct map_shape m = {};
 	size_t before = s->nr;
+	__u32 max_entries = 0;
 	int err;
 
 	s->end_mono_ns = mono_ns();
 	clock_gettime(CLOCK_REALTIME, &s->end_wall);
-	err = shape_of(stats_fd, &m);
+	err = shape_of(stats_fd, &m, &max_entries);
+	if (!err)	/* one allocation: growing by copies would move every ~2 KiB sample */
+		err = snapshot_reserve(s, before + max_entries);
 	if (err)
 		return err;
 	err = read_batched(&m, s);
@@ -156,6 +161,6 @@ int snapshot_read(int stats_fd, int drops_fd, struct snapshot *s)
 	if (err)
 		return err;
 	/* Sorted by key: snapshot_delta() looks keys up by bisection. */
-	qsort(s->samples, s->nr, sizeof(*s->samples), snapshot_sample_cmp);
-	return read_drops(drops_fd, s);
+	err = snapshot_sort_by_key(s);
+	return err ? err : read_drops(drops_fd, s);
 }

@@ -78,13 +78,15 @@ TEST(delta_is_exact_and_skips_idle_keys)
 	add(&b, 100, 0, 101, DABT_LOW, 0, 25, 1000);
 	add(&b, 100, 0, 101, HVC64, 0, 5, 200);
 	add(&b, 100, 1, 102, IRQ, 0, 7, 300);	/* new key */
-	qsort(a.samples, a.nr, sizeof(*a.samples), snapshot_sample_cmp);
+	snapshot_sort_by_key(&a);	/* as snapshot_read() leaves them */
+	snapshot_sort_by_key(&b);
 	a.end_mono_ns = 1000000000;
 	b.end_mono_ns = 3000000000;
 	b.drops[KVMSTAT_DROP_STATS_FULL] = 4;
 	if (!ASSERT_EQ(snapshot_delta(&a, &b, &d), 0))
 		return;
 	ASSERT_EQ(d.nr, 2);	/* HVC64 had no exit in the interval */
+	ASSERT_EQ(b.samples[0].key.class, HVC64);	/* sorted: vm, vcpu, tid, class, flags */
 	ASSERT_EQ(d.samples[0].key.class, DABT_LOW);
 	ASSERT_EQ(d.samples[0].val.exits, 15);
 	ASSERT_EQ(d.samples[0].val.span[KVMSTAT_SPAN_HANDLING].sum_ns, 15000);
@@ -95,6 +97,33 @@ TEST(delta_is_exact_and_skips_idle_keys)
 	snapshot_free(&a);
 	snapshot_free(&b);
 	snapshot_free(&d);
+}
+
+TEST(sort_by_key_permutes_every_sample_once)
+{
+	struct snapshot s;
+	__u64 sum = 0, xor = 0, sum_after = 0, xor_after = 0, x = 12345;
+	size_t i;
+
+	snapshot_init(&s, KVMSTAT_ARCH_X86);
+	for (i = 0; i < 1000; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;	/* LCG */
+		add(&s, (x >> 40) % 7, (x >> 20) % 5, (x >> 10) % 3, x % 11, 0, i + 1, 1);
+		sum += i + 1;
+		xor ^= (i + 1) * 0x9e3779b97f4a7c15ULL;
+	}
+	ASSERT_EQ(snapshot_sort_by_key(&s), 0);
+	for (i = 0; i < s.nr; i++) {
+		if (i && !ASSERT_TRUE(snapshot_sample_cmp(&s.samples[i - 1], &s.samples[i]) <= 0))
+			break;
+		/* each value still with its own key: exits was written with the key */
+		sum_after += s.samples[i].val.exits;
+		xor_after ^= s.samples[i].val.exits * 0x9e3779b97f4a7c15ULL;
+		ASSERT_EQ(s.samples[i].val.span[0].count, s.samples[i].val.exits);
+	}
+	ASSERT_EQ(sum_after, sum);
+	ASSERT_EQ(xor_after, xor);
+	snapshot_free(&s);
 }
 
 TEST(delta_min_max_bound_the_interval)
@@ -306,6 +335,7 @@ TEST(qemu_guest_names)
 }
 
 TEST_MAIN(TEST_CASE(delta_is_exact_and_skips_idle_keys),
+	  TEST_CASE(sort_by_key_permutes_every_sample_once),
 	  TEST_CASE(delta_min_max_bound_the_interval),
 	  TEST_CASE(group_by_class_merges_vcpus_and_keeps_origin_apart),
 	  TEST_CASE(table_rows_by_class),
