@@ -27,6 +27,9 @@
 /* Set by the loader before load. */
 const volatile __u32 targ_spans = 1U << KVMSTAT_SPAN_HANDLING;	/* bit per enum kvmstat_span */
 const volatile __u32 targ_vm_filter = 0;	/* only this VMM tgid when non-zero */
+/* Pending exits in task storage (helper call) or a tid-indexed array (inlined lookup). */
+const volatile bool targ_inflight_array = false;
+const volatile __u32 targ_inflight_mask = 0;	/* inflight_slots size - 1 */
 
 /* State of the vCPU a thread runs: identity and the pending exit. */
 struct inflight {
@@ -35,6 +38,7 @@ struct inflight {
 	__u64 entry_ts;		/* start of the guest run, 0 when unknown */
 	__u64 guest_ns;		/* guest run that ended in the pending exit, 0 when unknown */
 	__u64 vcpu_ptr;		/* struct kvm_vcpu the identity was read from */
+	__u64 pid_tgid;		/* owner of an inflight_slots entry */
 	__u32 counted;		/* pending exit already accounted at kvm_userspace_exit */
 	__u32 pad;
 };
@@ -45,6 +49,18 @@ struct {
 	__type(key, int);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
+
+/*
+ * The array alternative: slot tid % size, owned by the thread whose pid_tgid it
+ * holds; a thread finding another's slot takes it over (the other's pending exit
+ * is lost and counted). Sized by the loader (power of two), 1 when unused.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight_slots SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -102,24 +118,45 @@ static __always_inline __u64 arm64_class(int ret, unsigned int esr_ec)
 	return KVMSTAT_ARM64_CLASS(type, type == ARM_EXCEPTION_TRAP ? esr_ec & ESR_ELx_EC_MASK : 0);
 }
 
+static __always_inline void inflight_init(struct inflight *inf, __u64 id)
+{
+	__builtin_memset(inf, 0, sizeof(*inf));
+	inf->pid_tgid = id;
+	inf->key.tid = (__u32)id;
+	inf->key.vm = id >> 32;
+	inf->key.vcpu = KVMSTAT_VCPU_UNKNOWN;
+}
+
+static __always_inline struct inflight *inflight_slot_of(__u64 id)
+{
+	__u32 idx = (__u32)id & targ_inflight_mask;
+	struct inflight *inf = bpf_map_lookup_elem(&inflight_slots, &idx);
+
+	if (!inf)
+		return NULL;
+	if (inf->pid_tgid != id) {	/* first use, or another thread's: take it over */
+		if (inf->exit_ts && !inf->counted)
+			count_drop(KVMSTAT_DROP_INFLIGHT);
+		inflight_init(inf, id);
+	}
+	return inf;
+}
+
 /* Storage of the current thread, created with its identity on first use. */
 static __always_inline struct inflight *inflight_of_current(void)
 {
 	struct inflight *inf;
-	__u64 id;
 
+	if (targ_inflight_array)
+		return inflight_slot_of(bpf_get_current_pid_tgid());
 	inf = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
 				   BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!inf) {
 		count_drop(KVMSTAT_DROP_INFLIGHT);
 		return NULL;
 	}
-	if (!inf->key.tid) {	/* new: tid 0 is the idle task, never a vCPU thread */
-		id = bpf_get_current_pid_tgid();
-		inf->key.tid = (__u32)id;
-		inf->key.vm = id >> 32;
-		inf->key.vcpu = KVMSTAT_VCPU_UNKNOWN;
-	}
+	if (!inf->key.tid)	/* new: tid 0 is the idle task, never a vCPU thread */
+		inflight_init(inf, bpf_get_current_pid_tgid());
 	return inf;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "../arch/arch.h"
@@ -190,6 +191,9 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	l->skel->rodata->targ_spans = o->spans;
 	l->skel->rodata->targ_vm_filter = o->vm_filter;
 	bpf_map__set_max_entries(l->skel->maps.stats, o->max_keys);
+	l->skel->rodata->targ_inflight_array = o->inflight_array;
+	l->skel->rodata->targ_inflight_mask = INFLIGHT_SLOTS - 1;
+	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_array ? INFLIGHT_SLOTS : 1);
 	if (o->percpu)
 		bpf_map__set_type(l->skel->maps.stats, BPF_MAP_TYPE_PERCPU_HASH);
 	loader_select_programs(l->skel, o, fentry);
@@ -209,6 +213,51 @@ static const char *vcpu_source_name(const struct loader_opts *o, bool fentry)
 	if (o->vcpu_source == VCPU_SOURCE_AUTO && o->arch != KVMSTAT_ARCH_ARM64 && !o->classic)
 		return "tp_btf:kvm_entry";
 	return "thread";
+}
+
+/* The kernel's own accounting of a map's memory (fdinfo "memlock:"), 0 if unknown. */
+static unsigned long long map_memlock(int fd)
+{
+	unsigned long long v = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void print_map_memory(const struct loader *l)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, l->skel->obj)
+		fprintf(stderr, "kvmstat-bpf: map %-16s max_entries %-7u kernel memory %llu bytes\n",
+			bpf_map__name(map), bpf_map__max_entries(map), map_memlock(bpf_map__fd(map)));
+}
+
+/* With kernel.bpf_stats_enabled=1 the kernel times every run of every program. */
+static void print_prog_stats(const struct loader *l)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(prog) ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) || !info.run_cnt)
+			continue;
+		fprintf(stderr, "kvmstat-bpf: prog %s run_cnt=%llu run_time_ns=%llu (%.0f ns/run)\n",
+			bpf_program__name(prog), (unsigned long long)info.run_cnt,
+			(unsigned long long)info.run_time_ns, (double)info.run_time_ns / info.run_cnt);
+	}
 }
 
 int loader_start(struct loader *l, const struct loader_opts *o)
@@ -239,6 +288,9 @@ int loader_start(struct loader *l, const struct loader_opts *o)
 	}
 	l->vcpu_source = vcpu_source_name(o, fentry);
 	l->attach_kind = o->classic ? "tracepoint" : needs_classic_exit(o) ? "tracepoint+tp_btf" : "tp_btf";
+	l->print_prog_stats = o->verbose;
+	if (o->verbose)
+		print_map_memory(l);
 	l->stats_fd = bpf_map__fd(l->skel->maps.stats);
 	l->drops_fd = bpf_map__fd(l->skel->maps.drops);
 	return 0;
@@ -246,6 +298,8 @@ int loader_start(struct loader *l, const struct loader_opts *o)
 
 void loader_stop(struct loader *l)
 {
+	if (l->skel && l->print_prog_stats)
+		print_prog_stats(l);
 	kvmstat_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

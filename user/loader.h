@@ -19,9 +19,13 @@ struct loader_opts {
 	__u32 max_keys;			/* stats map entries */
 	bool classic;			/* classic tracepoints instead of tp_btf */
 	bool percpu;			/* per-CPU stats values (benchmarks) */
+	bool inflight_array;		/* pending exits in a tid-indexed array, not task storage */
 	enum vcpu_source vcpu_source;
 	bool verbose;
 };
+
+/* Slots of the tid-indexed pending-exit array (power of two). */
+#define INFLIGHT_SLOTS 16384
 
 struct kvmstat_bpf;
 
@@ -31,6 +35,7 @@ struct loader {
 	const char *attach_kind;	/* "tp_btf" or "tracepoint" */
 	int stats_fd;
 	int drops_fd;
+	bool print_prog_stats;		/* -v: the kernel's per-program run stats at stop */
 };
 
 /* One-line diagnosis on stderr and -errno if the host can't run us. */

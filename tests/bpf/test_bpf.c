@@ -27,6 +27,7 @@
 #define RISCV_IRQ_S_TIMER (KVMSTAT_RISCV_INTR_BIT | 5)
 
 static struct kvmstat_bpf *skel;
+static bool inflight_array;	/* run the sequences with the tid-indexed pending-exit array */
 
 static int print_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -44,6 +45,9 @@ static bool load_test_object(void)
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, !strncmp(bpf_program__name(prog), "test_", 5));
 	skel->rodata->targ_spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST);
+	skel->rodata->targ_inflight_array = inflight_array;
+	skel->rodata->targ_inflight_mask = INFLIGHT_SLOTS - 1;
+	bpf_map__set_max_entries(skel->maps.inflight_slots, inflight_array ? INFLIGHT_SLOTS : 1);
 	return ASSERT_EQ(kvmstat_bpf__load(skel), 0);
 }
 
@@ -320,10 +324,30 @@ out:
 	unload();
 }
 
+/* The same sequences with the pending exits in the tid-indexed array. */
+TEST(inflight_array_same_results)
+{
+	static void (*const sequences[])(void) = {
+		test_arm64_trap_exit_counted_and_timed,
+		test_arm64_irq_exit_ignores_stale_ec_and_serror_bit,
+		test_riscv_timer_interrupt_apart_from_exceptions,
+		test_entry_without_exit_counts_nothing,
+		test_userspace_exit_counted_once_apart_from_kernel,
+		test_histogram_buckets_exact,
+	};
+	size_t i;
+
+	inflight_array = true;
+	for (i = 0; i < sizeof(sequences) / sizeof(sequences[0]) && !test_failed; i++)
+		sequences[i]();
+	inflight_array = false;
+}
+
 TEST_MAIN(TEST_CASE(host_programs_load_attach_detach),
 	  TEST_CASE(arm64_trap_exit_counted_and_timed),
 	  TEST_CASE(arm64_irq_exit_ignores_stale_ec_and_serror_bit),
 	  TEST_CASE(riscv_timer_interrupt_apart_from_exceptions),
 	  TEST_CASE(entry_without_exit_counts_nothing),
 	  TEST_CASE(userspace_exit_counted_once_apart_from_kernel),
-	  TEST_CASE(histogram_buckets_exact))
+	  TEST_CASE(histogram_buckets_exact),
+	  TEST_CASE(inflight_array_same_results))
