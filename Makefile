@@ -37,14 +37,15 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Wno-unused-parameter -Ivmlinu
 ARCH_SRCS := $(wildcard arch/*.c)
 # Pure model/render code: no libbpf, unit-tested without root.
 MODEL_SRCS := user/snapshot.c user/format.c user/json.c user/render_table.c user/render_json.c \
-	user/names.c user/list.c
+	user/names.c user/list.c user/json_parse.c user/render_hist.c user/render_prom.c \
+	user/utf8.c user/view.c user/output.c user/record.c user/report.c
 LOADER_SRCS := user/kvmstat.c user/run.c user/loader.c user/snapshot_read.c
 ALL_SRCS := $(ARCH_SRCS) $(MODEL_SRCS) $(LOADER_SRCS)
 HEADERS := $(wildcard bpf/*.h arch/*.h user/*.h)
 
 include scripts/cross.mk
 
-.PHONY: all deps clean test unit-test bpf-test vmtest demo bench
+.PHONY: all deps clean test test-run unit-test vmtest demo bench
 ifeq ($(origin ARCH),command line)
 all: $(OUT)/$(ARCH)/kvmstat-bpf
 else
@@ -100,7 +101,8 @@ UNIT_OUT := $(OUT)/unit
 UNIT_CFLAGS := $(USER_CFLAGS) -Itests/unit -I$(UNIT_OUT)
 UNIT_LIB_SRCS := $(ARCH_SRCS) $(MODEL_SRCS)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_OUT)/%,$(wildcard tests/unit/test_*.c))
-BPF_TESTS := $(OUT)/tests/test_bpf $(OUT)/tests/test_core
+BPF_TESTS := $(OUT)/tests/test_bpf $(OUT)/tests/test_core $(OUT)/tests/test_percentile \
+	$(OUT)/tests/gen-ndjson
 X86_UAPI_DIR ?= /usr/include/x86_64-linux-gnu/asm
 
 # Every EXIT_REASON_* / SVM_EXIT_* of the installed uapi headers, as X-macros for test_arch.
@@ -121,18 +123,105 @@ $(OUT)/tests/test_%: tests/bpf/test_%.c tests/unit/test.h user/loader.c $(ARCH_S
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/loader.c $(ARCH_SRCS) -lbpf -lelf -lz
 
+# span_percentile() on the in-kernel buckets of a synthetic distribution fed through BPF_PROG_TEST_RUN.
+$(OUT)/tests/test_percentile: tests/bpf/test_percentile.c tests/unit/test.h user/snapshot.c \
+		$(HEADERS) $(BPF_OUT)/kvmstat.skel.h
+	$(call msg,TEST-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/snapshot.c -lbpf -lelf -lz -lm
+
+# Synthetic exits through BPF_PROG_TEST_RUN, written by the real read/delta/render path (report tests).
+$(OUT)/tests/gen-ndjson: tests/report/gen_ndjson.c user/snapshot_read.c $(UNIT_LIB_SRCS) $(HEADERS) \
+		$(BPF_OUT)/kvmstat.skel.h
+	$(call msg,TEST-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/snapshot_read.c $(UNIT_LIB_SRCS) -lbpf -lelf -lz -lm
+
+# --- emulated end-to-end tests (tests/vmtest/README.md) -----------------------------
+VMTEST_ARCHES := arm64 riscv x86
+VMTESTS := $(addprefix vmtest-,$(VMTEST_ARCHES))
+.PHONY: $(VMTESTS) vmtest-arm64-nvhe
+
+$(OUT)/vmtest/%/vmm: tests/vmm/vmm-%.c
+	$(call msg,VMM,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CROSS_CC_$*) -static -O2 -pthread $(WARN) -o $@ $<
+
+# Static pattern: make skips implicit-rule search for .PHONY targets.
+$(VMTESTS): vmtest-%: $(OUT)/%/kvmstat-bpf $(OUT)/vmtest/%/vmm
+	$(Q)bash tests/vmtest/e2e.sh $* --kvmstat $(OUT)/$*/kvmstat-bpf
+
+vmtest-arm64-nvhe: $(OUT)/arm64/kvmstat-bpf $(OUT)/vmtest/arm64/vmm
+	$(Q)bash tests/vmtest/e2e.sh arm64 --kvmstat $< --append kvm-arm.mode=nvhe \
+		--log $(OUT)/vmtest/arm64/e2e-nvhe.log
+
+# `make vmtest ARCH=x` runs one arch (arm64 also in nVHE); plain `make vmtest` all three.
+ifeq ($(origin ARCH),command line)
+vmtest: vmtest-$(ARCH) $(if $(filter arm64,$(ARCH)),vmtest-arm64-nvhe)
+else
+vmtest: vmtest-arm64 vmtest-arm64-nvhe vmtest-riscv vmtest-x86
+endif
+
+VMTEST_BINS := $(foreach a,$(VMTEST_ARCHES),$(OUT)/$(a)/kvmstat-bpf $(OUT)/vmtest/$(a)/vmm)
+
+# --- benchmarks (not part of make test) ------------------------------------------------
+$(BPF_OUT)/floor.bpf.o: bench/floor.bpf.c vmlinux/x86/vmlinux.h | $(BPF_OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(BPF_OUT)/floor.skel.h: $(BPF_OUT)/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+$(OUT)/arm64/floor $(OUT)/x86/floor: $(OUT)/%/floor: bench/floor.c $(BPF_OUT)/floor.skel.h
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(call cross_link,$*,$@,bench/floor.c,$(USER_CFLAGS))
+
+$(OUT)/riscv/floor: bench/floor.c $(BPF_OUT)/floor.skel.h $(CROSS_PREREQ_riscv)
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(call cross_link,riscv,$@,bench/floor.c,$(USER_CFLAGS))
+
+$(OUT)/bench/loader-bench: bench/loader-bench.c $(ARCH_SRCS) $(MODEL_SRCS) user/loader.c \
+		user/snapshot_read.c $(HEADERS) $(BPF_OUT)/kvmstat.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(ARCH_SRCS) $(MODEL_SRCS) user/loader.c user/snapshot_read.c \
+		-lbpf -lelf -lz -lm
+
+bench:
+	$(Q)bash scripts/deps.sh
+	$(Q)bash bench/run.sh
+
 SUITES := unit="bash tests/unit/run-all.sh $(UNIT_TESTS)" \
 	cli="bash tests/cli/test_cli.sh ./kvmstat-bpf" \
 	bpf="$(OUT)/tests/test_bpf" \
+	percentile="$(OUT)/tests/test_percentile" \
+	report="bash tests/report/test_report.sh ./kvmstat-bpf $(OUT)/tests/gen-ndjson" \
 	core="bash scripts/fetch-debs.sh arm64 >/dev/null && bash scripts/fetch-debs.sh riscv >/dev/null && \
 		bash scripts/fetch-debs.sh x86 >/dev/null && $(OUT)/tests/test_core" \
-	kernel-tables="bash tests/check-kernel-tables.sh --bin ./kvmstat-bpf"
+	kernel-tables="bash scripts/fetch-debs.sh headers >/dev/null && bash tests/check-kernel-tables.sh --bin ./kvmstat-bpf" \
+	vmtest-arm64="$(MAKE) -s vmtest-arm64" \
+	vmtest-arm64-nvhe="$(MAKE) -s vmtest-arm64-nvhe" \
+	vmtest-riscv="$(MAKE) -s vmtest-riscv" \
+	vmtest-x86="$(MAKE) -s vmtest-x86" \
 
 unit-test: $(UNIT_TESTS)
 	$(Q)bash tests/unit/run-all.sh $(UNIT_TESTS)
 
-test: kvmstat-bpf $(UNIT_TESTS) $(BPF_TESTS)
+# Installs what it needs first, so it works on a fresh machine.
+test:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(MAKE) test-run
+
+test-run: kvmstat-bpf $(UNIT_TESTS) $(BPF_TESTS) $(VMTEST_BINS)
 	$(Q)bash tests/run-suites.sh $(SUITES)
+
+demo:
+	$(Q)bash scripts/deps.sh
+	$(Q)bash scripts/demo.sh
 
 clean:
 	$(Q)rm -rf $(OUT) kvmstat-bpf

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kvmstat-bpf: why do guests exit, how often, and what does each exit cost. */
 #include <argp.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "format.h"
 #include "list.h"
 #include "render.h"
+#include "report.h"
 #include "run.h"
 
 #define EXIT_USAGE 2
@@ -23,11 +25,13 @@ static const char top_doc[] =
 "USAGE: kvmstat-bpf COMMAND [OPTION...]\n"
 "\n"
 "COMMANDS:\n"
-"  run      attach and show exits live (table, JSON)\n"
+"  run      attach and show exits live (table, histograms, JSON, Prometheus)\n"
+"  report   read saved NDJSON (run --json) back: tables, histograms, totals\n"
 "  list     print the exit classes of an arch and what they mean\n"
 "\n"
 "EXAMPLES:\n"
 "    kvmstat-bpf run                 # live table, refreshed every second\n"
+"    kvmstat-bpf report run.ndjson   # totals of a saved run, on any machine\n"
 "    kvmstat-bpf list --arch arm64   # arm64 exit types and exception classes\n"
 "    kvmstat-bpf run --help          # options of one command";
 
@@ -88,16 +92,22 @@ static const char run_doc[] =
 "\n"
 "Spans: handling = kvm_exit -> next kvm_entry of the vCPU (host time spent on the exit); guest = kvm_entry -> kvm_exit (guest run time that ended in the class).\n"
 "\n"
-"USAGE: kvmstat-bpf run [-i SEC] [-d SEC] [-s KEY] [-b GROUP] [--span SPAN] [--json FILE]\n"
+"Histograms (--hist): per class, one line per power of two; p50/p90/p99 come from the in-kernel buckets (4 per power of two) and are within 1/8 of the exact value. --prom-file rewrites a Prometheus textfile (write + rename) every interval with the counts since attach.\n"
+"\n"
+"USAGE: kvmstat-bpf run [-i SEC] [-d SEC] [-s KEY] [-b GROUP] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--cumulative] [--json FILE] [--prom-file PATH]\n"
 "\n"
 "EXAMPLES:\n"
-"    kvmstat-bpf run                   # live table every second until Ctrl-C\n"
-"    kvmstat-bpf run -i 5 -d 60        # 5 s intervals for a minute\n"
-"    kvmstat-bpf run -s time           # rows by total handling time\n"
-"    kvmstat-bpf run -b vcpu           # per VM and vCPU\n"
-"    kvmstat-bpf run --span both       # handling and guest time\n"
-"    kvmstat-bpf run -p 4242           # only the VM of VMM pid 4242\n"
-"    kvmstat-bpf run --json out.ndjson # also one JSON line per interval";
+"    kvmstat-bpf run                     # live table every second until Ctrl-C\n"
+"    kvmstat-bpf run -i 5 -d 60          # 5 s intervals for a minute\n"
+"    kvmstat-bpf run -s time             # rows by total handling time\n"
+"    kvmstat-bpf run -b vcpu             # per VM and vCPU\n"
+"    kvmstat-bpf run --span both         # handling and guest time\n"
+"    kvmstat-bpf run -p 4242             # only the VM of VMM pid 4242\n"
+"    kvmstat-bpf run -b vcpu --vcpu 0,1  # vCPUs 0 and 1 of every VM\n"
+"    kvmstat-bpf run --hist -i 10        # latency histograms every 10 s\n"
+"    kvmstat-bpf run --hist --cumulative # histograms since attach\n"
+"    kvmstat-bpf run --json out.ndjson   # also one JSON line per interval\n"
+"    kvmstat-bpf run --prom-file /var/lib/prometheus/node-exporter/kvmstat.prom";
 
 enum {
 	OPT_SPAN = 0x100,
@@ -106,6 +116,10 @@ enum {
 	OPT_CLASSIC,
 	OPT_PERCPU,
 	OPT_VCPU_SOURCE,
+	OPT_VCPU,
+	OPT_HIST,
+	OPT_CUMULATIVE,
+	OPT_PROM_FILE,
 };
 
 static const struct argp_option run_options[] = {
@@ -114,8 +128,12 @@ static const struct argp_option run_options[] = {
 	{ "sort", 's', "KEY", 0, "count (default), time, avg, max, min or class", 0 },
 	{ "by", 'b', "GROUP", 0, "class (default), vm or vcpu", 0 },
 	{ "pid", 'p', "PID", 0, "Only the VM whose VMM process is PID (filtered in the kernel)", 0 },
+	{ "vcpu", OPT_VCPU, "N[,N...]", 0, "Only these vCPU ids (filtered in user space)", 0 },
 	{ "span", OPT_SPAN, "SPAN", 0, "handling (default), guest or both", 0 },
+	{ "hist", OPT_HIST, NULL, 0, "Latency histogram per class under each table", 0 },
+	{ "cumulative", OPT_CUMULATIVE, NULL, 0, "Tables and histograms since attach (default: per interval)", 0 },
 	{ "json", OPT_JSON, "FILE", 0, "Write NDJSON, one line per interval and a total ('-': stdout)", 0 },
+	{ "prom-file", OPT_PROM_FILE, "PATH", 0, "Write Prometheus text format to PATH every interval (node_exporter textfile)", 0 },
 	{ "max-keys", OPT_MAX_KEYS, "N", 0, "Stats map entries (class x vCPU thread), default 16384", 0 },
 	{ "classic", OPT_CLASSIC, NULL, 0, "Classic tracepoints instead of tp_btf", 0 },
 	{ "percpu-stats", OPT_PERCPU, NULL, OPTION_HIDDEN, "Per-CPU stats values (benchmarks)", 0 },
@@ -151,29 +169,64 @@ static unsigned long parse_positive(struct argp_state *state, const char *what, 
 	return v;
 }
 
-static void parse_run_choice(struct argp_state *state, int key, const char *arg, struct run_opts *o)
+/* "0,2,5": vCPU ids, each below KVMSTAT_VCPU_UNKNOWN (which means "not known"). */
+static void parse_vcpus(struct argp_state *state, const char *arg, struct sample_filter *f)
+{
+	const char *p = arg;
+	unsigned long v;
+	char *end;
+
+	for (f->nr_vcpus = 0;; p = end + 1) {
+		errno = 0;
+		v = isdigit((unsigned char)*p) ? strtoul(p, &end, 10) : 0;
+		if (!isdigit((unsigned char)*p) || errno || v >= KVMSTAT_VCPU_UNKNOWN ||
+		    (*end && *end != ',') || f->nr_vcpus == FILTER_MAX_VCPUS)
+			argp_failure(state, EXIT_USAGE, 0, "invalid vCPU list '%s': expected N[,N...], "
+				     "at most %d ids", arg, FILTER_MAX_VCPUS);
+		f->vcpus[f->nr_vcpus++] = v;
+		if (!*end)
+			break;
+	}
+}
+
+/* -s, -b and --span, as run and report take them. */
+static void parse_view_choice(struct argp_state *state, int key, const char *arg,
+			      enum sort_key *sort, enum grouping *by, __u32 *spans)
 {
 	static const char *const sorts[] = { "count", "time", "avg", "max", "min", "class" };
 	static const char *const groups[] = { "class", "vm", "vcpu" };
-	static const char *const spans[] = { "handling", "guest", "both" };
-	static const char *const sources[] = { "auto", "thread" };
+	static const char *const span_names[] = { "handling", "guest", "both" };
 	int v = 0;
 
 	switch (key) {
 	case 's':
 		if (!parse_enum(arg, sorts, 6, &v))
 			argp_failure(state, EXIT_USAGE, 0, "invalid sort key '%s': expected count, time, avg, max, min or class", arg);
-		o->sort = v;
+		*sort = v;
 		break;
 	case 'b':
 		if (!parse_enum(arg, groups, 3, &v))
 			argp_failure(state, EXIT_USAGE, 0, "invalid grouping '%s': expected class, vm or vcpu", arg);
-		o->by = o->json_by = v;
+		*by = v;
 		break;
 	case OPT_SPAN:
-		if (!parse_enum(arg, spans, 3, &v))
+		if (!parse_enum(arg, span_names, 3, &v))
 			argp_failure(state, EXIT_USAGE, 0, "invalid span '%s': expected handling, guest or both", arg);
-		o->loader.spans = v == 2 ? 3 : 1U << v;
+		*spans = v == 2 ? 3 : 1U << v;
+		break;
+	}
+}
+
+static void parse_run_choice(struct argp_state *state, int key, const char *arg, struct run_opts *o)
+{
+	static const char *const sources[] = { "auto", "thread" };
+	int v = 0;
+
+	switch (key) {
+	case 's': case 'b': case OPT_SPAN:
+		parse_view_choice(state, key, arg, &o->sort, &o->by, &o->loader.spans);
+		if (key == 'b')
+			o->json_by = o->by;	/* JSON nests as deep as the table */
 		break;
 	case OPT_VCPU_SOURCE:
 		if (!parse_enum(arg, sources, 2, &v))
@@ -202,8 +255,20 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 	case 'p':
 		o->loader.vm_filter = parse_positive(state, "pid", arg, INT_MAX);
 		break;
+	case OPT_VCPU:
+		parse_vcpus(state, arg, &o->filter);
+		break;
 	case OPT_JSON:
 		o->json_path = arg;
+		break;
+	case OPT_HIST:
+		o->hist = true;
+		break;
+	case OPT_CUMULATIVE:
+		o->cumulative = true;
+		break;
+	case OPT_PROM_FILE:
+		o->prom_path = arg;
 		break;
 	case OPT_MAX_KEYS:
 		o->loader.max_keys = parse_positive(state, "--max-keys", arg, 1U << 24);
@@ -250,6 +315,80 @@ static int cmd_run_main(int argc, char **argv)
 	return cmd_run(&o);
 }
 
+/* --- report ---------------------------------------------------------------- */
+
+static const char report_doc[] =
+"Read NDJSON saved by `kvmstat-bpf run --json` and print what run showed: the table of the merged totals (as run's summary), histograms with --hist, each interval with --intervals. Any host arch, no root, no BPF: classes decode by the arch the lines name. FILE '-' is stdin.\n"
+"\n"
+"Every \"interval\" line of every file is merged (they sum exactly to the run's \"total\" line); a file's \"total\" line is used only when the file has no interval line. Filters and grouping need lines that have that detail: -b vm and -p need run -b vm or vcpu, -b vcpu and --vcpu need run -b vcpu (the default of --json). Malformed input: one error line naming FILE:LINE, exit status 1.\n"
+"\n"
+"USAGE: kvmstat-bpf report [-b GROUP] [-s KEY] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--intervals] [--json FILE] FILE...\n"
+"\n"
+"EXAMPLES:\n"
+"    kvmstat-bpf report run.ndjson            # totals of a saved run\n"
+"    kvmstat-bpf report --hist run.ndjson     # plus a histogram per class\n"
+"    kvmstat-bpf report -I run.ndjson         # every interval, then totals\n"
+"    kvmstat-bpf report -b vcpu --vcpu 0,1 *.ndjson  # 2 vCPUs, many runs\n"
+"    kvmstat-bpf report -p 4242 --json - run.ndjson  # one VM, as JSON";
+
+static const struct argp_option report_options[] = {
+	{ "by", 'b', "GROUP", 0, "class (default), vm or vcpu", 0 },
+	{ "sort", 's', "KEY", 0, "count (default), time, avg, max, min or class", 0 },
+	{ "pid", 'p', "PID", 0, "Only the VM whose VMM process is PID", 0 },
+	{ "vcpu", OPT_VCPU, "N[,N...]", 0, "Only these vCPU ids", 0 },
+	{ "span", OPT_SPAN, "SPAN", 0, "handling, guest or both (default: every span of the input)", 0 },
+	{ "hist", OPT_HIST, NULL, 0, "Latency histogram per class under each table", 0 },
+	{ "intervals", 'I', NULL, 0, "Also a table for every interval line", 0 },
+	{ "json", OPT_JSON, "FILE", 0, "Write the merged totals as one NDJSON \"total\" line ('-': stdout, instead of the tables)", 0 },
+	{},
+};
+
+static error_t parse_report(int key, char *arg, struct argp_state *state)
+{
+	struct report_opts *o = state->input;
+
+	switch (key) {
+	case 's': case 'b': case OPT_SPAN:
+		parse_view_choice(state, key, arg, &o->sort, &o->by, &o->spans);
+		break;
+	case 'p':
+		o->filter.vm = parse_positive(state, "pid", arg, INT_MAX);
+		break;
+	case OPT_VCPU:
+		parse_vcpus(state, arg, &o->filter);
+		break;
+	case OPT_HIST:
+		o->hist = true;
+		break;
+	case 'I':
+		o->intervals = true;
+		break;
+	case OPT_JSON:
+		o->json_path = arg;
+		break;
+	case ARGP_KEY_ARGS:
+		o->files = state->argv + state->next;
+		o->nr_files = state->argc - state->next;
+		break;
+	case ARGP_KEY_NO_ARGS:
+		argp_failure(state, EXIT_USAGE, 0, "missing FILE: the NDJSON of run --json ('-': stdin)");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static int cmd_report_main(int argc, char **argv)
+{
+	static const struct argp argp = { report_options, parse_report, NULL, report_doc, NULL, NULL, NULL };
+	struct report_opts o = { .by = GROUP_CLASS, .sort = SORT_COUNT };
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+		return EXIT_USAGE;
+	return cmd_report(&o);
+}
+
 /* --- dispatch -------------------------------------------------------------- */
 
 static const struct {
@@ -257,6 +396,7 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 } commands[] = {
 	{ "run", cmd_run_main },
+	{ "report", cmd_report_main },
 	{ "list", cmd_list },
 };
 
@@ -264,9 +404,9 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 {
 	(void)arg;
 	if (key == ARGP_KEY_ARG)
-		argp_failure(state, EXIT_USAGE, 0, "unknown command '%s': expected run or list", arg);
+		argp_failure(state, EXIT_USAGE, 0, "unknown command '%s': expected run, report or list", arg);
 	else if (key == ARGP_KEY_NO_ARGS)
-		argp_failure(state, EXIT_USAGE, 0, "missing command: run or list (see --help)");
+		argp_failure(state, EXIT_USAGE, 0, "missing command: run, report or list (see --help)");
 	else
 		return ARGP_ERR_UNKNOWN;
 	return 0;

@@ -29,6 +29,25 @@ const char *class_label(enum kvmstat_arch arch, const struct kvmstat_key *key, c
 /* The table: one row per class (per group when grouped), totals, losses. */
 void render_table(FILE *out, const struct snapshot *view, const struct table_opts *o);
 
+/*
+ * Latency histograms of o->span, one per row of the view (grouped and sorted as
+ * for render_table): a line per power of two (range, count, bar), then count,
+ * min, avg, max and p50/p90/p99 from the fine buckets (within 1/8 of the value).
+ */
+void render_hist(FILE *out, const struct snapshot *view, const struct table_opts *o);
+
+struct prom_opts {
+	__u32 spans;			/* bit per enum kvmstat_span: a histogram each */
+	const struct names *names;
+};
+
+/*
+ * Prometheus text exposition of a cumulative snapshot (not grouped): the
+ * kvmstat_exits_total counter, a kvmstat_exit_<span>_seconds histogram per span
+ * with exact coarse buckets, and kvmstat_drops_total. Returns 0 or -ENOMEM.
+ */
+int render_prom(FILE *out, const struct snapshot *cumulative, const struct prom_opts *o);
+
 /* What a JSON line says about the run besides the counts. */
 struct json_meta {
 	const char *type;		/* "interval" or "total" */

@@ -94,8 +94,8 @@ static void print_title(FILE *out, const struct snapshot *v, const struct table_
 
 static void print_losses(FILE *out, const struct snapshot *v)
 {
-	fprintf(out, "lost: %llu exits (stats map full), %llu (no thread storage); "
-		"entries without a seen exit: %llu\n",
+	fprintf(out, "lost: %llu exits (stats map full), %llu (no thread storage)   "
+		"first entries (no exit seen before): %llu\n",
 		(unsigned long long)v->drops[KVMSTAT_DROP_STATS_FULL],
 		(unsigned long long)v->drops[KVMSTAT_DROP_INFLIGHT],
 		(unsigned long long)v->drops[KVMSTAT_DROP_UNPAIRED]);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* `kvmstat-bpf run`: attach, then one table (and JSON line) per interval, a summary at the end. */
+/* `kvmstat-bpf run`: attach, then read the stats map every interval and hand it to output.c. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include "format.h"
 #include "loader.h"
 #include "names.h"
+#include "output.h"
 #include "render.h"
 #include "run.h"
 
@@ -36,89 +37,64 @@ struct run_state {
 	FILE *json;
 	bool tty;
 	struct utsname uts;
+	struct run_output out;
 };
 
-static void print_view(struct run_state *st, const struct snapshot *delta, bool final)
+/* The stats map now, less what --vcpu leaves out. */
+static int read_snapshot(struct run_state *st, struct snapshot *s)
 {
-	const struct run_opts *o = st->o;
-	struct table_opts t = { .by = o->by, .final = final, .names = &proc_names };
-	struct snapshot view;
-	int s;
-
-	if (o->quiet_table)
-		return;
-	snapshot_init(&view, delta->arch);
-	if (snapshot_group(delta, o->by, &view)) {
-		fprintf(stderr, "kvmstat-bpf: failed to group snapshot: %s\n", strerror(ENOMEM));
-		return;
-	}
-	if (st->tty && !final)
-		fputs("\033[H\033[J", stdout);	/* redraw in place */
-	for (s = 0; s < KVMSTAT_NR_SPANS; s++) {
-		if (!(o->loader.spans & (1U << s)))
-			continue;
-		t.span = s;
-		snapshot_sort(&view, o->by, o->sort, s);
-		render_table(stdout, &view, &t);
-		fputc('\n', stdout);
-	}
-	fflush(stdout);
-	snapshot_free(&view);
-}
-
-static void write_json(struct run_state *st, const struct snapshot *s, const char *type)
-{
-	struct json_meta m = {
-		.type = type,
-		.host = st->uts.nodename,
-		.kernel = st->uts.release,
-		.vcpu_source = st->loader.vcpu_source,
-		.spans = st->o->loader.spans,
-		.by = st->o->json_by,
-		.names = &proc_names,
-	};
-
-	if (st->json)
-		render_json(st->json, s, &m);
-}
-
-/* One interval: read, difference with the previous read, show. */
-static int emit_interval(struct run_state *st)
-{
-	struct snapshot delta;
 	int err;
 
-	snapshot_init(&st->cur, st->o->loader.arch);
-	err = snapshot_read(st->loader.stats_fd, st->loader.drops_fd, &st->cur);
-	if (err) {
+	snapshot_init(s, st->o->loader.arch);
+	err = snapshot_read(st->loader.stats_fd, st->loader.drops_fd, s);
+	if (err)
 		fprintf(stderr, "failed to read stats map: %s\n", strerror(-err));
+	else
+		snapshot_filter(s, &st->o->filter);
+	return err;
+}
+
+/* One interval: read, then show and write what changed since the previous read. */
+static int emit_interval(struct run_state *st)
+{
+	int err = read_snapshot(st, &st->cur);
+
+	if (err)
 		return err;
-	}
-	err = snapshot_delta(&st->prev, &st->cur, &delta);
-	if (err) {
-		snapshot_free(&delta);
-		return err;
-	}
-	print_view(st, &delta, false);
-	write_json(st, &delta, "interval");
-	snapshot_free(&delta);
+	err = output_interval(&st->out, &st->start, &st->prev, &st->cur);
+	if (err)
+		fprintf(stderr, "failed to show interval: %s\n", strerror(-err));
 	snapshot_move(&st->prev, &st->cur);
-	return 0;
+	return err;
 }
 
 static int emit_summary(struct run_state *st)
 {
-	struct snapshot total;
-	int err = snapshot_delta(&st->start, &st->prev, &total);
+	int err = output_summary(&st->out, &st->start, &st->prev);
 
-	if (!err) {
-		if (!st->tty)
-			printf("=== summary ===\n");
-		print_view(st, &total, true);
-		write_json(st, &total, "total");
-	}
-	snapshot_free(&total);
+	if (err)
+		fprintf(stderr, "failed to show summary: %s\n", strerror(-err));
 	return err;
+}
+
+/* What run writes, where and how, once the loader has said where vCPU ids come from. */
+static void setup_output(struct run_state *st)
+{
+	const struct run_opts *o = st->o;
+
+	st->out = (struct run_output){
+		.table = o->quiet_table ? NULL : stdout,
+		.redraw = st->tty,
+		.cumulative = o->cumulative,
+		.view = { .by = o->by, .sort = o->sort, .spans = o->loader.spans, .hist = o->hist,
+			  .names = &proc_names },
+		.json = st->json,
+		.meta = { .host = st->uts.nodename, .kernel = st->uts.release,
+			  .vcpu_source = st->loader.vcpu_source, .spans = o->loader.spans,
+			  .by = o->json_by, .names = &proc_names },
+		.prom_path = o->prom_path,
+		.prom = { .spans = o->loader.spans, .names = &proc_names },
+	};
 }
 
 static void add_ns(struct timespec *ts, __u64 ns)
@@ -198,16 +174,24 @@ int cmd_run(const struct run_opts *o)
 		goto cleanup;
 	if (o->loader.verbose)
 		print_setup(&st);
+	if (o->filter.nr_vcpus && !strcmp(st.loader.vcpu_source, "thread"))
+		fprintf(stderr, "kvmstat-bpf: vCPU ids are not known (vCPU source: thread): --vcpu matches nothing\n");
+	setup_output(&st);
 	/* Cumulative counts at attach: the baseline of the first interval and the summary. */
-	snapshot_init(&st.start, o->loader.arch);
-	err = snapshot_read(st.loader.stats_fd, st.loader.drops_fd, &st.start);
+	err = read_snapshot(&st, &st.start);
+	if (err)
+		goto cleanup;
+	/* The first write tells at once if the file cannot be written at all. */
+	err = output_prom(&st.out, &st.start);
+	if (err)
+		goto cleanup;
+	/* A copy, not an empty one: the first interval and the total both start at the baseline,
+	 * so the interval lines sum to the total line even with exits before the first read. */
+	err = snapshot_copy(&st.prev, &st.start);
 	if (err) {
-		fprintf(stderr, "failed to read stats map: %s\n", strerror(-err));
+		fprintf(stderr, "failed to copy snapshot: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	st.prev = st.start;
-	st.prev.samples = NULL;
-	st.prev.nr = st.prev.cap = 0;
 	err = run_loop(&st);
 	if (!err)
 		err = emit_summary(&st);

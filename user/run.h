@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include "loader.h"
 #include "snapshot.h"
+#include "view.h"
 
 struct run_opts {
 	struct loader_opts loader;
@@ -16,6 +17,10 @@ struct run_opts {
 	const char *json_path;		/* NULL: no JSON; "-": stdout */
 	bool json_stdout;
 	bool quiet_table;		/* JSON on stdout replaces the table */
+	bool hist;			/* latency histograms under each table */
+	bool cumulative;		/* tables and histograms since attach, not per interval */
+	const char *prom_path;		/* Prometheus textfile, rewritten every interval */
+	struct sample_filter filter;	/* --vcpu, in user space (-p is filtered in the kernel) */
 };
 
 int cmd_run(const struct run_opts *o);

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gen-ndjson PREFIX [class|vm|vcpu]: what `run --json` would write for a run
+ * with synthetic exits, for the report round-trip test on a machine without
+ * KVM guests (root: it loads BPF).
+ *
+ * It loads the BPF object with only its raw_tp test entry points, and vCPU
+ * threads (one "VM": this process) feed exits of fixed-seed random classes and
+ * durations (ns to ms) through BPF_PROG_TEST_RUN, so the kernel side
+ * aggregates them exactly as for a guest. Each interval is then read with
+ * snapshot_read and written by run's own output code (output.c), as
+ * `run --span both --hist -b GROUPING --json --prom-file` with stdout not a tty:
+ *   PREFIX.ndjson        one line per interval, then the total line
+ *   PREFIX.run.txt       what run prints: tables and histograms per interval,
+ *                        "=== summary ===", the summary
+ *   PREFIX.cumulative.txt  the same with --cumulative
+ *   PREFIX.N.prom        the Prometheus file after interval N (1-based)
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "../../bpf/kvmstat.h"
+#include "kvmstat.skel.h"
+#include "../../user/render.h"
+#include "../../user/snapshot.h"
+#include "../../user/output.h"
+#include "../../user/view.h"
+
+#define NR_THREADS	3
+#define NR_INTERVALS	4
+#define EXITS_PER_STEP	700	/* per thread and interval: 8400 exits in all */
+#define TRAP		2U
+
+static struct kvmstat_bpf *skel;
+static pthread_barrier_t go, done;
+static int failed;
+
+/* xorshift64*: the same sequence on every machine. */
+static __u64 next_rand(__u64 *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 2685821657736338717ULL;
+}
+
+/* Log-uniform from 2^4 to 2^21 ns (16 ns .. 2 ms): every octave about as likely. */
+static __u64 rand_duration(__u64 *state)
+{
+	unsigned int octave = 4 + next_rand(state) % 17;
+
+	return (1ULL << octave) + next_rand(state) % (1ULL << octave);
+}
+
+static void run_prog(struct bpf_program *prog, const __u64 *args, size_t nr)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = nr * sizeof(*args));
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts) || opts.retval)
+		__atomic_store_n(&failed, 1, __ATOMIC_RELAXED);
+}
+
+/* One guest exit of a random arm64 class, its handling, and the next entry. */
+static void one_exit(__u64 *state, __u64 *ts)
+{
+	static const __u32 ecs[] = { 0x24, 0x24, 0x24, 0x16, 0x18, 0x01, 0x20 };
+	__u64 r = next_rand(state), exit_args[3], entry_args[1], none[1] = {};
+	bool irq = r % 8 == 0;
+
+	*ts += rand_duration(state);	/* guest time */
+	exit_args[0] = irq ? 0 : TRAP;	/* ARM_EXCEPTION_IRQ or _TRAP */
+	exit_args[1] = ecs[(r >> 8) % 7];
+	exit_args[2] = *ts;
+	run_prog(skel->progs.test_exit_arm64, exit_args, 3);
+	if (!irq && exit_args[1] == 0x24 && (r >> 16) % 3 == 0)
+		run_prog(skel->progs.test_userspace_exit, none, 1);	/* MMIO out to the VMM */
+	*ts += rand_duration(state);	/* handling time */
+	entry_args[0] = *ts;
+	run_prog(skel->progs.test_entry, entry_args, 1);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	__u64 state = 0x9e3779b97f4a7c15ULL * ((long)arg + 1), ts = 1000000000ULL, args[1];
+	int i, n;
+
+	args[0] = ts;
+	run_prog(skel->progs.test_entry, args, 1);	/* the first entry: unpaired */
+	for (i = 0; i < NR_INTERVALS; i++) {
+		pthread_barrier_wait(&go);
+		for (n = 0; n < EXITS_PER_STEP; n++)
+			one_exit(&state, &ts);
+		pthread_barrier_wait(&done);
+	}
+	return NULL;
+}
+
+static bool load(void)
+{
+	struct bpf_program *prog;
+
+	skel = kvmstat_bpf__open();
+	if (!skel)
+		return false;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, !strncmp(bpf_program__name(prog), "test_", 5));
+	skel->rodata->targ_spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST);
+	return !kvmstat_bpf__load(skel);
+}
+
+/* Names with every character JSON and Prometheus must escape. */
+static const char *vm_name(void *ctx, __u32 pid)
+{
+	(void)ctx;
+	(void)pid;
+	return "guest \"a\\b\"\n\tcaf\xc3\xa9";
+}
+
+static const char *thread_name(void *ctx, __u32 tid)
+{
+	(void)ctx;
+	(void)tid;
+	return "CPU ?/KVM";
+}
+
+static const struct names names = { vm_name, thread_name, NULL };
+
+static int read_stats(struct snapshot *s)
+{
+	snapshot_init(s, KVMSTAT_ARCH_ARM64);
+	return snapshot_read(bpf_map__fd(skel->maps.stats), bpf_map__fd(skel->maps.drops), s);
+}
+
+/* run's loop, the intervals driven by the vCPU threads instead of a timer; cum: --cumulative. */
+static int generate(struct run_output *out, struct run_output *cum, const char *prefix)
+{
+	struct snapshot start, prev, cur;
+	pthread_t th[NR_THREADS];
+	__u64 state = 42, ts = 1000000000ULL;
+	char prom[4096];
+	int i, err;
+
+	/* Exits before the baseline read (as between attach and run's first read): in no line. */
+	for (i = 0; i < 50; i++)
+		one_exit(&state, &ts);
+	for (i = 0; i < NR_THREADS; i++)
+		pthread_create(&th[i], NULL, vcpu_thread, (void *)(long)i);
+	err = read_stats(&start);	/* like run: the baseline right after attach */
+	err = err ?: snapshot_copy(&prev, &start);
+	for (i = 0; i < NR_INTERVALS && !err; i++) {
+		pthread_barrier_wait(&go);
+		pthread_barrier_wait(&done);
+		snprintf(prom, sizeof(prom), "%s.%d.prom", prefix, i + 1);
+		out->prom_path = prom;	/* run rewrites one file; keep each for the test */
+		err = read_stats(&cur) ?: output_interval(out, &start, &prev, &cur);
+		err = err ?: output_interval(cum, &start, &prev, &cur);
+		snapshot_move(&prev, &cur);
+	}
+	err = err ?: output_summary(out, &start, &prev);
+	err = err ?: output_summary(cum, &start, &prev);
+	for (i = 0; i < NR_THREADS; i++)
+		pthread_join(th[i], NULL);
+	snapshot_free(&start);
+	snapshot_free(&prev);
+	snapshot_free(&cur);
+	return err;
+}
+
+static FILE *open_out(const char *prefix, const char *suffix)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s", prefix, suffix);
+	f = fopen(path, "w");
+	if (!f)
+		fprintf(stderr, "gen-ndjson: failed to open '%s': %s\n", path, strerror(errno));
+	return f;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const groups[] = { "class", "vm", "vcpu" };
+	struct run_output out = {}, cum;
+	struct utsname uts;
+	int err = 0, g = GROUP_VCPU;
+
+	if (argc == 3)
+		for (g = 0; g < 3 && strcmp(argv[2], groups[g]); g++)
+			;
+	if (argc < 2 || argc > 3 || g > GROUP_VCPU) {
+		fprintf(stderr, "usage: gen-ndjson PREFIX [class|vm|vcpu]\n");
+		return 2;
+	}
+	uname(&uts);
+	out = (struct run_output){
+		/* as `run --span both --hist --json PREFIX.ndjson -b G --prom-file F > PREFIX.run.txt` */
+		.view = { .by = g, .sort = SORT_COUNT, .spans = 3, .hist = true, .names = &names },
+		.meta = { .host = uts.nodename, .kernel = uts.release, .vcpu_source = "thread",
+			  .spans = 3, .by = g, .names = &names },
+		.prom = { .spans = 3, .names = &names },
+	};
+	if (!load()) {
+		fprintf(stderr, "gen-ndjson: failed to load BPF object: %s (root?)\n", strerror(errno));
+		return 1;
+	}
+	cum = out;
+	cum.cumulative = true;
+	out.json = open_out(argv[1], ".ndjson");
+	out.table = open_out(argv[1], ".run.txt");
+	cum.table = open_out(argv[1], ".cumulative.txt");
+	pthread_barrier_init(&go, NULL, NR_THREADS + 1);
+	pthread_barrier_init(&done, NULL, NR_THREADS + 1);
+	err = out.json && out.table && cum.table ? generate(&out, &cum, argv[1]) : -EIO;
+	if (out.json)
+		fclose(out.json);
+	if (out.table)
+		fclose(out.table);
+	if (cum.table)
+		fclose(cum.table);
+	kvmstat_bpf__destroy(skel);
+	if (err || failed)
+		fprintf(stderr, "gen-ndjson: failed to generate: %s\n", err ? strerror(-err) : "test run failed");
+	return err || failed ? 1 : 0;
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/* run's outputs per interval and at the end, from snapshots it has read. */
+#include <errno.h>
+#include <string.h>
+#include "output.h"
+
+int output_prom(const struct run_output *o, const struct snapshot *cumulative)
+{
+	int err;
+
+	if (!o->prom_path)
+		return 0;
+	err = prom_write_file(o->prom_path, cumulative, &o->prom);
+	if (err)
+		fprintf(stderr, "failed to write Prometheus file '%s': %s\n", o->prom_path,
+			strerror(-err));
+	return err;
+}
+
+static void output_json(const struct run_output *o, const struct snapshot *s, const char *type)
+{
+	struct json_meta m = o->meta;
+
+	m.type = type;
+	if (o->json)
+		render_json(o->json, s, &m);
+}
+
+/* Interval tables: of the interval, or since the start with cumulative. */
+static int output_tables(const struct run_output *o, const struct snapshot *start,
+			 const struct snapshot *cur, const struct snapshot *delta)
+{
+	struct view_opts v = o->view;
+	struct snapshot since_start;
+	int err = 0;
+
+	if (!o->table)
+		return 0;
+	snapshot_init(&since_start, cur->arch);
+	v.final = o->cumulative;	/* titled "whole run": what the counts cover */
+	if (o->cumulative)
+		err = snapshot_delta(start, cur, &since_start);
+	if (o->redraw)
+		fputs("\033[H\033[J", o->table);	/* redraw in place */
+	err = err ?: render_views(o->table, o->cumulative ? &since_start : delta, &v);
+	snapshot_free(&since_start);
+	return err;
+}
+
+int output_interval(const struct run_output *o, const struct snapshot *start,
+		    const struct snapshot *prev, const struct snapshot *cur)
+{
+	struct snapshot delta;
+	int err = snapshot_delta(prev, cur, &delta);
+
+	err = err ?: output_tables(o, start, cur, &delta);
+	if (!err) {
+		output_json(o, &delta, "interval");
+		output_prom(o, cur);
+	}
+	snapshot_free(&delta);
+	return err;
+}
+
+int output_summary(const struct run_output *o, const struct snapshot *start,
+		   const struct snapshot *last)
+{
+	struct view_opts v = o->view;
+	struct snapshot total;
+	int err = snapshot_delta(start, last, &total);
+
+	v.final = true;
+	if (!err && o->table) {
+		if (!o->redraw)
+			fputs("=== summary ===\n", o->table);
+		err = render_views(o->table, &total, &v);
+	}
+	if (!err)
+		output_json(o, &total, "total");
+	snapshot_free(&total);
+	return err;
+}

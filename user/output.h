@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What `run` writes from its reads of the stats map: per interval the tables
+ * (and histograms), a JSON line and the Prometheus file; at the end the summary
+ * and the JSON total line. Apart from run.c, which needs BPF and KVM exits, so
+ * the report round-trip test drives this very code with synthetic exits.
+ */
+#ifndef KVMSTAT_OUTPUT_H
+#define KVMSTAT_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "render.h"
+#include "snapshot.h"
+#include "view.h"
+
+struct run_output {
+	FILE *table;			/* tables and histograms; NULL: none (JSON on stdout) */
+	bool redraw;			/* a terminal: each interval replaces the last */
+	bool cumulative;		/* interval tables since the start, not of the interval */
+	struct view_opts view;		/* .final is set per call */
+	FILE *json;			/* NULL: none */
+	struct json_meta meta;		/* .type is set per line */
+	const char *prom_path;		/* NULL: none */
+	struct prom_opts prom;
+};
+
+/* The Prometheus file of the counts since attach (so counters only grow); errors said on stderr. */
+int output_prom(const struct run_output *o, const struct snapshot *cumulative);
+
+/*
+ * After a read: the tables of cur - prev (cur - start with cumulative), the
+ * JSON line of cur - prev, the Prometheus file of cur. A failed Prometheus
+ * write is said and left for the next interval. Returns 0 or -ENOMEM.
+ */
+int output_interval(const struct run_output *o, const struct snapshot *start,
+		    const struct snapshot *prev, const struct snapshot *cur);
+
+/* At the end: the summary tables and the JSON total line of last - start. */
+int output_summary(const struct run_output *o, const struct snapshot *start,
+		   const struct snapshot *last);
+
+#endif /* KVMSTAT_OUTPUT_H */
