@@ -29,7 +29,6 @@ const volatile __u32 targ_spans = 1U << KVMSTAT_SPAN_HANDLING;	/* bit per enum k
 const volatile __u32 targ_vm_filter = 0;	/* only this VMM tgid when non-zero */
 /* Pending exits in task storage (helper call) or a tid-indexed array (inlined lookup). */
 const volatile bool targ_inflight_array = false;
-const volatile __u32 targ_inflight_mask = 0;	/* inflight_slots size - 1 */
 
 /* State of the vCPU a thread runs: identity and the pending exit. */
 struct inflight {
@@ -53,7 +52,7 @@ struct {
 /*
  * The array alternative: slot tid % size, owned by the thread whose pid_tgid it
  * holds; a thread finding another's slot takes it over (the other's pending exit
- * is lost and counted). Sized by the loader (power of two), 1 when unused.
+ * is lost and counted). KVMSTAT_INFLIGHT_SLOTS entries when used, 1 otherwise.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -69,6 +68,14 @@ struct {
 	__type(key, struct kvmstat_key);
 	__type(value, struct kvmstat_value);
 } stats SEC(".maps");
+
+/* tid -> names, written once per thread (first sight), read by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KVMSTAT_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct kvmstat_thread);
+} threads SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -118,8 +125,21 @@ static __always_inline __u64 arm64_class(int ret, unsigned int esr_ec)
 	return KVMSTAT_ARM64_CLASS(type, type == ARM_EXCEPTION_TRAP ? esr_ec & ESR_ELx_EC_MASK : 0);
 }
 
+/* First sight of a thread: keep its names, so a VM that ended is still named. */
+static __always_inline void remember_thread(__u64 id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct kvmstat_thread t = { .tgid = id >> 32 };
+	__u32 tid = (__u32)id;
+
+	bpf_get_current_comm(t.comm, sizeof(t.comm));
+	BPF_CORE_READ_STR_INTO(&t.leader_comm, task, group_leader, comm);
+	bpf_map_update_elem(&threads, &tid, &t, BPF_ANY);	/* full map: names from /proc only */
+}
+
 static __always_inline void inflight_init(struct inflight *inf, __u64 id)
 {
+	remember_thread(id);
 	__builtin_memset(inf, 0, sizeof(*inf));
 	inf->pid_tgid = id;
 	inf->key.tid = (__u32)id;
@@ -129,7 +149,7 @@ static __always_inline void inflight_init(struct inflight *inf, __u64 id)
 
 static __always_inline struct inflight *inflight_slot_of(__u64 id)
 {
-	__u32 idx = (__u32)id & targ_inflight_mask;
+	__u32 idx = (__u32)id & (KVMSTAT_INFLIGHT_SLOTS - 1);
 	struct inflight *inf = bpf_map_lookup_elem(&inflight_slots, &idx);
 
 	if (!inf)

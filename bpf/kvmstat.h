@@ -46,6 +46,9 @@ enum kvmstat_span {
 #define KVMSTAT_HIST_SUB	(1 << KVMSTAT_HIST_SUB_BITS)
 #define KVMSTAT_HIST_BUCKETS	128
 
+/* Slots of the tid-indexed pending-exit array (power of two). */
+#define KVMSTAT_INFLIGHT_SLOTS	16384
+
 /* key.flags */
 #define KVMSTAT_KEY_USER	(1U << 0)	/* the exit went out to the VMM (kvm_userspace_exit) */
 
@@ -72,6 +75,16 @@ struct kvmstat_value {
 	__u64 exits;	/* kvm_exit events of this class, counted at the exit */
 	struct kvmstat_span_stats span[KVMSTAT_NR_SPANS];
 };
+
+/* Names of a vCPU thread, taken when it is first seen: they outlive the process. */
+#define KVMSTAT_COMM_LEN 16
+struct kvmstat_thread {
+	char comm[KVMSTAT_COMM_LEN];		/* the thread's, e.g. "CPU 0/KVM" */
+	char leader_comm[KVMSTAT_COMM_LEN];	/* its process's, e.g. "qemu-system-aar" */
+	__u32 tgid;
+	__u32 pad;
+};
+#define KVMSTAT_MAX_THREADS 8192
 
 /* Loss counters, index into the `drops` per-CPU array. */
 enum kvmstat_drop {

@@ -115,6 +115,7 @@ enum {
 	OPT_MAX_KEYS,
 	OPT_CLASSIC,
 	OPT_PERCPU,
+	OPT_INFLIGHT,
 	OPT_VCPU_SOURCE,
 	OPT_VCPU,
 	OPT_HIST,
@@ -137,6 +138,7 @@ static const struct argp_option run_options[] = {
 	{ "max-keys", OPT_MAX_KEYS, "N", 0, "Stats map entries (class x vCPU thread), default 16384", 0 },
 	{ "classic", OPT_CLASSIC, NULL, 0, "Classic tracepoints instead of tp_btf", 0 },
 	{ "percpu-stats", OPT_PERCPU, NULL, OPTION_HIDDEN, "Per-CPU stats values (benchmarks)", 0 },
+	{ "inflight", OPT_INFLIGHT, "WHERE", OPTION_HIDDEN, "Pending exits in: task (storage) or array (benchmarks)", 0 },
 	{ "vcpu-source", OPT_VCPU_SOURCE, "SRC", 0, "auto (default) or thread (the fallback)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf debug output and the setup", 0 },
 	{},
@@ -278,6 +280,11 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PERCPU:
 		o->loader.percpu = true;
+		break;
+	case OPT_INFLIGHT:
+		if (strcmp(arg, "task") && strcmp(arg, "array"))
+			argp_failure(state, EXIT_USAGE, 0, "invalid --inflight '%s': expected task or array", arg);
+		o->loader.inflight_array = !strcmp(arg, "array");
 		break;
 	case 'v':
 		o->loader.verbose = true;

@@ -192,8 +192,7 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	l->skel->rodata->targ_vm_filter = o->vm_filter;
 	bpf_map__set_max_entries(l->skel->maps.stats, o->max_keys);
 	l->skel->rodata->targ_inflight_array = o->inflight_array;
-	l->skel->rodata->targ_inflight_mask = INFLIGHT_SLOTS - 1;
-	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_array ? INFLIGHT_SLOTS : 1);
+	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_array ? KVMSTAT_INFLIGHT_SLOTS : 1);
 	if (o->percpu)
 		bpf_map__set_type(l->skel->maps.stats, BPF_MAP_TYPE_PERCPU_HASH);
 	loader_select_programs(l->skel, o, fentry);
@@ -302,6 +301,39 @@ void loader_stop(struct loader *l)
 		print_prog_stats(l);
 	kvmstat_bpf__destroy(l->skel);
 	l->skel = NULL;
+}
+
+static void copy_comm(char *buf, size_t len, const char *comm)
+{
+	snprintf(buf, len, "%.*s", KVMSTAT_COMM_LEN, comm);
+}
+
+const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t len)
+{
+	const struct loader *l = ctx;
+	struct kvmstat_thread t;
+	__u32 key, next, *prev = NULL;
+	int fd;
+
+	if (!l->skel)
+		return NULL;
+	fd = bpf_map__fd(l->skel->maps.threads);
+	if (!vm) {
+		if (bpf_map_lookup_elem(fd, &id, &t))
+			return NULL;
+		copy_comm(buf, len, t.comm);
+		return buf;
+	}
+	/* A VM is a process: any of its threads knows the process's name. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &t) && t.tgid == id) {
+			copy_comm(buf, len, t.leader_comm);
+			return buf;
+		}
+	}
+	return NULL;
 }
 
 /* Rough per-element overheads of the kernel's hash and local-storage maps. */

@@ -24,9 +24,6 @@ struct loader_opts {
 	bool verbose;
 };
 
-/* Slots of the tid-indexed pending-exit array (power of two). */
-#define INFLIGHT_SLOTS 16384
-
 struct kvmstat_bpf;
 
 struct loader {
@@ -45,6 +42,8 @@ int loader_start(struct loader *l, const struct loader_opts *o);
 void loader_stop(struct loader *l);
 /* Sets autoload on exactly the programs an arch needs (used by the CO-RE tests too). */
 void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry);
+/* Names the kernel recorded when it first saw a thread (names.h fallback; ctx: the loader). */
+const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t len);
 /* Upper bound of the kernel memory of the maps for a host with ncpus possible CPUs. */
 __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads);
 

@@ -14,6 +14,14 @@ struct name_entry {
 
 static struct name_entry *cache;
 static size_t cache_nr, cache_cap;
+static name_fallback_fn fallback;
+static void *fallback_ctx;
+
+void names_set_fallback(name_fallback_fn fn, void *ctx)
+{
+	fallback = fn;
+	fallback_ctx = ctx;
+}
 
 static const char *cache_find(__u32 id, int kind)
 {
@@ -143,6 +151,8 @@ const char *proc_vm_name(void *ctx, __u32 pid)
 		snprintf(path, sizeof(path), "/proc/%u/comm", pid);
 		n = read_comm(path, name, sizeof(name));
 	}
+	if (!n && fallback)
+		n = fallback(fallback_ctx, pid, true, name, sizeof(name));
 	return n ? cache_put(pid, 0, n) : NULL;
 }
 
@@ -156,6 +166,8 @@ const char *proc_thread_name(void *ctx, __u32 tid)
 		return found;
 	snprintf(path, sizeof(path), "/proc/%u/comm", tid);
 	n = read_comm(path, name, sizeof(name));
+	if (!n && fallback)
+		n = fallback(fallback_ctx, tid, false, name, sizeof(name));
 	return n ? cache_put(tid, 1, n) : NULL;
 }
 

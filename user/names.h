@@ -3,6 +3,7 @@
 #ifndef KVMSTAT_NAMES_H
 #define KVMSTAT_NAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -19,5 +20,10 @@ const char *proc_thread_name(void *ctx, __u32 tid);
 /* The vCPU index QEMU puts in a vCPU thread's name ("CPU N/KVM"), or -1. */
 int vcpu_from_thread_name(const char *name);
 void names_cache_free(void);
+
+/* Asked when /proc no longer has the process: e.g. the kernel's record of its threads.
+ * vm: id is a VM (process) id, else a thread id. Returns buf or NULL. */
+typedef const char *(*name_fallback_fn)(void *ctx, __u32 id, bool vm, char *buf, size_t len);
+void names_set_fallback(name_fallback_fn fn, void *ctx);
 
 #endif /* KVMSTAT_NAMES_H */

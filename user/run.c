@@ -174,6 +174,8 @@ int cmd_run(const struct run_opts *o)
 		goto cleanup;
 	if (o->loader.verbose)
 		print_setup(&st);
+	/* Threads of VMs that ended are still named by what the kernel recorded. */
+	names_set_fallback(loader_thread_name, &st.loader);
 	if (o->filter.nr_vcpus && !strcmp(st.loader.vcpu_source, "thread"))
 		fprintf(stderr, "kvmstat-bpf: vCPU ids are not known (vCPU source: thread): --vcpu matches nothing\n");
 	setup_output(&st);
@@ -196,6 +198,7 @@ int cmd_run(const struct run_opts *o)
 	if (!err)
 		err = emit_summary(&st);
 cleanup:
+	names_set_fallback(NULL, NULL);
 	loader_stop(&st.loader);
 	if (st.json && st.json != stdout)
 		fclose(st.json);

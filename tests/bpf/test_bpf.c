@@ -46,8 +46,7 @@ static bool load_test_object(void)
 		bpf_program__set_autoload(prog, !strncmp(bpf_program__name(prog), "test_", 5));
 	skel->rodata->targ_spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST);
 	skel->rodata->targ_inflight_array = inflight_array;
-	skel->rodata->targ_inflight_mask = INFLIGHT_SLOTS - 1;
-	bpf_map__set_max_entries(skel->maps.inflight_slots, inflight_array ? INFLIGHT_SLOTS : 1);
+	bpf_map__set_max_entries(skel->maps.inflight_slots, inflight_array ? KVMSTAT_INFLIGHT_SLOTS : 1);
 	return ASSERT_EQ(kvmstat_bpf__load(skel), 0);
 }
 
@@ -133,6 +132,26 @@ static __u64 drop_count(enum kvmstat_drop what)
 	return sum;
 }
 
+/* The thread's names were recorded at first sight: comm and its process's comm. */
+static void check_thread_recorded(void)
+{
+	__u32 tid = syscall(SYS_gettid);
+	struct kvmstat_thread t;
+	char comm[16] = "";
+	FILE *f = fopen("/proc/self/comm", "r");
+
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	if (!ASSERT_EQ(bpf_map__lookup_elem(skel->maps.threads, &tid, sizeof(tid), &t, sizeof(t), 0), 0))
+		return;
+	ASSERT_EQ(t.tgid, getpid());
+	ASSERT_STR(t.comm, comm);
+	ASSERT_STR(t.leader_comm, comm);
+}
+
 /* Reference bucket of a duration, written out the slow way (independent of bits.bpf.h). */
 static unsigned int ref_bucket(__u64 ns)
 {
@@ -211,6 +230,7 @@ TEST(arm64_trap_exit_counted_and_timed)
 	}
 	ASSERT_EQ(nr_keys(), 1);
 	ASSERT_EQ(drop_count(KVMSTAT_DROP_UNPAIRED), 1);	/* the first entry */
+	check_thread_recorded();
 	unload();
 }
 
