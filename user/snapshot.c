@@ -248,11 +248,58 @@ static struct kvmstat_key project_key(const struct kvmstat_key *k, enum grouping
 	return p;
 }
 
+/* A thread's vCPU id as seen in some sample (vm, tid -> vcpu). */
+struct thread_vcpu {
+	__u32 vm, tid, vcpu;
+};
+
+static int thread_vcpu_cmp(const void *pa, const void *pb)
+{
+	const struct thread_vcpu *a = pa, *b = pb;
+
+	if (a->vm != b->vm)
+		return a->vm < b->vm ? -1 : 1;
+	return a->tid < b->tid ? -1 : a->tid > b->tid;
+}
+
+/*
+ * Threads already inside KVM_RUN at attach count under an unknown vCPU until
+ * their next KVM_RUN names it: the known ids of the same threads, sorted.
+ */
+static struct thread_vcpu *known_thread_vcpus(const struct snapshot *in, size_t *nr)
+{
+	struct thread_vcpu *t = malloc((in->nr ? in->nr : 1) * sizeof(*t));
+	size_t i;
+
+	*nr = 0;
+	if (!t)
+		return NULL;
+	for (i = 0; i < in->nr; i++) {
+		const struct kvmstat_key *k = &in->samples[i].key;
+
+		if (k->vcpu != KVMSTAT_VCPU_UNKNOWN)
+			t[(*nr)++] = (struct thread_vcpu){ k->vm, k->tid, k->vcpu };
+	}
+	qsort(t, *nr, sizeof(*t), thread_vcpu_cmp);
+	return t;
+}
+
+static __u32 resolve_vcpu(const struct kvmstat_key *k, const struct thread_vcpu *known, size_t nr)
+{
+	struct thread_vcpu probe = { k->vm, k->tid, 0 }, *hit;
+
+	if (k->vcpu != KVMSTAT_VCPU_UNKNOWN || !nr)
+		return k->vcpu;
+	hit = bsearch(&probe, known, nr, sizeof(probe), thread_vcpu_cmp);
+	return hit ? hit->vcpu : k->vcpu;
+}
+
 int snapshot_group(const struct snapshot *in, enum grouping by, struct snapshot *out)
 {
+	struct thread_vcpu *known = NULL;
 	struct kvmstat_key k;
 	struct sample *last;
-	size_t i;
+	size_t i, nr_known = 0;
 
 	snapshot_init(out, in->arch);
 	out->start_mono_ns = in->start_mono_ns;
@@ -260,12 +307,19 @@ int snapshot_group(const struct snapshot *in, enum grouping by, struct snapshot 
 	out->start_wall = in->start_wall;
 	out->end_wall = in->end_wall;
 	memcpy(out->drops, in->drops, sizeof(out->drops));
-	if (snapshot_reserve(out, in->nr))
+	if (by == GROUP_VCPU && !(known = known_thread_vcpus(in, &nr_known)))
 		return -ENOMEM;
+	if (snapshot_reserve(out, in->nr)) {
+		free(known);
+		return -ENOMEM;
+	}
 	for (i = 0; i < in->nr; i++) {
 		k = project_key(&in->samples[i].key, by);
+		if (by == GROUP_VCPU)
+			k.vcpu = resolve_vcpu(&k, known, nr_known);
 		snapshot_add(out, &k, &in->samples[i].val);
 	}
+	free(known);
 	if (snapshot_sort_by_key(out))
 		return -ENOMEM;
 	/* Merge runs of equal keys in place. */

@@ -71,7 +71,11 @@ int snapshot_delta(const struct snapshot *prev, const struct snapshot *cur, stru
 void span_merge(struct kvmstat_span_stats *dst, const struct kvmstat_span_stats *src);
 void value_merge(struct kvmstat_value *dst, const struct kvmstat_value *src);
 
-/* out = in grouped: keys projected per grouping and merged. Returns 0 or -ENOMEM. */
+/*
+ * out = in grouped: keys projected per grouping and merged. Per vCPU, a thread's
+ * samples with an unknown vCPU (counted before its first KVM_RUN was seen) join
+ * the vCPU the same thread is known to run. Returns 0 or -ENOMEM.
+ */
 int snapshot_group(const struct snapshot *in, enum grouping by, struct snapshot *out);
 
 /* Sorts descending by key (ascending for SORT_CLASS), groups kept together. */

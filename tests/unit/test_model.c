@@ -179,6 +179,28 @@ TEST(group_by_class_merges_vcpus_and_keeps_origin_apart)
 	snapshot_free(&s);
 }
 
+TEST(group_by_vcpu_resolves_threads_seen_before_their_vcpu)
+{
+	struct snapshot s, g;
+
+	snapshot_init(&s, KVMSTAT_ARCH_ARM64);
+	add(&s, 100, KVMSTAT_VCPU_UNKNOWN, 101, DABT_LOW, 0, 4, 10);	/* before KVM_RUN was seen */
+	add(&s, 100, 3, 101, DABT_LOW, 0, 6, 10);
+	add(&s, 100, KVMSTAT_VCPU_UNKNOWN, 102, HVC64, 0, 2, 10);	/* never named: stays unknown */
+	add(&s, 200, 3, 101, HVC64, 0, 1, 10);			/* same tid, other VM: not it */
+	snapshot_sort_by_key(&s);
+	if (!ASSERT_EQ(snapshot_group(&s, GROUP_VCPU, &g), 0) || !ASSERT_EQ(g.nr, 3))
+		return;
+	ASSERT_EQ(g.samples[0].key.vcpu, 3);
+	ASSERT_EQ(g.samples[0].key.tid, 101);
+	ASSERT_EQ(g.samples[0].val.exits, 10);
+	ASSERT_EQ(g.samples[1].key.vcpu, KVMSTAT_VCPU_UNKNOWN);
+	ASSERT_EQ(g.samples[1].key.tid, 102);
+	ASSERT_EQ(g.samples[2].key.vm, 200);
+	snapshot_free(&g);
+	snapshot_free(&s);
+}
+
 TEST(table_rows_by_class)
 {
 	struct snapshot s;
@@ -338,6 +360,7 @@ TEST_MAIN(TEST_CASE(delta_is_exact_and_skips_idle_keys),
 	  TEST_CASE(sort_by_key_permutes_every_sample_once),
 	  TEST_CASE(delta_min_max_bound_the_interval),
 	  TEST_CASE(group_by_class_merges_vcpus_and_keeps_origin_apart),
+	  TEST_CASE(group_by_vcpu_resolves_threads_seen_before_their_vcpu),
 	  TEST_CASE(table_rows_by_class),
 	  TEST_CASE(table_grouped_by_vcpu_has_group_totals),
 	  TEST_CASE(json_escapes_per_rfc8259),

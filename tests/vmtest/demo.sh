@@ -19,7 +19,7 @@ workload web 800,400 &
 W1=$!
 workload db 100,900 &
 W2=$!
-/bin/kvmstat-bpf run -i 1 -d "$DURATION" --json /tmp/demo.ndjson
+/bin/kvmstat-bpf run -i 1 -d "$DURATION" --json /tmp/demo.ndjson --prom-file /tmp/kvmstat.prom
 wait "$W1" "$W2"
 echo
 echo "demo: the same run per VM and vCPU (from its NDJSON)"
@@ -29,6 +29,9 @@ if /bin/kvmstat-bpf report --help >/dev/null 2>&1; then
 	echo "demo: latency histograms of the whole run"
 	/bin/kvmstat-bpf report --hist /tmp/demo.ndjson
 fi
+echo
+echo "demo: Prometheus textfile (first lines of /tmp/kvmstat.prom)"
+grep -m 12 -E '^# (HELP|TYPE) kvmstat_exits_total|^kvmstat_exits_total|^kvmstat_exit_handling_seconds_bucket' /tmp/kvmstat.prom
 echo
 echo "demo: one JSON line (the run's total), first 800 bytes"
 tail -n 1 /tmp/demo.ndjson | head -c 800
