@@ -28,7 +28,7 @@
 const volatile __u32 targ_spans = 1U << KVMSTAT_SPAN_HANDLING;	/* bit per enum kvmstat_span */
 const volatile __u32 targ_vm_filter = 0;	/* only this VMM tgid when non-zero */
 /* Pending exits in task storage (helper call) or a tid-indexed array (inlined lookup). */
-const volatile bool targ_inflight_array = false;
+const volatile bool targ_inflight_array = true;
 
 /* State of the vCPU a thread runs: identity and the pending exit. */
 struct inflight {
@@ -52,11 +52,11 @@ struct {
 /*
  * The array alternative: slot tid % size, owned by the thread whose pid_tgid it
  * holds; a thread finding another's slot takes it over (the other's pending exit
- * is lost and counted). KVMSTAT_INFLIGHT_SLOTS entries when used, 1 otherwise.
+ * is lost and counted). The loader shrinks it to 1 entry when task storage is used.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, KVMSTAT_INFLIGHT_SLOTS);
 	__type(key, __u32);
 	__type(value, struct inflight);
 } inflight_slots SEC(".maps");
@@ -65,8 +65,9 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 16384);
-	__type(key, struct kvmstat_key);
-	__type(value, struct kvmstat_value);
+	/* sizes, not BTF types: the loader sizes values to the enabled spans */
+	__uint(key_size, sizeof(struct kvmstat_key));
+	__uint(value_size, sizeof(struct kvmstat_value));
 } stats SEC(".maps");
 
 /* tid -> names, written once per thread (first sight), read by the loader. */
@@ -167,8 +168,12 @@ static __always_inline struct inflight *inflight_of_current(void)
 {
 	struct inflight *inf;
 
-	if (targ_inflight_array)
-		return inflight_slot_of(bpf_get_current_pid_tgid());
+	if (targ_inflight_array) {
+		/* current is inlined by the arm64/x86 JITs: no helper call for pid/tgid */
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		return inflight_slot_of(((__u64)task->tgid << 32) | (__u32)task->pid);
+	}
 	inf = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
 				   BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!inf) {
@@ -203,6 +208,18 @@ static __always_inline void span_add(struct kvmstat_span_stats *s, __u64 ns)
 	s->hist[slot & (KVMSTAT_HIST_BUCKETS - 1)]++;
 }
 
+/*
+ * The loader sizes stats values to the spans it enabled (kvmstat_value_size()):
+ * handling, when on, is span[0]; guest follows it, or is span[0] alone.
+ */
+static __always_inline struct kvmstat_span_stats *span_of(struct kvmstat_value *v,
+							  enum kvmstat_span span)
+{
+	if (span == KVMSTAT_SPAN_GUEST && (targ_spans & (1U << KVMSTAT_SPAN_HANDLING)))
+		return &v->span[1];
+	return &v->span[0];
+}
+
 static __always_inline struct kvmstat_value *stats_of(const struct kvmstat_key *key)
 {
 	struct kvmstat_value *v = bpf_map_lookup_elem(&stats, key);
@@ -226,10 +243,10 @@ static __always_inline void account_exit(struct inflight *inf, __u64 handling_ns
 	if (!inf->counted) {
 		v->exits++;
 		if ((targ_spans & (1U << KVMSTAT_SPAN_GUEST)) && inf->guest_ns)
-			span_add(&v->span[KVMSTAT_SPAN_GUEST], inf->guest_ns);
+			span_add(span_of(v, KVMSTAT_SPAN_GUEST), inf->guest_ns);
 	}
 	if ((targ_spans & (1U << KVMSTAT_SPAN_HANDLING)) && handling_ns)
-		span_add(&v->span[KVMSTAT_SPAN_HANDLING], handling_ns);
+		span_add(span_of(v, KVMSTAT_SPAN_HANDLING), handling_ns);
 }
 
 static __always_inline bool vm_filtered_out(struct inflight *inf)

@@ -72,9 +72,16 @@ struct kvmstat_span_stats {
 };
 
 struct kvmstat_value {
-	__u64 exits;	/* kvm_exit events of this class, counted at the exit */
+	__u64 exits;	/* kvm_exit events of this class */
 	struct kvmstat_span_stats span[KVMSTAT_NR_SPANS];
 };
+
+/*
+ * In the map a value holds only the enabled spans, in enum order (handling, then
+ * guest): a value is 1 KiB smaller with one span on. The loader expands it.
+ */
+#define kvmstat_value_size(nr_spans) \
+	(sizeof(__u64) + (nr_spans) * sizeof(struct kvmstat_span_stats))
 
 /* Names of a vCPU thread, taken when it is first seen: they outlive the process. */
 #define KVMSTAT_COMM_LEN 16

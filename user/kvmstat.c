@@ -284,7 +284,7 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 	case OPT_INFLIGHT:
 		if (strcmp(arg, "task") && strcmp(arg, "array"))
 			argp_failure(state, EXIT_USAGE, 0, "invalid --inflight '%s': expected task or array", arg);
-		o->loader.inflight_array = !strcmp(arg, "array");
+		o->loader.inflight_task = !strcmp(arg, "task");
 		break;
 	case 'v':
 		o->loader.verbose = true;

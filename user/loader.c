@@ -191,8 +191,9 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	l->skel->rodata->targ_spans = o->spans;
 	l->skel->rodata->targ_vm_filter = o->vm_filter;
 	bpf_map__set_max_entries(l->skel->maps.stats, o->max_keys);
-	l->skel->rodata->targ_inflight_array = o->inflight_array;
-	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_array ? KVMSTAT_INFLIGHT_SLOTS : 1);
+	bpf_map__set_value_size(l->skel->maps.stats, kvmstat_value_size(__builtin_popcount(o->spans)));
+	l->skel->rodata->targ_inflight_array = !o->inflight_task;
+	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
 	if (o->percpu)
 		bpf_map__set_type(l->skel->maps.stats, BPF_MAP_TYPE_PERCPU_HASH);
 	loader_select_programs(l->skel, o, fentry);
@@ -342,7 +343,7 @@ const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t l
 
 __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads)
 {
-	__u64 value = sizeof(struct kvmstat_value) * (o->percpu ? (__u64)ncpus : 1);
+	__u64 value = kvmstat_value_size(__builtin_popcount(o->spans)) * (o->percpu ? (__u64)ncpus : 1);
 	__u64 stats = (__u64)o->max_keys * (sizeof(struct kvmstat_key) + value + HTAB_ELEM_OVERHEAD);
 	__u64 drops = (__u64)KVMSTAT_NR_DROPS * 8 * ncpus;
 	__u64 inflight = (__u64)nthreads * (64 + TASK_STORAGE_OVERHEAD);

@@ -19,7 +19,7 @@ struct loader_opts {
 	__u32 max_keys;			/* stats map entries */
 	bool classic;			/* classic tracepoints instead of tp_btf */
 	bool percpu;			/* per-CPU stats values (benchmarks) */
-	bool inflight_array;		/* pending exits in a tid-indexed array, not task storage */
+	bool inflight_task;		/* pending exits in task storage, not the tid-indexed array */
 	enum vcpu_source vcpu_source;
 	bool verbose;
 };

@@ -27,7 +27,7 @@
 #define RISCV_IRQ_S_TIMER (KVMSTAT_RISCV_INTR_BIT | 5)
 
 static struct kvmstat_bpf *skel;
-static bool inflight_array;	/* run the sequences with the tid-indexed pending-exit array */
+static bool inflight_task;	/* run the sequences with pending exits in task storage */
 
 static int print_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -45,8 +45,8 @@ static bool load_test_object(void)
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, !strncmp(bpf_program__name(prog), "test_", 5));
 	skel->rodata->targ_spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST);
-	skel->rodata->targ_inflight_array = inflight_array;
-	bpf_map__set_max_entries(skel->maps.inflight_slots, inflight_array ? KVMSTAT_INFLIGHT_SLOTS : 1);
+	skel->rodata->targ_inflight_array = !inflight_task;
+	bpf_map__set_max_entries(skel->maps.inflight_slots, inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
 	return ASSERT_EQ(kvmstat_bpf__load(skel), 0);
 }
 
@@ -344,8 +344,8 @@ out:
 	unload();
 }
 
-/* The same sequences with the pending exits in the tid-indexed array. */
-TEST(inflight_array_same_results)
+/* The same sequences with the pending exits in task storage (the alternative layout). */
+TEST(inflight_task_storage_same_results)
 {
 	static void (*const sequences[])(void) = {
 		test_arm64_trap_exit_counted_and_timed,
@@ -357,10 +357,10 @@ TEST(inflight_array_same_results)
 	};
 	size_t i;
 
-	inflight_array = true;
+	inflight_task = true;
 	for (i = 0; i < sizeof(sequences) / sizeof(sequences[0]) && !test_failed; i++)
 		sequences[i]();
-	inflight_array = false;
+	inflight_task = false;
 }
 
 TEST_MAIN(TEST_CASE(host_programs_load_attach_detach),
@@ -370,4 +370,4 @@ TEST_MAIN(TEST_CASE(host_programs_load_attach_detach),
 	  TEST_CASE(entry_without_exit_counts_nothing),
 	  TEST_CASE(userspace_exit_counted_once_apart_from_kernel),
 	  TEST_CASE(histogram_buckets_exact),
-	  TEST_CASE(inflight_array_same_results))
+	  TEST_CASE(inflight_task_storage_same_results))
