@@ -45,8 +45,8 @@ static int read_snapshot(struct run_state *st, struct snapshot *s)
 {
 	int err;
 
-	snapshot_init(s, st->o->loader.arch);
-	err = snapshot_read(st->loader.stats_fd, st->loader.drops_fd, s);
+	snapshot_clear(s, st->o->loader.arch);
+	err = snapshot_read(st->loader.stats_fd, st->loader.drops_fd, st->o->loader.spans, s);
 	if (err)
 		fprintf(stderr, "failed to read stats map: %s\n", strerror(-err));
 	else
@@ -64,7 +64,7 @@ static int emit_interval(struct run_state *st)
 	err = output_interval(&st->out, &st->start, &st->prev, &st->cur);
 	if (err)
 		fprintf(stderr, "failed to show interval: %s\n", strerror(-err));
-	snapshot_move(&st->prev, &st->cur);
+	snapshot_swap(&st->prev, &st->cur);	/* the old prev's buffer serves the next read */
 	return err;
 }
 
@@ -112,7 +112,7 @@ static void print_setup(struct run_state *st)
 	fprintf(stderr, "kvmstat-bpf: attached (%s), vCPU ids from %s; maps up to %.1f MiB "
 		"(%u keys x %zu B%s, %d possible CPUs)\n", st->loader.attach_kind, st->loader.vcpu_source,
 		loader_map_memory(lo, ncpus, 0) / 1048576.0, lo->max_keys,
-		sizeof(struct kvmstat_key) + sizeof(struct kvmstat_value), lo->percpu ? " per CPU" : "",
+		sizeof(struct kvmstat_key) + kvmstat_value_size(__builtin_popcount(lo->spans)), lo->percpu ? " per CPU" : "",
 		ncpus);
 }
 

@@ -20,6 +20,24 @@ void snapshot_free(struct snapshot *s)
 	s->nr = s->cap = 0;
 }
 
+void snapshot_clear(struct snapshot *s, enum kvmstat_arch arch)
+{
+	struct sample *samples = s->samples;
+	size_t cap = s->cap;
+
+	snapshot_init(s, arch);
+	s->samples = samples;
+	s->cap = cap;
+}
+
+void snapshot_swap(struct snapshot *a, struct snapshot *b)
+{
+	struct snapshot t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
 void snapshot_move(struct snapshot *dst, struct snapshot *src)
 {
 	snapshot_free(dst);

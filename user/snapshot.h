@@ -54,6 +54,9 @@ struct sample *snapshot_add(struct snapshot *s, const struct kvmstat_key *key,
 int snapshot_reserve(struct snapshot *s, size_t cap);
 /* Sorts the samples by key (snapshot_sample_cmp order); 0 or -ENOMEM. */
 int snapshot_sort_by_key(struct snapshot *s);
+/* Empties s but keeps its buffer: a buffer reused every interval is not faulted in again. */
+void snapshot_clear(struct snapshot *s, enum kvmstat_arch arch);
+void snapshot_swap(struct snapshot *a, struct snapshot *b);
 /* Moves src into dst (dst freed first), leaving src empty. */
 void snapshot_move(struct snapshot *dst, struct snapshot *src);
 
@@ -94,7 +97,8 @@ __u64 span_percentile(const struct kvmstat_span_stats *s, double p);
 /* qsort/bsearch order of samples by key: the order snapshot_read() leaves. */
 int snapshot_sample_cmp(const void *a, const void *b);
 
-/* Reads the whole stats map (batch lookups, one-by-one fallback) and the drops. */
-int snapshot_read(int stats_fd, int drops_fd, struct snapshot *s);
+/* Reads the whole stats map (batch lookups, one-by-one fallback) and the drops.
+ * spans: those the map's values hold (bit per enum kvmstat_span), as loaded. */
+int snapshot_read(int stats_fd, int drops_fd, __u32 spans, struct snapshot *s);
 
 #endif /* KVMSTAT_SNAPSHOT_H */

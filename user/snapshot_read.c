@@ -2,6 +2,7 @@
 /* Reading the kernel's maps into a snapshot: batch lookups, one-by-one fallback. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <string.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,8 @@
 struct map_shape {
 	int fd;
 	unsigned int ncpus;	/* value copies per key: possible CPUs for per-CPU maps, else 1 */
+	size_t value_size;	/* bytes per copy: exits and the enabled spans */
+	__u32 spans;
 };
 
 static int shape_of(int fd, struct map_shape *shape, __u32 *max_entries)
@@ -26,7 +29,10 @@ static int shape_of(int fd, struct map_shape *shape, __u32 *max_entries)
 		return -errno;
 	shape->fd = fd;
 	shape->ncpus = 1;
+	shape->value_size = info.value_size;
 	*max_entries = info.max_entries;
+	if (info.value_size != kvmstat_value_size(__builtin_popcount(shape->spans)))
+		return -EINVAL;	/* not the layout the spans say */
 	if (info.type == BPF_MAP_TYPE_PERCPU_HASH || info.type == BPF_MAP_TYPE_PERCPU_ARRAY) {
 		n = libbpf_num_possible_cpus();
 		if (n <= 0)
@@ -36,24 +42,42 @@ static int shape_of(int fd, struct map_shape *shape, __u32 *max_entries)
 	return 0;
 }
 
-/* Adds a key's value (summed over CPUs for per-CPU maps) to the snapshot. */
-static int add_value(struct snapshot *s, const struct kvmstat_key *key,
-		     const struct kvmstat_value *vals, unsigned int ncpus)
+/* A map value (exits, then the enabled spans in order) as a full kvmstat_value. */
+static void expand_value(const void *raw, __u32 spans, struct kvmstat_value *v)
 {
-	struct sample *smp = snapshot_add(s, key, &vals[0]);
+	const struct kvmstat_value *packed = raw;	/* same prefix layout */
+	int s, i = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->exits = packed->exits;
+	for (s = 0; s < KVMSTAT_NR_SPANS; s++)
+		if (spans & (1U << s))
+			v->span[s] = packed->span[i++];
+}
+
+/* Adds a key's value (summed over CPUs for per-CPU maps) to the snapshot. */
+static int add_value(struct snapshot *s, const struct kvmstat_key *key, const char *vals,
+		     const struct map_shape *m)
+{
+	struct kvmstat_value v;
+	struct sample *smp;
 	unsigned int c;
 
+	expand_value(vals, m->spans, &v);
+	smp = snapshot_add(s, key, &v);
 	if (!smp)
 		return -ENOMEM;
-	for (c = 1; c < ncpus; c++)
-		value_merge(&smp->val, &vals[c]);
+	for (c = 1; c < m->ncpus; c++) {
+		expand_value(vals + (size_t)c * m->value_size, m->spans, &v);
+		value_merge(&smp->val, &v);
+	}
 	return 0;
 }
 
 static int read_batched(const struct map_shape *m, struct snapshot *s)
 {
 	struct kvmstat_key *keys = calloc(BATCH, sizeof(*keys));
-	struct kvmstat_value *vals = calloc((size_t)BATCH * m->ncpus, sizeof(*vals));
+	char *vals = calloc((size_t)BATCH * m->ncpus, m->value_size);
 	struct kvmstat_key in, out;
 	void *in_p = NULL;
 	__u32 count, i;
@@ -75,7 +99,7 @@ static int read_batched(const struct map_shape *m, struct snapshot *s)
 			err = 0;
 		}
 		for (i = 0; i < count && !err; i++)
-			err = add_value(s, &keys[i], &vals[(size_t)i * m->ncpus], m->ncpus);
+			err = add_value(s, &keys[i], vals + (size_t)i * m->ncpus * m->value_size, m);
 		if (err)
 			goto cleanup;
 		in = out;
@@ -89,7 +113,7 @@ cleanup:
 
 static int read_one_by_one(const struct map_shape *m, struct snapshot *s)
 {
-	struct kvmstat_value *vals = calloc(m->ncpus, sizeof(*vals));
+	char *vals = calloc(m->ncpus, m->value_size);
 	struct kvmstat_key key, next, *prev = NULL;
 	int err = 0;
 
@@ -100,7 +124,7 @@ static int read_one_by_one(const struct map_shape *m, struct snapshot *s)
 		prev = &key;
 		if (bpf_map_lookup_elem(m->fd, &key, vals))
 			continue;	/* deleted meanwhile */
-		err = add_value(s, &key, vals, m->ncpus);
+		err = add_value(s, &key, vals, m);
 		if (err)
 			break;
 	}
@@ -139,9 +163,9 @@ static __u64 mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-int snapshot_read(int stats_fd, int drops_fd, struct snapshot *s)
+int snapshot_read(int stats_fd, int drops_fd, __u32 spans, struct snapshot *s)
 {
-	struct map_shape m = {};
+	struct map_shape m = { .spans = spans };
 	size_t before = s->nr;
 	__u32 max_entries = 0;
 	int err;

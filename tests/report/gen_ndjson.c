@@ -133,7 +133,8 @@ static const struct names names = { vm_name, thread_name, NULL };
 static int read_stats(struct snapshot *s)
 {
 	snapshot_init(s, KVMSTAT_ARCH_ARM64);
-	return snapshot_read(bpf_map__fd(skel->maps.stats), bpf_map__fd(skel->maps.drops), s);
+	return snapshot_read(bpf_map__fd(skel->maps.stats), bpf_map__fd(skel->maps.drops),
+			     skel->rodata->targ_spans, s);
 }
 
 /* run's loop, the intervals driven by the vCPU threads instead of a timer; cum: --cumulative. */
