@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Summarize bench logs: ns per exit per configuration, added cost over the baseline, ratios.
+
+Usage: report.py LOG [LOG...]  (console logs of bench/guest-bench.sh runs, one per arch)
+Prints Markdown tables on stdout. Figures are medians over the repetitions; spread is min..max.
+"""
+import re
+import statistics
+import sys
+
+LABELS = {
+    "base": "nothing attached (baseline)",
+    "kvmstat": "kvmstat-bpf as shipped (tp_btf)",
+    "kvmstat-array": "kvmstat-bpf, pending exits in the tid array",
+    "kvmstat-task": "kvmstat-bpf, pending exits in task storage",
+    "floor": "empty programs, same attach points (floor)",
+    "kvmstat-classic": "kvmstat-bpf --classic (tracepoints)",
+    "floor-classic": "empty classic tracepoint programs",
+    "ftrace": "ftrace kvm_exit+kvm_entry events",
+    "ftrace-hist": "ftrace events + hist trigger",
+}
+
+
+def parse(path):
+    head, runs, stats = {}, {}, []
+    for line in open(path, errors="replace"):
+        line = line.strip()
+        m = re.match(r"BENCH arch=(\S+) exits=(\d+) reps=(\d+) kernel=(\S+)", line)
+        if m:
+            head = {"arch": m[1], "exits": int(m[2]), "reps": int(m[3]), "kernel": m[4]}
+        m = re.match(r"BENCH cfg=(\S+) rep=\d+ exits=(\d+) seconds=([0-9.]+)", line)
+        if m:
+            runs.setdefault(m[1], []).append(float(m[3]) * 1e9 / int(m[2]))
+        m = re.match(r"BPFSTATS (\S+) .*prog (\S+) run_cnt=(\d+) run_time_ns=(\d+)", line)
+        if m:
+            stats.append((m[1], m[2], int(m[3]), int(m[4])))
+    if not head or "base" not in runs:
+        sys.exit(f"report: {path}: no bench results (did the run fail?)")
+    return head, runs, stats
+
+
+def fmt_us(ns):
+    return f"{ns / 1000:.2f}"
+
+
+def table(head, runs, stats):
+    base = statistics.median(runs["base"])
+    floor = statistics.median(runs["floor"]) - base if "floor" in runs else None
+    out = [f"### {head['arch']} ({head['kernel']}, {head['exits']} exits per run, "
+           f"{head['reps']} rotated repetitions)", "",
+           "| configuration | us per exit (median) | spread (min..max) | added over baseline (us) "
+           "| added / floor's added |", "|---|---|---|---|---|"]
+    for cfg in LABELS:
+        if cfg not in runs:
+            continue
+        v = runs[cfg]
+        med = statistics.median(v)
+        added = med - base
+        ratio = f"{added / floor:.2f}" if floor and cfg != "base" else "-"
+        out.append(f"| {LABELS[cfg]} | {fmt_us(med)} | {fmt_us(min(v))}..{fmt_us(max(v))} "
+                   f"| {fmt_us(added) if cfg != 'base' else '-'} | {ratio} |")
+    if "kvmstat" in runs and "ftrace-hist" in runs:
+        k = statistics.median(runs["kvmstat"]) - base
+        h = statistics.median(runs["ftrace-hist"]) - base
+        out += ["", f"kvmstat-bpf adds {k / h:.2f} of what ftrace events + hist trigger add."]
+    if stats:
+        out += ["", "Kernel's own per-program figures (kernel.bpf_stats_enabled=1, separate run):", "",
+                "| tool | program | runs | ns per run |", "|---|---|---|---|"]
+        for tool, prog, cnt, ns in stats:
+            out.append(f"| {tool} | {prog} | {cnt} | {ns / cnt:.0f} |")
+    return "\n".join(out)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit("usage: report.py LOG [LOG...]")
+    print("\n\n".join(table(*parse(p)) for p in sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()

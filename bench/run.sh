@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make bench: per-exit overhead in the emulated arm64 (and riscv64) KVM hosts, loader cost at
+# scale and kernel memory on this machine; prints the tables and writes docs/PERFORMANCE.md.
+# Env: BENCH_ARCHES (default "arm64 riscv"), BENCH_EXITS, BENCH_REPS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ARCHES=${BENCH_ARCHES:-arm64 riscv}
+OUTDIR=build/bench
+mkdir -p "$OUTDIR"
+logs=()
+for arch in $ARCHES; do
+	make -s ARCH="$arch" "build/$arch/kvmstat-bpf" "build/vmtest/$arch/vmm" "build/$arch/floor"
+	log=$OUTDIR/exit-cost-$arch.log
+	echo "bench: $arch: per-exit cost (log: $log)" >&2
+	bash tests/vmtest/vmtest.sh "$arch" --timeout 3000 --log "$log" \
+		--env BENCH_EXITS="${BENCH_EXITS:-300000}" --env BENCH_REPS="${BENCH_REPS:-5}" \
+		${BENCH_CONFIGS:+--env BENCH_CONFIGS="$BENCH_CONFIGS"} \
+		bench/guest-bench.sh "build/$arch/kvmstat-bpf" "build/vmtest/$arch/vmm=/bin/vmm" \
+		"build/$arch/floor=/bin/floor" >/dev/null
+	logs+=("$log")
+done
+make -s build/bench/loader-bench
+exit_cost=$(/usr/bin/python3 bench/report.py "${logs[@]}")
+loader=$(build/bench/loader-bench)
+{
+	echo "# Performance"
+	echo
+	echo "Measured $(date -u +%Y-%m-%d) on $(uname -m), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'))."
+	echo "Produced by \`make bench\` (bench/run.sh); design choices they support: docs/DESIGN.md."
+	echo
+	echo "## Per-exit cost in the emulated KVM hosts"
+	echo
+	echo "QEMU TCG inflates absolute times ~50x: judge by the ratios measured side by side in one boot."
+	echo
+	echo "$exit_cost"
+	echo
+	echo "## Loader cost and kernel memory (this machine)"
+	echo
+	echo "$loader"
+} >docs/PERFORMANCE.md
+cat docs/PERFORMANCE.md
