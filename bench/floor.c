@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bench floor: attach empty programs at kvmstat-bpf's attach points and wait for
- * SIGINT/SIGTERM. Usage: floor [--classic] [--no-fentry]
+ * SIGINT/SIGTERM. Usage: floor [--classic] [--no-fentry] [--clock]
  * Prints "floor: attached" when ready; with kernel.bpf_stats_enabled=1 it prints each
  * program's run count and average run time when it ends.
  */
@@ -45,7 +45,7 @@ static void print_prog_stats(struct floor_bpf *skel)
 
 int main(int argc, char **argv)
 {
-	bool classic = false, fentry = true;
+	bool classic = false, fentry = true, clock = false;
 	struct floor_bpf *skel;
 	int i, err;
 
@@ -54,6 +54,8 @@ int main(int argc, char **argv)
 			classic = true;
 		else if (!strcmp(argv[i], "--no-fentry"))
 			fentry = false;
+		else if (!strcmp(argv[i], "--clock"))
+			clock = true;
 		else {
 			fprintf(stderr, "floor: unknown argument '%s'\n", argv[i]);
 			return 2;
@@ -67,6 +69,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "failed to open BPF object: %s\n", strerror(errno));
 		return 1;
 	}
+	skel->rodata->with_clock = clock;
 	bpf_program__set_autoload(skel->progs.floor_exit_btf, !classic);
 	bpf_program__set_autoload(skel->progs.floor_entry_btf, !classic);
 	bpf_program__set_autoload(skel->progs.floor_userspace_exit_btf, !classic);

@@ -11,12 +11,12 @@ case "$ARCH" in
 arm64)
 	VMM="/bin/vmm --vcpus 1 --mmio 0 --hvc $EXITS --sys 0 --wfi 0"
 	HIST="hist:keys=common_pid,ret,esr_ec:vals=hitcount"
-	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-task floor kvmstat-classic floor-classic ftrace ftrace-hist"}
+	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-task floor floor-clock kvmstat-classic floor-classic ftrace ftrace-hist"}
 	;;
 riscv)
 	VMM="/bin/vmm --vcpus 1 --store 0 --load 0 --ecall $EXITS --wfi 0 --csr 0"
 	HIST=""	# no HIST_TRIGGERS in Debian's riscv64 kernel
-	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-task floor kvmstat-classic floor-classic ftrace"}
+	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-task floor floor-clock kvmstat-classic floor-classic ftrace"}
 	;;
 *) echo "bench: unsupported arch $ARCH"; exit 2 ;;
 esac
@@ -50,6 +50,7 @@ setup() {
 	kvmstat-classic) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --classic ;;
 	floor) start_bg /bin/floor ;;
 	floor-classic) start_bg /bin/floor --classic ;;
+	floor-clock) start_bg /bin/floor --clock ;;
 	ftrace | ftrace-hist)
 		echo 1 >$T/events/kvm/kvm_exit/enable
 		echo 1 >$T/events/kvm/kvm_entry/enable

@@ -14,6 +14,7 @@ LABELS = {
     "kvmstat-array": "kvmstat-bpf, pending exits in the tid array",
     "kvmstat-task": "kvmstat-bpf, pending exits in task storage",
     "floor": "empty programs, same attach points (floor)",
+    "floor-clock": "floor + one clock read per program (any exact timing needs it)",
     "kvmstat-classic": "kvmstat-bpf --classic (tracepoints)",
     "floor-classic": "empty classic tracepoint programs",
     "ftrace": "ftrace kvm_exit+kvm_entry events",
@@ -59,6 +60,11 @@ def table(head, runs, stats):
         ratio = f"{added / floor:.2f}" if floor and cfg != "base" else "-"
         out.append(f"| {LABELS[cfg]} | {fmt_us(med)} | {fmt_us(min(v))}..{fmt_us(max(v))} "
                    f"| {fmt_us(added) if cfg != 'base' else '-'} | {ratio} |")
+    if "kvmstat" in runs and "floor-clock" in runs:
+        k = statistics.median(runs["kvmstat"]) - base
+        c = statistics.median(runs["floor-clock"]) - base
+        out += ["", f"kvmstat-bpf adds {k - c:.2f} us per exit beyond empty programs that only read "
+                f"the clock ({k / c:.2f}x of floor+clock)."]
     if "kvmstat" in runs and "ftrace-hist" in runs:
         k = statistics.median(runs["kvmstat"]) - base
         h = statistics.median(runs["ftrace-hist"]) - base
