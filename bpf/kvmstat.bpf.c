@@ -27,6 +27,8 @@
 /* Set by the loader before load. */
 const volatile __u32 targ_spans = 1U << KVMSTAT_SPAN_HANDLING;	/* bit per enum kvmstat_span */
 const volatile __u32 targ_vm_filter = 0;	/* only this VMM tgid when non-zero */
+/* Time 1 exit in (mask + 1), count every one: the clock read is most of the cost. */
+const volatile __u32 targ_time_mask = 0;
 /* Pending exits in task storage (helper call) or a tid-indexed array (inlined lookup). */
 const volatile bool targ_inflight_array = true;
 
@@ -38,8 +40,10 @@ struct inflight {
 	__u64 guest_ns;		/* guest run that ended in the pending exit, 0 when unknown */
 	__u64 vcpu_ptr;		/* struct kvm_vcpu the identity was read from */
 	__u64 pid_tgid;		/* owner of an inflight_slots entry */
-	__u32 counted;		/* pending exit already accounted at kvm_userspace_exit */
-	__u32 pad;
+	__u32 seq;		/* exits of the thread: which ones are timed */
+	__u8 pending;		/* an exit waits for its entry */
+	__u8 counted;		/* pending exit already accounted at kvm_userspace_exit */
+	__u16 pad;
 };
 
 struct {
@@ -156,7 +160,7 @@ static __always_inline struct inflight *inflight_slot_of(__u64 id)
 	if (!inf)
 		return NULL;
 	if (inf->pid_tgid != id) {	/* first use, or another thread's: take it over */
-		if (inf->exit_ts && !inf->counted)
+		if (inf->pending && !inf->counted)
 			count_drop(KVMSTAT_DROP_INFLIGHT);
 		inflight_init(inf, id);
 	}
@@ -254,17 +258,32 @@ static __always_inline bool vm_filtered_out(struct inflight *inf)
 	return targ_vm_filter && inf->key.vm != targ_vm_filter;
 }
 
-/* kvm_exit: remember the class, the time and the guest run that ended. */
+/* Is the thread's next exit timed? Every one unless --time-every N. */
+static __always_inline bool next_exit_timed(const struct inflight *inf)
+{
+	return !(inf->seq & targ_time_mask);
+}
+
+/*
+ * kvm_exit: remember the class, the time and the guest run that ended.
+ * ts: 0 reads the clock when this exit or the guest run needs it (tests pass one).
+ */
 static __always_inline int handle_exit(__u64 class, __u64 ts)
 {
 	struct inflight *inf = inflight_of_current();
+	bool timed;
 
 	if (!inf || vm_filtered_out(inf))
 		return 0;
+	timed = next_exit_timed(inf);
+	inf->seq++;
+	if (!ts && (timed || inf->entry_ts))
+		ts = bpf_ktime_get_ns();
 	inf->key.class = class;
 	inf->key.flags = 0;
 	inf->guest_ns = inf->entry_ts ? ts - inf->entry_ts : 0;
-	inf->exit_ts = ts;
+	inf->exit_ts = timed ? ts : 0;
+	inf->pending = 1;
 	inf->counted = 0;
 	return 0;
 }
@@ -273,19 +292,25 @@ static __always_inline int handle_exit(__u64 class, __u64 ts)
 static __always_inline int handle_entry(struct kvm_vcpu *vcpu, __u64 ts)
 {
 	struct inflight *inf = inflight_of_current();
+	bool guest_timed;
 
 	if (!inf)
 		return 0;
 	inflight_set_vcpu(inf, vcpu);
 	if (vm_filtered_out(inf))
 		return 0;
-	if (inf->exit_ts) {
-		account_exit(inf, ts - inf->exit_ts);
+	/* The guest run starting now is timed when the exit ending it will be. */
+	guest_timed = (targ_spans & (1U << KVMSTAT_SPAN_GUEST)) && next_exit_timed(inf);
+	if (!ts && (inf->exit_ts || guest_timed))
+		ts = bpf_ktime_get_ns();
+	if (inf->pending) {
+		account_exit(inf, inf->exit_ts ? ts - inf->exit_ts : 0);
+		inf->pending = 0;
 		inf->exit_ts = 0;
 	} else {
 		count_drop(KVMSTAT_DROP_UNPAIRED);
 	}
-	inf->entry_ts = ts;
+	inf->entry_ts = guest_timed ? ts : 0;
 	return 0;
 }
 
@@ -294,7 +319,7 @@ static __always_inline int handle_userspace_exit(void)
 {
 	struct inflight *inf = inflight_of_current();
 
-	if (!inf || !inf->exit_ts || inf->counted || vm_filtered_out(inf))
+	if (!inf || !inf->pending || inf->counted || vm_filtered_out(inf))
 		return 0;
 	inf->key.flags |= KVMSTAT_KEY_USER;
 	account_exit(inf, 0);
@@ -308,7 +333,7 @@ static __always_inline int handle_userspace_exit(void)
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(kvm_exit_btf_arm64, int ret, unsigned int esr_ec)
 {
-	return handle_exit(arm64_class(ret, esr_ec), bpf_ktime_get_ns());
+	return handle_exit(arm64_class(ret, esr_ec), 0);
 }
 
 SEC("tp_btf/kvm_exit")
@@ -316,7 +341,7 @@ int BPF_PROG(kvm_exit_btf_riscv, struct kvm_cpu_trap___riscv *trap)
 {
 	if (!trap)	/* "maybe NULL" to the verifier on 6.12 */
 		return 0;
-	return handle_exit(trap->scause, bpf_ktime_get_ns());
+	return handle_exit(trap->scause, 0);
 }
 
 /* x86 (exit reason only in the record), and the classic fallback on every arch. */
@@ -334,26 +359,26 @@ int kvm_exit_tp(void *ctx)
 		class = arm64_class(arm64->ret, arm64->esr_ec);
 	else
 		class = riscv->scause;
-	return handle_exit(class, bpf_ktime_get_ns());
+	return handle_exit(class, 0);
 }
 
 /* RISC-V and x86 pass the vcpu to kvm_entry; arm64 passes the guest pc. */
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
 {
-	return handle_entry(vcpu, bpf_ktime_get_ns());
+	return handle_entry(vcpu, 0);
 }
 
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(kvm_entry_btf_novcpu)
 {
-	return handle_entry(NULL, bpf_ktime_get_ns());
+	return handle_entry(NULL, 0);
 }
 
 SEC("tp/kvm/kvm_entry")
 int kvm_entry_tp(void *ctx)
 {
-	return handle_entry(NULL, bpf_ktime_get_ns());
+	return handle_entry(NULL, 0);
 }
 
 SEC("tp_btf/kvm_userspace_exit")

@@ -193,6 +193,7 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	bpf_map__set_max_entries(l->skel->maps.stats, o->max_keys);
 	bpf_map__set_value_size(l->skel->maps.stats, kvmstat_value_size(__builtin_popcount(o->spans)));
 	l->skel->rodata->targ_inflight_array = !o->inflight_task;
+	l->skel->rodata->targ_time_mask = o->time_every > 1 ? o->time_every - 1 : 0;
 	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
 	if (o->percpu)
 		bpf_map__set_type(l->skel->maps.stats, BPF_MAP_TYPE_PERCPU_HASH);

@@ -34,8 +34,15 @@ static int print_quiet(enum libbpf_print_level level, const char *fmt, va_list a
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, args) : 0;
 }
 
-/* A fresh object with only the test entry points, both spans on. */
+static bool load_test_object_timing(__u32 time_mask);
+
+/* A fresh object with only the test entry points, both spans on, every exit timed. */
 static bool load_test_object(void)
+{
+	return load_test_object_timing(0);
+}
+
+static bool load_test_object_timing(__u32 time_mask)
 {
 	struct bpf_program *prog;
 
@@ -46,6 +53,7 @@ static bool load_test_object(void)
 		bpf_program__set_autoload(prog, !strncmp(bpf_program__name(prog), "test_", 5));
 	skel->rodata->targ_spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST);
 	skel->rodata->targ_inflight_array = !inflight_task;
+	skel->rodata->targ_time_mask = time_mask;
 	bpf_map__set_max_entries(skel->maps.inflight_slots, inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
 	return ASSERT_EQ(kvmstat_bpf__load(skel), 0);
 }
@@ -344,6 +352,31 @@ out:
 	unload();
 }
 
+/* --time-every 4: every exit counted, 1 in 4 timed, in both spans. */
+TEST(sampled_timing_counts_every_exit)
+{
+	struct kvmstat_value v;
+	__u64 ts = 1000;
+	int i;
+
+	if (!load_test_object_timing(3))
+		return;
+	entry(ts);
+	for (i = 0; i < 40; i++) {
+		class_exit(9, ts += 100);
+		entry(ts += 50);
+	}
+	if (ASSERT_TRUE(lookup(9, 0, &v))) {
+		ASSERT_EQ(v.exits, 40);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].count, 10);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].sum_ns, 10 * 50);
+		ASSERT_EQ(bucket_sum(&v.span[KVMSTAT_SPAN_HANDLING]), 10);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_GUEST].count, 10);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_GUEST].sum_ns, 10 * 100);
+	}
+	unload();
+}
+
 /* The same sequences with the pending exits in task storage (the alternative layout). */
 TEST(inflight_task_storage_same_results)
 {
@@ -370,4 +403,5 @@ TEST_MAIN(TEST_CASE(host_programs_load_attach_detach),
 	  TEST_CASE(entry_without_exit_counts_nothing),
 	  TEST_CASE(userspace_exit_counted_once_apart_from_kernel),
 	  TEST_CASE(histogram_buckets_exact),
+	  TEST_CASE(sampled_timing_counts_every_exit),
 	  TEST_CASE(inflight_task_storage_same_results))
