@@ -46,6 +46,7 @@ setup() {
 	base) ;;
 	kvmstat) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class ;;
 	kvmstat-array) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --inflight array ;;
+	kvmstat-sampled) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --time-every 16 ;;
 	kvmstat-task) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --inflight task ;;
 	kvmstat-classic) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --classic ;;
 	floor) start_bg /bin/floor ;;
