@@ -189,14 +189,17 @@ static __always_inline struct inflight *inflight_of_current(void)
 	return inf;
 }
 
-/* Identity from the kernel's struct kvm_vcpu, re-read only when the pointer changes. */
+/*
+ * vcpu_id from the kernel's struct kvm_vcpu, re-read only when the pointer changes.
+ * The VM stays the thread's process: KVM refuses vCPU ioctls from any other, and
+ * kvm->userspace_pid is the thread that created the VM, not always the VMM process.
+ */
 static __always_inline void inflight_set_vcpu(struct inflight *inf, struct kvm_vcpu *vcpu)
 {
 	if (!vcpu || inf->vcpu_ptr == (__u64)vcpu)
 		return;
 	inf->vcpu_ptr = (__u64)vcpu;
 	inf->key.vcpu = BPF_CORE_READ(vcpu, vcpu_id);
-	inf->key.vm = BPF_CORE_READ(vcpu, kvm, userspace_pid);
 }
 
 static __always_inline void span_add(struct kvmstat_span_stats *s, __u64 ns)

@@ -57,7 +57,7 @@ enum kvmstat_span {
 /* One writer per key: the vCPU thread (tid), so updates need no atomics. */
 struct kvmstat_key {
 	__u64 class;	/* per-arch encoding above */
-	__u32 vm;	/* VMM process: kvm->userspace_pid, else the thread's tgid */
+	__u32 vm;	/* VMM process: the vCPU thread's tgid */
 	__u32 vcpu;	/* vcpu_id, KVMSTAT_VCPU_UNKNOWN when not known */
 	__u32 tid;	/* vCPU thread */
 	__u32 flags;	/* KVMSTAT_KEY_* */

@@ -143,7 +143,7 @@ static void check_arch(enum kvmstat_arch arch, const char *btf_file, bool classi
 
 TEST(arm64_tp_btf_and_fentry)
 {
-	static const char *const req[] = { "struct kvm_vcpu.vcpu_id", "struct kvm.userspace_pid", NULL };
+	static const char *const req[] = { "struct kvm_vcpu.vcpu_id", NULL };
 
 	check_arch(KVMSTAT_ARCH_ARM64, "merged.btf", false, req);
 }
@@ -159,7 +159,7 @@ TEST(arm64_classic_record)
 TEST(riscv_tp_btf_with_kvm_module_types)
 {
 	static const char *const req[] = { "struct kvm_cpu_trap___riscv.scause", "struct kvm_vcpu.vcpu_id",
-					   "struct kvm.userspace_pid", NULL };
+					   NULL };
 
 	check_arch(KVMSTAT_ARCH_RISCV, "merged.btf", false, req);
 }
