@@ -2,6 +2,7 @@
 /* `kvmstat-bpf run`: attach, then read the stats map every interval and hand it to output.c. */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,13 +98,6 @@ static void setup_output(struct run_state *st)
 	};
 }
 
-static void add_ns(struct timespec *ts, __u64 ns)
-{
-	ns += ts->tv_nsec;
-	ts->tv_sec += ns / 1000000000ULL;
-	ts->tv_nsec = ns % 1000000000ULL;
-}
-
 static void print_setup(struct run_state *st)
 {
 	const struct loader_opts *lo = &st->o->loader;
@@ -134,22 +128,35 @@ static int open_json(struct run_state *st)
 	return 0;
 }
 
+static __u64 ts_ns(const struct timespec *ts)
+{
+	return ts->tv_sec * 1000000000ULL + ts->tv_nsec;
+}
+
+/* Sleeps until an absolute CLOCK_MONOTONIC time, or until SIGINT/SIGTERM. */
+static void sleep_until(__u64 ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL };
+
+	while (!exiting && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* One interval per -i until a signal or -d; the last one may be shorter (-d not a multiple). */
 static int run_loop(struct run_state *st)
 {
 	const struct run_opts *o = st->o;
-	struct timespec next;
-	__u64 elapsed = 0;
+	struct timespec now;
+	__u64 next, end;
 	int err = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (!exiting && !err) {
-		add_ns(&next, o->interval_ns);
-		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR && !exiting)
-			continue;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	next = ts_ns(&now);
+	end = o->duration_ns ? next + o->duration_ns : UINT64_MAX;
+	while (!exiting && !err && next < end) {
+		next = next + o->interval_ns < end ? next + o->interval_ns : end;
+		sleep_until(next);
 		err = emit_interval(st);	/* also the partial last one: intervals sum to the total */
-		elapsed += o->interval_ns;
-		if (o->duration_ns && elapsed >= o->duration_ns)
-			break;
 	}
 	return err;
 }
