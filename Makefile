@@ -155,11 +155,32 @@ vmtest-arm64-nvhe: $(OUT)/arm64/kvmstat-bpf $(OUT)/vmtest/arm64/vmm
 	$(Q)bash tests/vmtest/e2e.sh arm64 --kvmstat $< --append kvm-arm.mode=nvhe \
 		--log $(OUT)/vmtest/arm64/e2e-nvhe.log
 
-# `make vmtest ARCH=x` runs one arch (arm64 also in nVHE); plain `make vmtest` all three.
+# Scenarios (tests/vmtest/guest.sh SCENARIO): two VMs at once with exact (VM, vCPU, class)
+# counts, VM names and KVM's vCPU ids; the same with --vcpu-source thread; span timing
+# (arm64 and riscv: x86's test VMM has no timer to sleep on).
+VMTEST_SCENARIOS := multivm fallback timing
+VMTESTS_ARM64_SCENARIOS := $(addprefix vmtest-arm64-,$(VMTEST_SCENARIOS))
+VMTESTS_RISCV_SCENARIOS := $(addprefix vmtest-riscv-,$(VMTEST_SCENARIOS))
+VMTESTS_X86_SCENARIOS := vmtest-x86-multivm vmtest-x86-fallback
+VMTESTS_SCENARIOS := $(VMTESTS_ARM64_SCENARIOS) $(VMTESTS_RISCV_SCENARIOS) $(VMTESTS_X86_SCENARIOS)
+.PHONY: $(VMTESTS_SCENARIOS)
+
+$(VMTESTS_ARM64_SCENARIOS): vmtest-arm64-%: $(OUT)/arm64/kvmstat-bpf $(OUT)/vmtest/arm64/vmm
+	$(Q)bash tests/vmtest/e2e.sh arm64 --scenario $* --kvmstat $<
+
+$(VMTESTS_RISCV_SCENARIOS): vmtest-riscv-%: $(OUT)/riscv/kvmstat-bpf $(OUT)/vmtest/riscv/vmm
+	$(Q)bash tests/vmtest/e2e.sh riscv --scenario $* --kvmstat $<
+
+$(VMTESTS_X86_SCENARIOS): vmtest-x86-%: $(OUT)/x86/kvmstat-bpf $(OUT)/vmtest/x86/vmm
+	$(Q)bash tests/vmtest/e2e.sh x86 --scenario $* --kvmstat $<
+
+# `make vmtest ARCH=x` runs one arch (arm64 also in nVHE) with its scenarios; plain
+# `make vmtest` all three.
 ifeq ($(origin ARCH),command line)
-vmtest: vmtest-$(ARCH) $(if $(filter arm64,$(ARCH)),vmtest-arm64-nvhe)
+vmtest: vmtest-$(ARCH) $(if $(filter arm64,$(ARCH)),vmtest-arm64-nvhe) \
+	$(filter vmtest-$(ARCH)-%,$(VMTESTS_SCENARIOS))
 else
-vmtest: vmtest-arm64 vmtest-arm64-nvhe vmtest-riscv vmtest-x86
+vmtest: vmtest-arm64 vmtest-arm64-nvhe vmtest-riscv vmtest-x86 $(VMTESTS_SCENARIOS)
 endif
 
 VMTEST_BINS := $(foreach a,$(VMTEST_ARCHES),$(OUT)/$(a)/kvmstat-bpf $(OUT)/vmtest/$(a)/vmm)
@@ -207,6 +228,7 @@ SUITES := unit="bash tests/unit/run-all.sh $(UNIT_TESTS)" \
 	vmtest-arm64-nvhe="$(MAKE) -s vmtest-arm64-nvhe" \
 	vmtest-riscv="$(MAKE) -s vmtest-riscv" \
 	vmtest-x86="$(MAKE) -s vmtest-x86" \
+	$(foreach t,$(VMTESTS_SCENARIOS),$(t)="$(MAKE) -s $(t)")
 
 unit-test: $(UNIT_TESTS)
 	$(Q)bash tests/unit/run-all.sh $(UNIT_TESTS)

@@ -30,6 +30,11 @@
  * 1 GiB of the one memslot, and the RAM is not THP-backed, so each vCPU also
  * takes exactly one IABT_LOW: the stage-2 fault of its first instruction fetch.
  *
+ * vCPU i is created with KVM vcpu_id i, or the i-th of --vcpu-ids; the output
+ * names vCPUs by that id (vcpu=). --vm-thread creates the VM from a thread
+ * that then ends, as VMMs that run KVM_CREATE_VM off their main thread do
+ * (KVM's kvm->userspace_pid is then that thread's id, not the process's).
+ *
  * At the end it prints, per vCPU, machine-readable "VMM ..." lines: the
  * expected count per exit class and every u64 statistic KVM keeps for the vCPU
  * (KVM_GET_STATS_FD), for tests/vmtest/check.py.
@@ -176,7 +181,8 @@ __asm__(
 extern const unsigned char guest_code_start[], guest_code_end[];
 
 struct vcpu {
-	int index;
+	int index;		/* position: its page, addresses, list options */
+	int id;			/* KVM's vcpu_id (KVM_CREATE_VCPU), printed as vcpu= */
 	int fd;
 	struct kvm_run *run;
 	struct guest_params params;
@@ -195,7 +201,9 @@ struct vcpu {
 struct options {
 	const char *name;
 	int nr_vcpus;
+	int vm_thread;		/* --vm-thread: KVM_CREATE_VM from a short-lived thread */
 	uint64_t mmio[MAX_VCPUS], hvc[MAX_VCPUS], sys[MAX_VCPUS], wfi[MAX_VCPUS];
+	uint64_t ids[MAX_VCPUS];	/* KVM vcpu_id of each vCPU, default its index */
 	uint64_t wfi_us;
 	uint64_t spin;
 };
@@ -213,7 +221,8 @@ static void usage_error(const char *msg)
 {
 	fprintf(stderr, "vmm-arm64: %s\n"
 		"usage: vmm-arm64 [--name NAME] [--vcpus N] [--mmio A,B,..] [--hvc A,B,..]\n"
-		"                 [--sys A,B,..] [--wfi A,B,..] [--wfi-us US] [--spin N]\n", msg);
+		"                 [--sys A,B,..] [--wfi A,B,..] [--wfi-us US] [--spin N]\n"
+		"                 [--vcpu-ids A,B,..] [--vm-thread]\n", msg);
 	exit(2);
 }
 
@@ -252,6 +261,7 @@ static void set_defaults(struct options *o)
 
 	o->name = "vmm-arm64";
 	o->nr_vcpus = 2;
+	o->vm_thread = 0;
 	o->wfi_us = 200;
 	o->spin = 0;
 	for (i = 0; i < MAX_VCPUS; i++) {
@@ -259,6 +269,21 @@ static void set_defaults(struct options *o)
 		o->hvc[i] = 800 + 29 * i;
 		o->sys[i] = 600 + 23 * i;
 		o->wfi[i] = 100 + 11 * i;
+		o->ids[i] = i;
+	}
+}
+
+/* vCPU ids: distinct and small (arm64 derives MPIDR from them; riscv the hart id). */
+static void check_ids(const struct options *o)
+{
+	int i, j;
+
+	for (i = 0; i < o->nr_vcpus; i++) {
+		if (o->ids[i] > 255)
+			usage_error("--vcpu-ids must be 0..255");
+		for (j = 0; j < i; j++)
+			if (o->ids[i] == o->ids[j])
+				usage_error("--vcpu-ids must be distinct");
 	}
 }
 
@@ -273,6 +298,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "wfi", required_argument, NULL, 'w' },
 		{ "wfi-us", required_argument, NULL, 'u' },
 		{ "spin", required_argument, NULL, 'p' },
+		{ "vcpu-ids", required_argument, NULL, 'i' },
+		{ "vm-thread", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -288,6 +315,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'w': parse_list(optarg, o->wfi, "--wfi"); break;
 		case 'u': o->wfi_us = parse_u64(optarg, "--wfi-us"); break;
 		case 'p': o->spin = parse_u64(optarg, "--spin"); break;
+		case 'i': parse_list(optarg, o->ids, "--vcpu-ids"); break;
+		case 't': o->vm_thread = 1; break;
 		default: usage_error("unknown option");
 		}
 	}
@@ -300,6 +329,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		usage_error("--wfi-us must be at most 1000000");
 	if (strpbrk(o->name, " \t\n="))
 		usage_error("--name must not contain blanks or '='");
+	check_ids(o);
 }
 
 static uint64_t counter_frequency(void)
@@ -382,7 +412,7 @@ static void create_vcpu(struct vcpu *v, uint8_t *ram, const struct kvm_vcpu_init
 
 	memcpy(ram + page, guest_code_start, code_size);
 	memcpy(ram + page + PARAMS_OFF, &v->params, sizeof(v->params));
-	v->fd = ioctl(vm_fd, KVM_CREATE_VCPU, v->index);
+	v->fd = ioctl(vm_fd, KVM_CREATE_VCPU, v->id);
 	if (v->fd < 0)
 		die("create", "vCPU");
 	if (ioctl(v->fd, KVM_ARM_VCPU_INIT, init) < 0)
@@ -609,7 +639,7 @@ static void print_expect(const struct options *o, const struct vcpu *v, uint64_t
 			 uint64_t count, const char *name)
 {
 	printf("VMM vm_pid=%d name=%s vcpu=%d tid=%d expect class=0x%llx count=%llu # %s\n",
-	       getpid(), o->name, v->index, v->tid, (unsigned long long)cls,
+	       getpid(), o->name, v->id, v->tid, (unsigned long long)cls,
 	       (unsigned long long)count, name);
 }
 
@@ -624,11 +654,11 @@ static void report_vcpu(const struct options *o, const struct vcpu *v)
 	print_expect(o, v, CLASS_WFX, p->wfi, "WFx: wfi with the virtual timer armed");
 	print_expect(o, v, CLASS_IABT_LOW, 1, "IABT_LOW: first instruction fetch");
 	printf("VMM vm_pid=%d name=%s vcpu=%d tid=%d user mmio=%llu checks=%llu done=%llu "
-	       "wfi_topups=%llu wfi_repeats=%llu wfi_rearms=%llu\n", getpid(), o->name, v->index,
+	       "wfi_topups=%llu wfi_repeats=%llu wfi_rearms=%llu\n", getpid(), o->name, v->id,
 	       v->tid, (unsigned long long)v->user_mmio, (unsigned long long)v->user_checks,
 	       (unsigned long long)v->user_done, (unsigned long long)v->wfi_topups,
 	       (unsigned long long)v->wfi_repeats, (unsigned long long)v->wfi_rearms);
-	printf("VMM vm_pid=%d name=%s vcpu=%d tid=%d kvmstat", getpid(), o->name, v->index,
+	printf("VMM vm_pid=%d name=%s vcpu=%d tid=%d kvmstat", getpid(), o->name, v->id,
 	       v->tid);
 	print_stats(v);
 	printf("\n");
@@ -640,6 +670,30 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void open_vm(void);
+
+static void *open_vm_thread(void *arg)
+{
+	(void)arg;
+	open_vm();
+	return NULL;
+}
+
+/* KVM_CREATE_VM from the main thread or, with --vm-thread, a thread of its own. */
+static void create_vm(const struct options *o)
+{
+	pthread_t t;
+
+	if (!o->vm_thread) {
+		open_vm();
+		return;
+	}
+	errno = pthread_create(&t, NULL, open_vm_thread, NULL);
+	if (errno)
+		die("create", "VM thread");
+	pthread_join(t, NULL);
 }
 
 static void open_vm(void)
@@ -706,13 +760,14 @@ int main(int argc, char **argv)
 		die("fit", "guest code");
 	}
 	ticks = counter_frequency() * o.wfi_us / 1000000;
-	open_vm();
+	create_vm(&o);
 	ram = create_ram(o.nr_vcpus);
 	if (ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
 		die("get", "preferred vCPU target");
 	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
 	for (i = 0; i < o.nr_vcpus; i++) {
 		vcpus[i].index = i;
+		vcpus[i].id = (int)o.ids[i];
 		fill_params(&vcpus[i], &o, ticks);
 		create_vcpu(&vcpus[i], ram, &init);
 		open_stats(&vcpus[i]);

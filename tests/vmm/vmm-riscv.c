@@ -5,16 +5,37 @@
  * Command line and output are those of vmm-arm64.c.
  *
  * Each vCPU runs the same tiny VS-mode program (no paging) that does, in order:
- *   one sbi_set_timer(0), if D > 0                 -> scause 10, handled in KVM
  *   A x `sd` outside every memslot                 -> scause 23, KVM_EXIT_MMIO
  *   B x `ld` outside every memslot                 -> scause 21, KVM_EXIT_MMIO
  *   C x ecall sbi_get_spec_version                 -> scause 10, handled in KVM
  *   D x `wfi`, timer interrupt pending             -> scause 22, handled in KVM
+ *       with --wfi-us US: each wfi preceded by sbi_set_timer(rdtime + US)
+ *                       (scause 10, in KVM) and blocking in KVM until then
  *   E x `csrr cycle`                               -> scause 22, handled in KVM
  *   one "done" `sd` to its own address             -> scause 23, ends the thread
+ * Before each of the A..E exits the guest spins --spin iterations (with
+ * --wfi-us: before the sbi_set_timer, none between it and its wfi); not
+ * before the done store.
  * The code page is mapped into the G-stage table by the VM's first
  * instruction fetch (scause 20). vCPU 0 runs alone until its first exit to
  * user space, so that fault is always vCPU 0's: exactly one, on vCPU 0.
+ *
+ * For D wfi that return at once, the VS timer must be pending from the start:
+ * the VMM sets its compare value to 0 (KVM_REG_RISCV_TIMER compare) before
+ * the first run, and the guest enables it in sie. (Earlier the guest called
+ * sbi_set_timer(0) first, and under load its first wfi sometimes slept for
+ * ever: twice in ~25 runs with 5-9 vCPU threads on 2 host CPUs, both times
+ * vCPU 0's first wfi; none in 30+ runs since. Most likely cause: with Sstc,
+ * KVM 6.12 keeps an SBI-set deadline only in vstimecmp until the next guest
+ * exit reads it back, so a vCPU scheduled out in between gets the stale
+ * value, -1 after reset, restored.) With --wfi-us the deadline each
+ * sbi_set_timer replaces is already past, so such a loss would only make
+ * that one wfi return early.
+ *
+ * vCPU i is created with KVM vcpu_id i, or the i-th of --vcpu-ids; the output
+ * names vCPUs by that id (vcpu=). --vm-thread creates the VM from a thread
+ * that then ends, as VMMs that run KVM_CREATE_VM off their main thread do
+ * (KVM's kvm->userspace_pid is then that thread's id, not the process's).
  *
  * At the end it prints, per vCPU, machine-readable "VMM ..." lines: the
  * expected count per exit class (scause) and every u64 statistic KVM keeps for
@@ -60,7 +81,9 @@
  * The guest program: position independent (PC-relative branches only) and
  * without RAM data accesses (no stack, parameters in registers set through
  * KVM_SET_ONE_REG): a0 vCPU index, s1..s5 the counts A..E, s6 spin,
- * s7/s8 the MMIO and done addresses. It runs in VS-mode with sstatus.SIE = 0.
+ * s7/s8 the MMIO and done addresses, s10 the wfi timer period in time ticks
+ * (0: none). It runs in VS-mode with sstatus.SIE = 0. `rdtime` does not trap
+ * (KVM sets hcounteren.TM).
  */
 __asm__(
 	"	.pushsection .rodata.guest, \"a\"\n"
@@ -70,18 +93,13 @@ __asm__(
 	"	.option push\n"
 	"	.option norvc\n"
 	"	mv	s9, a0\n"
-	"	beqz	s4, 1f\n"
 	/*
 	 * KVM's wfi blocks the vCPU until an enabled interrupt is pending:
 	 * enable the S timer in sie (sstatus.SIE stays 0, so it is never
-	 * taken) and have SBI set the timer in the past, once.
+	 * taken); the VMM set its deadline in the past.
 	 */
 	"	li	t0, 0x20\n"		/* sie.STIE */
 	"	csrs	sie, t0\n"
-	"	li	a7, 0x54494d45\n"	/* SBI TIME extension */
-	"	li	a6, 0\n"		/* sbi_set_timer(0) */
-	"	li	a0, 0\n"
-	"	ecall\n"
 	"1:	beqz	s1, 2f\n"
 	"	jal	9f\n"
 	"	sd	s9, 0(s7)\n"		/* scause 23, KVM_EXIT_MMIO */
@@ -101,7 +119,17 @@ __asm__(
 	"	j	3b\n"
 	"4:	beqz	s4, 5f\n"
 	"	jal	9f\n"
-	"	wfi\n"				/* scause 22 (hstatus.VTW) */
+	/*
+	 * --wfi-us: sbi_set_timer(now + period) clears the pending timer
+	 * interrupt, so the wfi blocks in KVM until the deadline.
+	 */
+	"	beqz	s10, 12f\n"
+	"	rdtime	t0\n"
+	"	add	a0, t0, s10\n"
+	"	li	a7, 0x54494d45\n"	/* SBI TIME extension */
+	"	li	a6, 0\n"		/* sbi_set_timer(a0) */
+	"	ecall\n"			/* scause 10 */
+	"12:	wfi\n"				/* scause 22 (hstatus.VTW) */
 	"	addi	s4, s4, -1\n"
 	"	j	4b\n"
 	"5:	beqz	s5, 6f\n"
@@ -123,11 +151,13 @@ extern const unsigned char guest_code_start[], guest_code_end[];
 
 struct vcpu {
 	struct vm *vm;
-	int index;
+	int index;		/* position: its page, addresses, list options */
+	int id;			/* KVM's vcpu_id (KVM_CREATE_VCPU), printed as vcpu= */
 	int fd;
 	struct kvm_run *run;
 	pid_t tid;
 	uint64_t store, load, ecall, wfi, csr;	/* exits to make of each kind */
+	uint64_t wfi_ticks;		/* timer period before each wfi, 0: none */
 	uint64_t user_store, user_load;	/* KVM_EXIT_MMIO seen at MMIO_GPA + 8 * index */
 	uint64_t user_done;		/* ... at DONE_GPA + 8 * index */
 	uint64_t user_csr, user_sbi;	/* KVM_EXIT_RISCV_CSR/SBI: not expected on 6.12 */
@@ -137,8 +167,11 @@ struct vcpu {
 struct options {
 	const char *name;
 	int nr_vcpus;
+	int vm_thread;		/* --vm-thread: KVM_CREATE_VM from a short-lived thread */
 	uint64_t store[MAX_VCPUS], load[MAX_VCPUS], ecall[MAX_VCPUS], wfi[MAX_VCPUS];
 	uint64_t csr[MAX_VCPUS];
+	uint64_t ids[MAX_VCPUS];	/* KVM vcpu_id of each vCPU, default its index */
+	uint64_t wfi_us;		/* timer period armed before each wfi, 0: none */
 	uint64_t spin;
 };
 
@@ -161,7 +194,8 @@ static void usage_error(const char *msg)
 {
 	fprintf(stderr, "vmm-riscv: %s\n"
 		"usage: vmm-riscv [--name NAME] [--vcpus N] [--store A,B,..] [--load A,B,..]\n"
-		"                 [--ecall A,B,..] [--wfi A,B,..] [--csr A,B,..] [--spin N]\n", msg);
+		"                 [--ecall A,B,..] [--wfi A,B,..] [--wfi-us US] [--csr A,B,..]\n"
+		"                 [--spin N] [--vcpu-ids A,B,..] [--vm-thread]\n", msg);
 	exit(2);
 }
 
@@ -200,13 +234,30 @@ static void set_defaults(struct options *o)
 
 	o->name = "vmm-riscv";
 	o->nr_vcpus = 2;
+	o->vm_thread = 0;
 	o->spin = 0;
+	o->wfi_us = 0;
 	for (i = 0; i < MAX_VCPUS; i++) {
 		o->store[i] = 1000 + 37 * i;
 		o->load[i] = 900 + 31 * i;
 		o->ecall[i] = 800 + 29 * i;
 		o->wfi[i] = 100 + 11 * i;
 		o->csr[i] = 600 + 23 * i;
+		o->ids[i] = i;
+	}
+}
+
+/* vCPU ids: distinct and small (arm64 derives MPIDR from them; riscv the hart id). */
+static void check_ids(const struct options *o)
+{
+	int i, j;
+
+	for (i = 0; i < o->nr_vcpus; i++) {
+		if (o->ids[i] > 255)
+			usage_error("--vcpu-ids must be 0..255");
+		for (j = 0; j < i; j++)
+			if (o->ids[i] == o->ids[j])
+				usage_error("--vcpu-ids must be distinct");
 	}
 }
 
@@ -219,8 +270,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "load", required_argument, NULL, 'l' },
 		{ "ecall", required_argument, NULL, 'e' },
 		{ "wfi", required_argument, NULL, 'w' },
+		{ "wfi-us", required_argument, NULL, 'u' },
 		{ "csr", required_argument, NULL, 'r' },
 		{ "spin", required_argument, NULL, 'p' },
+		{ "vcpu-ids", required_argument, NULL, 'i' },
+		{ "vm-thread", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -234,8 +288,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'l': parse_list(optarg, o->load, "--load"); break;
 		case 'e': parse_list(optarg, o->ecall, "--ecall"); break;
 		case 'w': parse_list(optarg, o->wfi, "--wfi"); break;
+		case 'u': o->wfi_us = parse_u64(optarg, "--wfi-us"); break;
 		case 'r': parse_list(optarg, o->csr, "--csr"); break;
 		case 'p': o->spin = parse_u64(optarg, "--spin"); break;
+		case 'i': parse_list(optarg, o->ids, "--vcpu-ids"); break;
+		case 't': o->vm_thread = 1; break;
 		default: usage_error("unknown option");
 		}
 	}
@@ -243,12 +300,34 @@ static void parse_options(int argc, char **argv, struct options *o)
 		usage_error("unexpected argument");
 	if (o->nr_vcpus < 1 || o->nr_vcpus > MAX_VCPUS)
 		usage_error("--vcpus must be 1..8");
+	if (o->wfi_us > 1000000)
+		usage_error("--wfi-us must be at most 1000000");
 	if (strpbrk(o->name, " \t\n="))
 		usage_error("--name must not contain blanks or '='");
+	check_ids(o);
+}
+
+/* The time CSR's frequency (the virt machine's is 10 MHz), from the device tree. */
+static uint64_t timebase_frequency(void)
+{
+	unsigned char be[4];
+	uint64_t freq = 10000000;
+	int fd = open("/proc/device-tree/cpus/timebase-frequency", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && read(fd, be, sizeof(be)) == sizeof(be))
+		freq = (uint64_t)be[0] << 24 | be[1] << 16 | be[2] << 8 | be[3];
+	else
+		fprintf(stderr, "vmm-riscv: no timebase-frequency in the device tree, "
+			"assuming %llu Hz\n", (unsigned long long)freq);
+	if (fd >= 0)
+		close(fd);
+	return freq;
 }
 
 #define CORE_REG(field) \
 	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CORE | KVM_REG_RISCV_CORE_REG(field))
+#define TIMER_REG(field) \
+	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_TIMER | KVM_REG_RISCV_TIMER_REG(field))
 
 static void set_reg(int fd, uint64_t id, uint64_t value, const char *name)
 {
@@ -274,6 +353,27 @@ static void open_vm(struct vm *vm)
 		die("create", "VM");
 }
 
+static void *open_vm_thread(void *arg)
+{
+	open_vm(arg);
+	return NULL;
+}
+
+/* KVM_CREATE_VM from the main thread or, with --vm-thread, a thread of its own. */
+static void create_vm(struct vm *vm, const struct options *o)
+{
+	pthread_t t;
+
+	if (!o->vm_thread) {
+		open_vm(vm);
+		return;
+	}
+	errno = pthread_create(&t, NULL, open_vm_thread, vm);
+	if (errno)
+		die("create", "VM thread");
+	pthread_join(t, NULL);
+}
+
 /* Guest RAM: the code, written once so the host page is present and writable. */
 static void create_ram(struct vm *vm)
 {
@@ -295,7 +395,7 @@ static void create_ram(struct vm *vm)
 		die("set", "memory region");
 }
 
-static void fill_counts(struct vcpu *v, const struct options *o)
+static void fill_counts(struct vcpu *v, const struct options *o, uint64_t wfi_ticks)
 {
 	int i = v->index;
 
@@ -304,6 +404,7 @@ static void fill_counts(struct vcpu *v, const struct options *o)
 	v->ecall = o->ecall[i];
 	v->wfi = o->wfi[i];
 	v->csr = o->csr[i];
+	v->wfi_ticks = wfi_ticks;
 }
 
 static void create_vcpu(struct vm *vm, struct vcpu *v, const struct options *o)
@@ -311,7 +412,7 @@ static void create_vcpu(struct vm *vm, struct vcpu *v, const struct options *o)
 	struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
 
 	v->vm = vm;
-	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, v->index);
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, v->id);
 	if (v->fd < 0)
 		die("create", "vCPU");
 	/* Only vCPU 0 starts powered on (SBI HSM); the others start STOPPED. */
@@ -327,6 +428,9 @@ static void create_vcpu(struct vm *vm, struct vcpu *v, const struct options *o)
 	set_reg(v->fd, CORE_REG(regs.s6), o->spin, "s6");
 	set_reg(v->fd, CORE_REG(regs.s7), MMIO_GPA + 8 * v->index, "s7");
 	set_reg(v->fd, CORE_REG(regs.s8), DONE_GPA + 8 * v->index, "s8");
+	set_reg(v->fd, CORE_REG(regs.s10), v->wfi_ticks, "s10");
+	/* The VS timer pending from the start (see the top): wfi returns at once. */
+	set_reg(v->fd, TIMER_REG(compare), 0, "timer compare");
 	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (v->run == MAP_FAILED)
 		die("map", "kvm_run");
@@ -495,7 +599,7 @@ static void print_expect(const struct options *o, const struct vcpu *v, uint64_t
 			 uint64_t count, const char *name)
 {
 	printf("VMM vm_pid=%d name=%s vcpu=%d tid=%d expect class=0x%llx count=%llu # %s\n",
-	       getpid(), o->name, v->index, v->tid, (unsigned long long)cls,
+	       getpid(), o->name, v->id, v->tid, (unsigned long long)cls,
 	       (unsigned long long)count, name);
 }
 
@@ -505,19 +609,20 @@ static void report_vcpu(const struct options *o, const struct vcpu *v)
 		     "STORE_GUEST_PAGE_FAULT: MMIO stores + done store");
 	print_expect(o, v, EXC_LOAD_GUEST_PAGE_FAULT, v->load,
 		     "LOAD_GUEST_PAGE_FAULT: MMIO loads");
-	print_expect(o, v, EXC_SUPERVISOR_SYSCALL, v->ecall + (v->wfi > 0),
-		     "SUPERVISOR_SYSCALL: sbi_get_spec_version + one sbi_set_timer if wfi");
+	print_expect(o, v, EXC_SUPERVISOR_SYSCALL, v->ecall + (v->wfi_ticks ? v->wfi : 0),
+		     "SUPERVISOR_SYSCALL: sbi_get_spec_version + one sbi_set_timer per wfi"
+		     " with --wfi-us");
 	print_expect(o, v, EXC_VIRTUAL_INST_FAULT, v->wfi + v->csr,
 		     "VIRTUAL_INST_FAULT: wfi + csrr cycle");
 	print_expect(o, v, EXC_INST_GUEST_PAGE_FAULT, v->index == 0,
 		     "INST_GUEST_PAGE_FAULT: the VM's first instruction fetch, on vCPU 0");
 	/* mmio: the counted loads and stores; KVM's mmio_exit_user == mmio + done. */
 	printf("VMM vm_pid=%d name=%s vcpu=%d tid=%d user mmio=%llu done=%llu load=%llu"
-	       " csr=%llu sbi=%llu\n", getpid(), o->name, v->index, v->tid,
+	       " csr=%llu sbi=%llu\n", getpid(), o->name, v->id, v->tid,
 	       (unsigned long long)(v->user_store + v->user_load),
 	       (unsigned long long)v->user_done, (unsigned long long)v->user_load,
 	       (unsigned long long)v->user_csr, (unsigned long long)v->user_sbi);
-	printf("VMM vm_pid=%d name=%s vcpu=%d tid=%d kvmstat", getpid(), o->name, v->index,
+	printf("VMM vm_pid=%d name=%s vcpu=%d tid=%d kvmstat", getpid(), o->name, v->id,
 	       v->tid);
 	print_stats(v->fd);
 	printf("\n");
@@ -556,6 +661,7 @@ int main(int argc, char **argv)
 	};
 	struct vcpu vcpus[MAX_VCPUS] = { 0 };
 	struct options o;
+	uint64_t ticks = 0;
 	double t0;
 	int i, failed;
 
@@ -568,16 +674,22 @@ int main(int argc, char **argv)
 		errno = E2BIG;
 		die("fit", "guest code");
 	}
-	open_vm(&vm);
+	if (o.wfi_us)
+		ticks = timebase_frequency() * o.wfi_us / 1000000;
+	if (o.wfi_us && !ticks)
+		ticks = 1;
+	create_vm(&vm, &o);
 	create_ram(&vm);
 	for (i = 0; i < o.nr_vcpus; i++) {
 		vcpus[i].index = i;
-		fill_counts(&vcpus[i], &o);
+		vcpus[i].id = (int)o.ids[i];
+		fill_counts(&vcpus[i], &o, ticks);
 		create_vcpu(&vm, &vcpus[i], &o);
 	}
 
-	printf("VMM vm_pid=%d name=%s start vcpus=%d spin=%llu\n", getpid(), o.name, o.nr_vcpus,
-	       (unsigned long long)o.spin);
+	printf("VMM vm_pid=%d name=%s start vcpus=%d wfi_us=%llu wfi_ticks=%llu spin=%llu\n",
+	       getpid(), o.name, o.nr_vcpus, (unsigned long long)o.wfi_us,
+	       (unsigned long long)ticks, (unsigned long long)o.spin);
 	t0 = now_s();
 	failed = run_vcpus(vcpus, o.nr_vcpus);
 	printf("VMM vm_pid=%d name=%s end seconds=%.3f\n", getpid(), o.name, now_s() - t0);

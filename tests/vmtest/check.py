@@ -10,6 +10,15 @@ Per vCPU thread and exit class it compares, side by side:
   hist       the ftrace hist trigger on kvm_exit (where the kernel has one)
   kvmstat    kvmstat-bpf's NDJSON "total" line (when present)
 and prints "ok ..." / "FAIL ..." lines and "N passed, N failed". Exits 1 on any failure.
+
+guest.sh's scenario (its "GUEST scenario=" line) adds checks of kvmstat-bpf's NDJSON:
+  every scenario  VM pids and names, one vCPU object per VMM thread with KVM's vCPU id (or null
+                  with --vcpu-source thread), the vcpu_source, exact counts per (VM, vCPU, class)
+  multivm,        the VMMs ran at once (one interval has them all); multivm and fallback: the
+  fallback,       test data differ per (VM, vCPU); --span both: every exit has a guest span,
+  timing          spans in nanoseconds (per vCPU against the VMM's own clock)
+  timing          WFx handling >= 10 x the fast class's, plausible for the timer period; the
+                  fast class's guest span grows with the guest's busy loop (vmS spin S, vmL 4 x S)
 """
 import json
 import re
@@ -25,7 +34,8 @@ class Arch:
     """What differs per arch: how kvm_exit fields make a class, which KVM stats count which
     classes, which classes the host drives (any count), names for the table."""
 
-    def __init__(self, hist_keys, stats, nondeterministic, names, mode_check=None, hints=None):
+    def __init__(self, hist_keys, stats, nondeterministic, names, mode_check=None, hints=None,
+                 vcpu_source=None, timing=None):
         self.hist_keys = hist_keys  # (hi, lo) kvm_exit fields: class = hi << 32 | lo; hi None: lo
         # [(classes, KVM stat names)]: the stats' sum == the classes' sum, expected counts
         # when the VMM gives all of them, else tracefs counts (host-driven classes)
@@ -34,6 +44,8 @@ class Arch:
         self.names = names  # class -> short name, for the table only
         self.mode_check = mode_check  # fn(log text, checker), e.g. arm64 VHE/nVHE
         self.hints = hints or {}  # class -> known cause of expected != observed
+        self.vcpu_source = vcpu_source  # kvmstat-bpf's vcpu_source with the defaults
+        self.timing = timing  # (class that sleeps in wfi, fast in-kernel class) of vmm --wfi-us
 
     def class_of(self, hi, lo):
         return lo if self.hist_keys[0] is None else (hi << 32) | lo
@@ -73,6 +85,8 @@ ARCHES = {
             arm64_class(0x24): "DABT_LOW",
         },
         mode_check=arm64_mode_check,
+        vcpu_source="fentry:kvm_arch_vcpu_ioctl_run",
+        timing=(arm64_class(0x01), arm64_class(0x16)),  # WFx, HVC64 (PSCI_VERSION)
         hints={
             arm64_class(0x01): "QEMU TCG completes a wfi without trapping when a host interrupt "
             "is pending at that instant (cpu_has_work() before the trap check); the guest "
@@ -99,6 +113,8 @@ ARCHES = {
             (1 << 63) | 5: "IRQ_S_TIMER",
             (1 << 63) | 9: "IRQ_S_EXT",
         },
+        vcpu_source="tp_btf:kvm_entry",
+        timing=(22, 10),  # VIRTUAL_INST_FAULT (wfi only: --csr 0), SBI ecalls
     ),
     "x86": Arch(
         hist_keys=("isa", "exit_reason"),
@@ -116,10 +132,12 @@ ARCHES = {
             (2 << 32) | 0x7C: "msr",
             (2 << 32) | 0x400: "npf",
         },
+        vcpu_source="tp_btf:kvm_entry",
     ),
 }
 
 VMM_RE = re.compile(r"^VMM vm_pid=(\d+) name=(\S+) vcpu=(\d+) tid=(\d+) (\w+)(.*)$")
+VMM_VM_RE = re.compile(r"^VMM vm_pid=(\d+) name=(\S+) (start|end) (.*)$")
 KV_RE = re.compile(r"(\w+)=(\S+)")
 HIST_RE = re.compile(r"^\{(.*)\}\s+hitcount:\s*(\d+)")
 
@@ -162,7 +180,11 @@ class Log:
         self.text = text
         self.arch = None
         self.end_rc = None
-        self.vmm_rc = None
+        self.vmm_rc = None  # the first non-zero VMM exit code, else 0; None: no VMM line
+        self.vmm_rcs = {}  # name -> exit code (one "GUEST vmm" line per VMM)
+        self.scenario = "single"
+        self.kvmstat_args = ""
+        self.vms = {}  # VMM pid -> its "VMM ... start"/"end" values, with "name"
         self.vcpus = {}  # tid -> Vcpu
         self.trace = defaultdict(lambda: defaultdict(int))  # pid -> class -> count
         self.entries = defaultdict(int)  # pid -> kvm_entry count
@@ -202,9 +224,14 @@ class Log:
         m = re.match(r"^=== VMTEST END rc=(\d+) ===", line)
         if m:
             self.end_rc = int(m.group(1))
-        m = re.match(r"^GUEST vmm rc=(\d+)", line)
+        m = re.match(r"^GUEST vmm (?:name=(\S+) )?rc=(\d+)", line)
         if m:
-            self.vmm_rc = int(m.group(1))
+            self.vmm_rcs[m.group(1) or "vmtest"] = int(m.group(2))
+            if not self.vmm_rc:
+                self.vmm_rc = int(m.group(2))
+        m = re.match(r"^GUEST scenario=(\S+) kvmstat_args=(.*)$", line)
+        if m:
+            self.scenario, self.kvmstat_args = m.group(1), m.group(2).strip()
         if "kvmstat-bpf comparison skipped" in line:
             self.kvmstat_note = line
         if line.startswith("VMM "):
@@ -213,6 +240,11 @@ class Log:
             self._parse_trace(line)
 
     def _parse_vmm(self, line):
+        m = VMM_VM_RE.match(line)
+        if m:
+            vm = self.vms.setdefault(int(m.group(1)), {"name": m.group(2)})
+            vm.update((k, float(v)) for k, v in KV_RE.findall(m.group(4)))
+            return
         m = VMM_RE.match(line)
         if not m:
             return
@@ -493,6 +525,227 @@ def check_kvmstat(log, ks, ck):
         ck.check(True, f"kvmstat-bpf: min <= avg <= max and bucket sum == count ({nobj} class objects)")
 
 
+# --- scenario checks: identity (VM, vCPU), spans ------------------------------------
+
+# Per scenario: how many VMMs guest.sh runs at once.
+SCENARIO_VMMS = {"single": 1, "multivm": 2, "fallback": 2, "timing": 2}
+# timing: the fast class's guest-span ratio vmL / vmS (spin k x S against S, k = 4) must lie
+# in [LO, HI] x k, of the averages and of the medians (p50). Measured on a loaded 2-core build
+# machine (see README, ~50 runs): avg 0.58-0.97 x k, p50 0.59-1.0 x k: a fixed ~25-40 us per
+# guest run, host interrupts cutting the longer runs short, emulator stalls adding ms to a few
+# runs (the average's tail) or slowing one emulated CPU for a while, p50 in buckets of 1/4
+# octave. Guest spans that were really handling times give ~1.2 (p50) or anything in 0.3-4
+# (avg, ms outliers), spans without the busy loop ~1.
+GUEST_RATIO_AVG = (0.5, 1.5)
+GUEST_RATIO_P50 = (0.5, 1.5)
+WFX_VS_FAST = 10  # WFx handling avg >= this x the fast class's
+SPAN_SHARE = 0.02  # each span's total per vCPU >= this share of the VMM's run time
+WFX_PERIOD = (0.5, 50)  # WFx handling avg within these x the timer period
+
+
+def want_vcpu_source(log, arch):
+    args = log.kvmstat_args.split()
+    if "--vcpu-source" in args and args[args.index("--vcpu-source") + 1:][:1] == ["thread"]:
+        return "thread"
+    if "--classic" in args:  # no vcpu argument at kvm_entry: fentry everywhere
+        return "fentry:kvm_arch_vcpu_ioctl_run"
+    return arch.vcpu_source
+
+
+def json_vms(total):
+    """VM pid -> VM object of the total line."""
+    return {vm.get("pid"): vm for vm in total.get("vms", [])}
+
+
+def check_scenario_run(log, ck):
+    want = SCENARIO_VMMS.get(log.scenario)
+    ck.check(want is not None, f"known scenario ({log.scenario})")
+    if want is None:
+        return
+    ck.equal(f"{log.scenario}: VMMs run (GUEST vmm lines)", want, len(log.vmm_rcs))
+    for name, rc in sorted(log.vmm_rcs.items()):
+        ck.equal(f"VMM {name} exit code", 0, rc)
+    ck.equal(f"{log.scenario}: VMMs that printed their start and end", want,
+             sum(1 for vm in log.vms.values() if "vcpus" in vm and "seconds" in vm))
+    for pid, vm in sorted(log.vms.items()):
+        mine = [v for v in log.vcpus.values() if v.vm_pid == pid]
+        ck.equal(f"VM {vm['name']} (pid {pid}): vCPUs with expected counts == its vcpus",
+                 int(vm.get("vcpus", -1)), len(mine))
+    if log.scenario in ("multivm", "fallback"):
+        # Every (VM, vCPU) makes different counts: a mix-up of VMs or vCPUs changes a count.
+        vectors = [tuple(sorted(v.expect.items())) for v in log.vcpus.values()]
+        ck.check(len(set(vectors)) == len(vectors),
+                 f"test data: the {len(vectors)} (VM, vCPU) pairs have different expected counts")
+
+
+def check_identity(log, arch, ks, ck):
+    """VMs by VMM pid and name, vCPUs by KVM's id (or by thread), exact per (VM, vCPU, class)."""
+    total = ks.total
+    source = want_vcpu_source(log, arch)
+    by_thread = source == "thread"
+    ck.equal("kvmstat-bpf vcpu_source", source, total.get("vcpu_source"))
+    vms = json_vms(total)
+    ck.equal("kvmstat-bpf VM pids == the VMMs' pids", sorted(log.vms), sorted(vms))
+    got = defaultdict(int)  # (VM pid, vCPU id or tid, class) -> exits
+    for pid, vm in sorted(log.vms.items()):
+        jvm = vms.get(pid, {})
+        who = f"VM {vm['name']} (pid {pid})"
+        ck.equal(f"{who}: kvmstat-bpf VM name", vm["name"], jvm.get("name"))
+        mine = {v.tid: v for v in log.vcpus.values() if v.vm_pid == pid}
+        jvcpus = jvm.get("vcpus", [])
+        ck.equal(f"{who}: kvmstat-bpf vCPU threads == the VMM's", sorted(mine),
+                 sorted(j.get("tid") for j in jvcpus))
+        for j in jvcpus:
+            v = mine.get(j.get("tid"))
+            if v is None:
+                continue
+            want = None if by_thread else v.index
+            ck.equal(f"{who} tid {v.tid}: kvmstat-bpf vcpu == "
+                     f"{'null (thread)' if by_thread else 'the VMM' + chr(39) + 's KVM vcpu_id'}",
+                     want, j.get("vcpu"))
+            ck.equal(f"{who} tid {v.tid}: kvmstat-bpf thread name", vm["name"], j.get("thread"))
+            for c in j.get("classes", []):
+                got[(pid, j.get("tid") if by_thread else j.get("vcpu"), int(c["class"], 16))] += \
+                    c["exits"]
+    bad = []
+    n = 0
+    for v in log.vcpus.values():
+        for cls, want in v.expect.items():
+            n += 1
+            key = (v.vm_pid, v.tid if by_thread else v.index, cls)
+            if got.get(key, 0) != want:
+                bad.append(f"VM {log.vms.get(v.vm_pid, {}).get('name')} (pid {v.vm_pid}) "
+                           f"vCPU {key[1]}{' (tid)' if by_thread else ''} {hex(cls)} "
+                           f"{arch.name(cls)}: expected {want}, kvmstat-bpf {got.get(key, 0)}")
+    for b in bad:
+        ck.check(False, b)
+    if not bad:
+        ck.check(True, f"kvmstat-bpf per (VM pid, {'tid' if by_thread else 'vCPU id'}, class) == "
+                 f"expected ({n} counts, {len(log.vms)} VMs)")
+
+
+def check_concurrent(log, ks, ck):
+    """The VMMs ran at the same time: one interval line has exits of all of them."""
+    want = set(log.vms)
+    both = sum(1 for o in ks.intervals
+               if want <= {vm.get("pid") for vm in o.get("vms", []) if vm.get("exits")})
+    ck.check(both >= 1, f"VMMs ran at once: {both} interval lines with exits of all "
+             f"{len(want)} VMs")
+
+
+def span(c, name):
+    return c.get(name) or {}
+
+
+def check_span_units(log, ks, ck):
+    """--span both: per vCPU, every exit has a guest span, and guest + handling spans (disjoint
+    intervals of the thread's KVM_RUN time) add up to no more than the VMM's own run time (its
+    CLOCK_MONOTONIC, printed in ms) and, for the VM's busiest vCPU, to at least half of it; each
+    of the two spans alone is at least SPAN_SHARE of it (measured >= 10%: a unit 1000 x too
+    large or too small fails one of these)."""
+    if set(ks.total.get("spans", [])) != {"handling", "guest"}:
+        ck.check(False, f"kvmstat-bpf spans {ks.total.get('spans')}: want handling and guest")
+        return
+    vms = json_vms(ks.total)
+    for pid, vm in sorted(log.vms.items()):
+        seconds = vm.get("seconds")
+        sums = []
+        for j in vms.get(pid, {}).get("vcpus", []):
+            cls = j.get("classes", [])
+            who = f"VM {vm['name']} tid {j.get('tid')}"
+            exits = sum(c["exits"] for c in cls)
+            ck.equal(f"{who}: guest spans == exits", exits,
+                     sum(span(c, "guest").get("count", 0) for c in cls))
+            for name in ("guest", "handling"):
+                one = sum(span(c, name).get("total_ns", 0) for c in cls)
+                ck.check(seconds is not None and one >= SPAN_SHARE * seconds * 1e9,
+                         f"{who}: {name} spans {one / 1e9:.3f} s >= {SPAN_SHARE:.0%} of the VMM "
+                         f"run {seconds} s")
+            ns = sum(span(c, "guest").get("total_ns", 0) + span(c, "handling").get("total_ns", 0)
+                     for c in cls)
+            sums.append(ns)
+            ck.check(seconds is not None and ns <= (seconds + 0.001) * 1e9,
+                     f"{who}: guest + handling spans {ns / 1e9:.3f} s <= VMM run {seconds} s")
+        busiest = max(sums, default=0)
+        ck.check(seconds is not None and busiest >= 0.5 * seconds * 1e9,
+                 f"VM {vm['name']}: busiest vCPU's spans {busiest / 1e9:.3f} s >= half the VMM "
+                 f"run {seconds} s")
+
+
+def class_of_vm(ks, pid, cls):
+    """The (summed over vCPUs and origins) class object of one VM: count and span averages."""
+    out = {"exits": 0}
+    for vm in ks.total.get("vms", []):
+        if vm.get("pid") != pid:
+            continue
+        for c in vm.get("classes", []):
+            if int(c["class"], 16) != cls:
+                continue
+            out["exits"] += c["exits"]
+            for name in ("handling", "guest"):
+                s = out.setdefault(name, {"count": 0, "total_ns": 0})
+                s["count"] += span(c, name).get("count", 0)
+                s["total_ns"] += span(c, name).get("total_ns", 0)
+    for name in ("handling", "guest"):
+        s = out.get(name)
+        if s:
+            s["avg_ns"] = s["total_ns"] / s["count"] if s["count"] else 0
+    return out
+
+
+def vm_p50(ks, pid, cls, name):
+    """kvmstat-bpf's p50 of one span of a class of a VM (one vCPU, one origin: as printed)."""
+    for vm in ks.total.get("vms", []):
+        if vm.get("pid") == pid:
+            found = [span(c, name).get("p50_ns", 0) for c in vm.get("classes", [])
+                     if int(c["class"], 16) == cls]
+            return found[0] if len(found) == 1 else 0
+    return 0
+
+
+def check_timing(log, arch, ks, ck):
+    """WFx handling (a ~1 ms sleep) against a fast in-kernel class, and the fast class's guest
+    span against the guest's busy loop (VMs with spin S and k x S)."""
+    if arch.timing is None:
+        ck.check(False, f"timing scenario: no timing classes for {log.arch}")
+        return
+    wfx, fast = arch.timing
+    guest_avg, guest_p50 = {}, {}
+    for pid, vm in sorted(log.vms.items()):
+        who = f"VM {vm['name']} (spin {vm.get('spin', 0):.0f})"
+        period_ns = vm.get("wfi_us", 0) * 1000
+        w = class_of_vm(ks, pid, wfx).get("handling", {}).get("avg_ns", 0)
+        f = class_of_vm(ks, pid, fast)
+        fh = f.get("handling", {}).get("avg_ns", 0)
+        ck.check(period_ns > 0 and fh > 0 and w >= WFX_VS_FAST * fh,
+                 f"{who}: {arch.name(wfx)} handling avg {w / 1e3:.1f} us >= {WFX_VS_FAST} x "
+                 f"{arch.name(fast)} handling avg {fh / 1e3:.1f} us (ratio "
+                 f"{w / fh if fh else 0:.0f})")
+        lo, hi = WFX_PERIOD
+        ck.check(lo * period_ns <= w <= hi * period_ns,
+                 f"{who}: {arch.name(wfx)} handling avg {w / 1e6:.3f} ms within {lo}..{hi} x "
+                 f"the {period_ns / 1e6:g} ms timer period (nanoseconds)")
+        spin = vm.get("spin", 0)
+        guest_avg[spin] = f.get("guest", {}).get("avg_ns", 0)
+        guest_p50[spin] = vm_p50(ks, pid, fast, "guest")
+        print(f"note {who}: {arch.name(fast)} guest span avg {guest_avg[spin] / 1e3:.1f} us, "
+              f"p50 {guest_p50[spin] / 1e3:.1f} us, handling avg {fh / 1e3:.1f} us; "
+              f"{arch.name(wfx)} handling avg {w / 1e3:.1f} us")
+    spins = sorted(guest_avg)
+    if len(spins) < 2 or not spins[0] or not guest_avg[spins[0]]:
+        ck.check(False, f"timing: two VMs with different non-zero spins (got {spins})")
+        return
+    k = spins[-1] / spins[0]
+    for what, values, bounds in (("avg", guest_avg, GUEST_RATIO_AVG),
+                                 ("p50", guest_p50, GUEST_RATIO_P50)):
+        ratio = values[spins[-1]] / values[spins[0]] if values[spins[0]] else 0
+        lo, hi = bounds[0] * k, bounds[1] * k
+        ck.check(lo <= ratio <= hi,
+                 f"{arch.name(fast)} guest span {what} grows with the busy loop: spin x{k:g} "
+                 f"gives x{ratio:.2f} ({values[spins[-1]] / 1e3:.1f} / "
+                 f"{values[spins[0]] / 1e3:.1f} us, want x{lo:.2f}..{hi:.2f})")
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__.strip(), file=sys.stderr)
@@ -516,8 +769,17 @@ def main():
     print_table(log, arch, hist, ks)
     for tid in sorted(log.vcpus):
         check_vcpu(log, arch, log.vcpus[tid], hist, ks, ck)
+    check_scenario_run(log, ck)
     if ks:
         check_kvmstat(log, ks, ck)
+        if ks.total:
+            check_identity(log, arch, ks, ck)
+            if len(log.vms) > 1:
+                check_concurrent(log, ks, ck)
+            if log.scenario != "single":
+                check_span_units(log, ks, ck)
+            if log.scenario == "timing":
+                check_timing(log, arch, ks, ck)
     print(f"{ck.passed} passed, {ck.failed} failed")
     return 1 if ck.failed else 0
 

@@ -2,8 +2,10 @@
 # End-to-end exit counting test of one arch: boot the emulated KVM host, run the test VMM and
 # kvmstat-bpf there with every ground truth recorded (tests/vmtest/guest.sh), then check the log.
 #
-# Usage: tests/vmtest/e2e.sh ARCH [--append ARGS] [--timeout S] [--log FILE] [--env NAME=VAL]
-#                            [--kvmstat PATH|none] [-v]
+# Usage: tests/vmtest/e2e.sh ARCH [--scenario NAME] [--append ARGS] [--timeout S] [--log FILE]
+#                            [--env NAME=VAL] [--kvmstat PATH|none] [-v]
+#   --scenario: single (default), multivm, fallback, timing (guest.sh); the log defaults to
+#   build/vmtest/ARCH/e2e.log (single) or e2e-NAME.log.
 #   Needs build/vmtest/ARCH/vmm (make build/vmtest/ARCH/vmm). kvmstat-bpf: --kvmstat PATH (must
 #   exist), else build/ARCH/kvmstat-bpf when it exists; without one (or with 'none') the test
 #   checks the VMM against KVM's stats, tracefs and the hist trigger only.
@@ -18,17 +20,19 @@ die() {
 	exit 2
 }
 
-[ $# -ge 1 ] || die "usage: $0 arm64|riscv|x86 [--append ARGS] [--timeout S] [--log FILE]" \
-	"[--env NAME=VAL] [--kvmstat PATH|none] [-v]"
+[ $# -ge 1 ] || die "usage: $0 arm64|riscv|x86 [--scenario NAME] [--append ARGS] [--timeout S]" \
+	"[--log FILE] [--env NAME=VAL] [--kvmstat PATH|none] [-v]"
 ARCH=$1
 shift
 case "$ARCH" in arm64 | riscv | x86) ;; *) die "unknown ARCH '$ARCH'" ;; esac
 KVMSTAT=$ROOT/build/$ARCH/kvmstat-bpf
 KVMSTAT_GIVEN=0
-LOG=$ROOT/build/vmtest/$ARCH/e2e.log
+LOG=""
+SCENARIO=single
 PASS=()
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--scenario) [ $# -ge 2 ] || die "--scenario wants a name"; SCENARIO=$2; shift 2 ;;
 	--kvmstat) [ $# -ge 2 ] || die "--kvmstat wants a path or 'none'"; KVMSTAT=$2; KVMSTAT_GIVEN=1; shift 2 ;;
 	--log) [ $# -ge 2 ] || die "--log wants a file"; LOG=$2; shift 2 ;;
 	--append | --timeout | --env) [ $# -ge 2 ] || die "$1 wants a value"; PASS+=("$1" "$2"); shift 2 ;;
@@ -36,6 +40,14 @@ while [ $# -gt 0 ]; do
 	*) die "unknown option '$1'" ;;
 	esac
 done
+case "$SCENARIO" in
+single) [ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e.log ;;
+multivm | fallback | timing)
+	[ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e-$SCENARIO.log
+	PASS+=(--env "SCENARIO=$SCENARIO")
+	;;
+*) die "unknown scenario '$SCENARIO' (single | multivm | fallback | timing)" ;;
+esac
 
 VMM=$ROOT/build/vmtest/$ARCH/vmm
 [ -x "$VMM" ] || die "no $VMM: build it first (make build/vmtest/$ARCH/vmm)"
@@ -53,5 +65,5 @@ run_rc=0
 	run_rc=$?
 check_rc=0
 python3 "$HERE/check.py" "$LOG" || check_rc=$?
-echo "e2e: $ARCH: run rc=$run_rc, check rc=$check_rc, log: $LOG"
+echo "e2e: $ARCH ($SCENARIO): run rc=$run_rc, check rc=$check_rc, log: $LOG"
 [ "$run_rc" = 0 ] && [ "$check_rc" = 0 ]
