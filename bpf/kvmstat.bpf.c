@@ -46,6 +46,8 @@ struct inflight {
 	__u16 pad;
 };
 
+_Static_assert(sizeof(struct inflight) == KVMSTAT_INFLIGHT_SIZE, "update KVMSTAT_INFLIGHT_SIZE");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

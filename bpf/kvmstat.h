@@ -46,8 +46,9 @@ enum kvmstat_span {
 #define KVMSTAT_HIST_SUB	(1 << KVMSTAT_HIST_SUB_BITS)
 #define KVMSTAT_HIST_BUCKETS	128
 
-/* Slots of the tid-indexed pending-exit array (power of two). */
+/* Slots of the tid-indexed pending-exit array (power of two), and a slot's size. */
 #define KVMSTAT_INFLIGHT_SLOTS	16384
+#define KVMSTAT_INFLIGHT_SIZE	72	/* sizeof(struct inflight), checked in kvmstat.bpf.c */
 
 /* key.flags */
 #define KVMSTAT_KEY_USER	(1U << 0)	/* the exit went out to the VMM (kvm_userspace_exit) */

@@ -114,7 +114,6 @@ enum {
 	OPT_JSON,
 	OPT_MAX_KEYS,
 	OPT_CLASSIC,
-	OPT_PERCPU,
 	OPT_INFLIGHT,
 	OPT_TIME_EVERY,
 	OPT_VCPU_SOURCE,
@@ -138,7 +137,6 @@ static const struct argp_option run_options[] = {
 	{ "prom-file", OPT_PROM_FILE, "PATH", 0, "Write Prometheus text format to PATH every interval (node_exporter textfile)", 0 },
 	{ "max-keys", OPT_MAX_KEYS, "N", 0, "Stats map entries (class x vCPU thread), default 16384", 0 },
 	{ "classic", OPT_CLASSIC, NULL, 0, "Classic tracepoints instead of tp_btf", 0 },
-	{ "percpu-stats", OPT_PERCPU, NULL, OPTION_HIDDEN, "Per-CPU stats values (benchmarks)", 0 },
 	{ "time-every", OPT_TIME_EVERY, "N", 0, "Time 1 exit in N (power of two), still count every exit (default 1: time all)", 0 },
 	{ "inflight", OPT_INFLIGHT, "WHERE", OPTION_HIDDEN, "Pending exits in: task (storage) or array (benchmarks)", 0 },
 	{ "vcpu-source", OPT_VCPU_SOURCE, "SRC", 0, "auto (default) or thread (the fallback)", 0 },
@@ -279,9 +277,6 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_CLASSIC:
 		o->loader.classic = true;
-		break;
-	case OPT_PERCPU:
-		o->loader.percpu = true;
 		break;
 	case OPT_TIME_EVERY:
 		o->loader.time_every = parse_positive(state, "--time-every", arg, 1024);

@@ -195,8 +195,6 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	l->skel->rodata->targ_inflight_array = !o->inflight_task;
 	l->skel->rodata->targ_time_mask = o->time_every > 1 ? o->time_every - 1 : 0;
 	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
-	if (o->percpu)
-		bpf_map__set_type(l->skel->maps.stats, BPF_MAP_TYPE_PERCPU_HASH);
 	loader_select_programs(l->skel, o, fentry);
 	/* Load and verify. */
 	err = kvmstat_bpf__load(l->skel);
@@ -344,10 +342,14 @@ const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t l
 
 __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads)
 {
-	__u64 value = kvmstat_value_size(__builtin_popcount(o->spans)) * (o->percpu ? (__u64)ncpus : 1);
+	__u64 value = kvmstat_value_size(__builtin_popcount(o->spans));
 	__u64 stats = (__u64)o->max_keys * (sizeof(struct kvmstat_key) + value + HTAB_ELEM_OVERHEAD);
 	__u64 drops = (__u64)KVMSTAT_NR_DROPS * 8 * ncpus;
-	__u64 inflight = (__u64)nthreads * (64 + TASK_STORAGE_OVERHEAD);
+	__u64 threads = (__u64)KVMSTAT_MAX_THREADS *
+			(sizeof(__u32) + sizeof(struct kvmstat_thread) + HTAB_ELEM_OVERHEAD);
+	__u64 inflight = o->inflight_task ?
+			 (__u64)nthreads * (KVMSTAT_INFLIGHT_SIZE + TASK_STORAGE_OVERHEAD) :
+			 (__u64)KVMSTAT_INFLIGHT_SLOTS * KVMSTAT_INFLIGHT_SIZE;
 
-	return stats + drops + inflight;
+	return stats + drops + threads + inflight;
 }

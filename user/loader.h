@@ -18,7 +18,6 @@ struct loader_opts {
 	__u32 vm_filter;		/* VMM pid, 0 for all */
 	__u32 max_keys;			/* stats map entries */
 	bool classic;			/* classic tracepoints instead of tp_btf */
-	bool percpu;			/* per-CPU stats values (benchmarks) */
 	bool inflight_task;		/* pending exits in task storage, not the tid-indexed array */
 	__u32 time_every;		/* time 1 exit in N (power of two), count all; 0 or 1: time all */
 	enum vcpu_source vcpu_source;

@@ -103,11 +103,11 @@ static void print_setup(struct run_state *st)
 	const struct loader_opts *lo = &st->o->loader;
 	int ncpus = libbpf_num_possible_cpus();
 
-	fprintf(stderr, "kvmstat-bpf: attached (%s), vCPU ids from %s; maps up to %.1f MiB "
-		"(%u keys x %zu B%s, %d possible CPUs)\n", st->loader.attach_kind, st->loader.vcpu_source,
-		loader_map_memory(lo, ncpus, 0) / 1048576.0, lo->max_keys,
-		sizeof(struct kvmstat_key) + kvmstat_value_size(__builtin_popcount(lo->spans)), lo->percpu ? " per CPU" : "",
-		ncpus);
+	fprintf(stderr, "kvmstat-bpf: attached (%s), vCPU ids from %s, %s; maps up to %.1f MiB "
+		"(%u keys x %zu B, %d possible CPUs)\n", st->loader.attach_kind, st->loader.vcpu_source,
+		lo->time_every > 1 ? "1 exit in N timed" : "every exit timed",
+		loader_map_memory(lo, ncpus, KVMSTAT_INFLIGHT_SLOTS) / 1048576.0, lo->max_keys,
+		sizeof(struct kvmstat_key) + kvmstat_value_size(__builtin_popcount(lo->spans)), ncpus);
 }
 
 static int open_json(struct run_state *st)
