@@ -97,7 +97,7 @@ struct kvmstat_thread {
 /* Loss counters, index into the `drops` per-CPU array. */
 enum kvmstat_drop {
 	KVMSTAT_DROP_STATS_FULL = 0,	/* stats map full: exit not counted */
-	KVMSTAT_DROP_INFLIGHT = 1,	/* no per-thread storage: interval not timed */
+	KVMSTAT_DROP_INFLIGHT = 1,	/* pending exit lost: its slot taken over, or no task storage */
 	KVMSTAT_DROP_UNPAIRED = 2,	/* entry with no preceding exit (attach time, lost state) */
 	KVMSTAT_NR_DROPS = 3,
 };

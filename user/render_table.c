@@ -94,7 +94,7 @@ static void print_title(FILE *out, const struct snapshot *v, const struct table_
 
 static void print_losses(FILE *out, const struct snapshot *v)
 {
-	fprintf(out, "lost: %llu exits (stats map full), %llu (no thread storage)   "
+	fprintf(out, "lost: %llu exits (stats map full), %llu (pending-exit slot lost)   "
 		"first entries (no exit seen before): %llu\n",
 		(unsigned long long)v->drops[KVMSTAT_DROP_STATS_FULL],
 		(unsigned long long)v->drops[KVMSTAT_DROP_INFLIGHT],
