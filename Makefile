@@ -142,10 +142,10 @@ VMTEST_ARCHES := arm64 riscv x86
 VMTESTS := $(addprefix vmtest-,$(VMTEST_ARCHES))
 .PHONY: $(VMTESTS) vmtest-arm64-nvhe
 
-$(OUT)/vmtest/%/vmm: tests/vmm/vmm-%.c
+$(OUT)/vmtest/%/vmm: tests/vmm/vmm-%.c tests/vmm/vmm-common.c tests/vmm/vmm-common.h
 	$(call msg,VMM,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CROSS_CC_$*) -static -O2 -pthread $(WARN) -o $@ $<
+	$(Q)$(CROSS_CC_$*) -static -O2 -pthread $(WARN) -o $@ $< tests/vmm/vmm-common.c
 
 # Static pattern: make skips implicit-rule search for .PHONY targets.
 $(VMTESTS): vmtest-%: $(OUT)/%/kvmstat-bpf $(OUT)/vmtest/%/vmm

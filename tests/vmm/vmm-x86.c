@@ -2,8 +2,8 @@
 /*
  * vmm-x86: a minimal static KVM VMM whose guests make a known number of
  * exits of each class, so kvmstat-bpf can be checked against exact counts.
- * Written for AMD SVM hosts (exit codes per asm/svm.h); command line and
- * output are those of vmm-arm64.c.
+ * Written for AMD SVM hosts (exit codes per asm/svm.h). The command line,
+ * the run and the "VMM ..." output lines are vmm-common.c's.
  *
  * Each vCPU runs the same tiny real-mode program that does, in order:
  *   A x `out` to a port                  -> io    0x7b,  KVM_EXIT_IO
@@ -16,33 +16,16 @@
  * instruction fetch (npf). vCPU 0 runs alone until its first exit to user
  * space, so that fault is always vCPU 0's: exactly one, on vCPU 0.
  *
- * At the end it prints, per vCPU, machine-readable "VMM ..." lines: the
- * expected count per exit class ((isa << 32) | exit code, SVM isa = 2) and
- * every u64 statistic KVM keeps for the vCPU (KVM_GET_STATS_FD), for
- * tests/vmtest/check.py.
- *
- * Build: gcc -static -O2 -pthread -o vmm-x86 vmm-x86.c
+ * Build: gcc -static -O2 -pthread -o vmm-x86 vmm-x86.c vmm-common.c
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <linux/kvm.h>
-#include <pthread.h>
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
-#define MAX_VCPUS	8
+#include "vmm-common.h"
+
 /*
  * Guest physical layout: RAM at 0 with the code at CODE_GPA and the
  * per-vCPU parameter blocks after it in the same page, so the VM touches
@@ -50,7 +33,7 @@
  */
 #define RAM_SIZE	0x10000ULL
 #define CODE_GPA	0x1000ULL
-#define PARAMS_GPA	0x1800ULL	/* struct guest_params[MAX_VCPUS] */
+#define PARAMS_GPA	0x1800ULL	/* struct guest_params[VMM_MAX_VCPUS] */
 #define MMIO_GPA	0x20000ULL	/* no memslot there, so the store exits to us */
 #define IO_PORT		0x500
 #define DONE_PORT	0x510		/* + vcpu */
@@ -138,183 +121,51 @@ __asm__(
 	"	.code64\n"
 	"guest_code_end:\n"
 	"	.popsection\n");
-extern const unsigned char guest_code_start[], guest_code_end[];
+
+enum { IO, CPUID, MSR, HLT, MMIO, NR_COUNTS };
+
+static const struct vmm_count_option count_options[NR_COUNTS] = {
+	[IO] = { "--io", 1000, 37 },
+	[CPUID] = { "--cpuid", 800, 29 },
+	[MSR] = { "--msr", 600, 23 },
+	[HLT] = { "--hlt", 100, 11 },
+	[MMIO] = { "--mmio", 900, 31 },
+};
 
 struct vcpu {
-	struct vm *vm;
-	int index;
-	int fd;
-	struct kvm_run *run;
+	struct vmm_vcpu common;
 	struct guest_params params;
-	pid_t tid;
 	uint64_t user_io, user_hlt, user_mmio;	/* exits to user space seen, by kind */
 	uint64_t user_done;			/* `out` to this vCPU's done port */
-	int failed;
 };
 
-struct options {
-	const char *name;
-	int nr_vcpus;
-	uint64_t io[MAX_VCPUS], cpuid[MAX_VCPUS], msr[MAX_VCPUS], hlt[MAX_VCPUS];
-	uint64_t mmio[MAX_VCPUS];
-	uint64_t spin;
-};
-
-struct vm {
-	int fd;
-	size_t run_size;
-	uint8_t *ram;
-	/* vCPUs other than 0 wait for vCPU 0's first exit: see run_vcpu(). */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool first_fetch_done;
-};
-
-static void die(const char *what, const char *object)
+static struct vcpu *to_vcpu(struct vmm_vcpu *v)
 {
-	fprintf(stderr, "vmm-x86: failed to %s %s: %s\n", what, object, strerror(errno));
-	exit(1);
-}
-
-static void usage_error(const char *msg)
-{
-	fprintf(stderr, "vmm-x86: %s\n"
-		"usage: vmm-x86 [--name NAME] [--vcpus N] [--io A,B,..] [--cpuid A,B,..]\n"
-		"               [--msr A,B,..] [--hlt A,B,..] [--mmio A,B,..] [--spin N]\n", msg);
-	exit(2);
-}
-
-/* The guest keeps counts in 32-bit registers. */
-static uint64_t parse_u32(const char *s, const char *what)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || *s == '-' || v > UINT32_MAX) {
-		fprintf(stderr, "vmm-x86: invalid %s: '%s'\n", what, s);
-		exit(2);
-	}
-	return v;
-}
-
-/* "A,B,.." -> per-vCPU values; vCPUs past the list keep their defaults. */
-static void parse_list(const char *arg, uint64_t *values, const char *what)
-{
-	char *copy = strdup(arg), *save = NULL, *tok;
-	int i = 0;
-
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (i == MAX_VCPUS)
-			usage_error("too many values in a list");
-		values[i++] = parse_u32(tok, what);
-	}
-	free(copy);
-}
-
-/* Defaults differ per vCPU (and between kinds), so a per-vCPU mix-up shows. */
-static void set_defaults(struct options *o)
-{
-	int i;
-
-	o->name = "vmm-x86";
-	o->nr_vcpus = 2;
-	o->spin = 0;
-	for (i = 0; i < MAX_VCPUS; i++) {
-		o->io[i] = 1000 + 37 * i;
-		o->cpuid[i] = 800 + 29 * i;
-		o->msr[i] = 600 + 23 * i;
-		o->hlt[i] = 100 + 11 * i;
-		o->mmio[i] = 900 + 31 * i;
-	}
-}
-
-static void parse_options(int argc, char **argv, struct options *o)
-{
-	static const struct option longopts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "vcpus", required_argument, NULL, 'c' },
-		{ "io", required_argument, NULL, 'i' },
-		{ "cpuid", required_argument, NULL, 'u' },
-		{ "msr", required_argument, NULL, 'r' },
-		{ "hlt", required_argument, NULL, 'h' },
-		{ "mmio", required_argument, NULL, 'm' },
-		{ "spin", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
-
-	set_defaults(o);
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'n': o->name = optarg; break;
-		case 'c': o->nr_vcpus = (int)parse_u32(optarg, "--vcpus"); break;
-		case 'i': parse_list(optarg, o->io, "--io"); break;
-		case 'u': parse_list(optarg, o->cpuid, "--cpuid"); break;
-		case 'r': parse_list(optarg, o->msr, "--msr"); break;
-		case 'h': parse_list(optarg, o->hlt, "--hlt"); break;
-		case 'm': parse_list(optarg, o->mmio, "--mmio"); break;
-		case 'p': o->spin = parse_u32(optarg, "--spin"); break;
-		default: usage_error("unknown option");
-		}
-	}
-	if (optind != argc)
-		usage_error("unexpected argument");
-	if (o->nr_vcpus < 1 || o->nr_vcpus > MAX_VCPUS)
-		usage_error("--vcpus must be 1..8");
-	if (strpbrk(o->name, " \t\n="))
-		usage_error("--name must not contain blanks or '='");
-}
-
-static void open_vm(struct vm *vm)
-{
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-
-	if (kvm < 0)
-		die("open", "/dev/kvm");
-	if (ioctl(kvm, KVM_GET_API_VERSION, NULL) != KVM_API_VERSION) {
-		errno = EINVAL;
-		die("check", "KVM API version");
-	}
-	vm->run_size = (size_t)ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, NULL);
-	vm->fd = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm->fd < 0)
-		die("create", "VM");
+	return container_of(v, struct vcpu, common);
 }
 
 /* Guest RAM, written once so every host page is present and writable. */
-static void create_ram(struct vm *vm)
+static uint8_t *create_ram(const struct vmm_vm *vm)
 {
-	struct kvm_userspace_memory_region region;
+	uint8_t *ram = vmm_map_ram(RAM_SIZE, 0);
 
-	vm->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (vm->ram == MAP_FAILED)
-		die("map", "guest RAM");
-	memset(vm->ram, 0, RAM_SIZE);
-	memcpy(vm->ram + CODE_GPA, guest_code_start, guest_code_end - guest_code_start);
-	region = (struct kvm_userspace_memory_region){
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = RAM_SIZE,
-		.userspace_addr = (uint64_t)vm->ram,
-	};
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		die("set", "memory region");
+	memset(ram, 0, RAM_SIZE);
+	memcpy(ram + CODE_GPA, guest_code_start, guest_code_end - guest_code_start);
+	vmm_set_ram_slot(vm, 0, ram, RAM_SIZE);
+	return ram;
 }
 
-static void fill_params(struct vcpu *v, const struct options *o)
+static void fill_params(struct vcpu *v, int i, const struct vmm_options *o)
 {
-	int i = v->index;
-
 	v->params = (struct guest_params){
-		.io = o->io[i], .cpuid = o->cpuid[i], .msr = o->msr[i], .hlt = o->hlt[i],
-		.mmio = o->mmio[i], .spin = o->spin, .done_port = DONE_PORT + i,
+		.io = o->counts[IO][i], .cpuid = o->counts[CPUID][i], .msr = o->counts[MSR][i],
+		.hlt = o->counts[HLT][i], .mmio = o->counts[MMIO][i], .spin = o->spin,
+		.done_port = DONE_PORT + i,
 	};
 }
 
 /* Real mode, every segment at base 0, so guest addresses are GPAs. */
-static void set_real_mode(struct vcpu *v, uint64_t params_gpa)
+static void set_real_mode(int vcpu_fd, uint64_t params_gpa)
 {
 	struct kvm_segment *segs[6];
 	struct kvm_sregs sregs;
@@ -325,39 +176,34 @@ static void set_real_mode(struct vcpu *v, uint64_t params_gpa)
 	};
 	int i;
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
-		die("get", "vCPU sregs");
+	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		vmm_die("get", "vCPU sregs");
 	segs[0] = &sregs.cs, segs[1] = &sregs.ds, segs[2] = &sregs.es;
 	segs[3] = &sregs.fs, segs[4] = &sregs.gs, segs[5] = &sregs.ss;
 	for (i = 0; i < 6; i++) {
 		segs[i]->base = 0;
 		segs[i]->selector = 0;
 	}
-	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
-		die("set", "vCPU sregs");
-	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
-		die("set", "vCPU regs");
+	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		vmm_die("set", "vCPU sregs");
+	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		vmm_die("set", "vCPU regs");
 }
 
-static void create_vcpu(struct vm *vm, struct vcpu *v)
+/* KVM's vcpu_id is the index: x86 takes no --vcpu-ids. */
+static void create_vcpu(struct vmm_vm *vm, struct vcpu *v, int i, uint8_t *ram)
 {
-	uint64_t params_gpa = PARAMS_GPA + v->index * sizeof(struct guest_params);
+	uint64_t params_gpa = PARAMS_GPA + i * sizeof(struct guest_params);
 
-	v->vm = vm;
-	memcpy(vm->ram + params_gpa, &v->params, sizeof(v->params));
-	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, v->index);
-	if (v->fd < 0)
-		die("create", "vCPU");
-	set_real_mode(v, params_gpa);
-	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-	if (v->run == MAP_FAILED)
-		die("map", "kvm_run");
+	memcpy(ram + params_gpa, &v->params, sizeof(v->params));
+	vmm_create_vcpu(vm, &v->common, i, i);
+	set_real_mode(v->common.fd, params_gpa);
 }
 
 /* One KVM_EXIT_IO: counts it, returns 1 when the guest is done, -1 on a stray access. */
 static int handle_io(struct vcpu *v)
 {
-	struct kvm_run *run = v->run;
+	const struct kvm_run *run = v->common.run;
 
 	if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == IO_PORT) {
 		v->user_io++;
@@ -367,15 +213,29 @@ static int handle_io(struct vcpu *v)
 		v->user_done++;
 		return 1;
 	}
-	fprintf(stderr, "vmm-x86: vcpu %d: unexpected %s of port 0x%x\n", v->index,
-		run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port);
+	vmm_error("vcpu %d: unexpected %s of port 0x%x", v->common.index,
+		  run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port);
 	return -1;
 }
 
-/* One exit to user space: returns 1 when the guest is done, -1 on failure. */
-static int handle_exit(struct vcpu *v)
+static int handle_mmio(struct vcpu *v)
 {
-	struct kvm_run *run = v->run;
+	const struct kvm_run *run = v->common.run;
+
+	if (run->mmio.phys_addr != MMIO_GPA || !run->mmio.is_write) {
+		vmm_error("vcpu %d: unexpected MMIO %s at 0x%llx", v->common.index,
+			  run->mmio.is_write ? "write" : "read",
+			  (unsigned long long)run->mmio.phys_addr);
+		return -1;
+	}
+	v->user_mmio++;
+	return 0;
+}
+
+static int handle_exit(struct vmm_vcpu *common)
+{
+	struct vcpu *v = to_vcpu(common);
+	const struct kvm_run *run = common->run;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
@@ -384,230 +244,66 @@ static int handle_exit(struct vcpu *v)
 		v->user_hlt++;
 		return 0;
 	case KVM_EXIT_MMIO:
-		if (run->mmio.phys_addr != MMIO_GPA || !run->mmio.is_write) {
-			fprintf(stderr, "vmm-x86: vcpu %d: unexpected MMIO %s at 0x%llx\n",
-				v->index, run->mmio.is_write ? "write" : "read",
-				(unsigned long long)run->mmio.phys_addr);
-			return -1;
-		}
-		v->user_mmio++;
-		return 0;
+		return handle_mmio(v);
 	case KVM_EXIT_FAIL_ENTRY:
-		fprintf(stderr, "vmm-x86: vcpu %d: entry failed, reason 0x%llx\n", v->index,
-			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vmm_error("vcpu %d: entry failed, reason 0x%llx", common->index,
+			  (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		return -1;
 	case KVM_EXIT_INTERNAL_ERROR:
-		fprintf(stderr, "vmm-x86: vcpu %d: KVM internal error, suberror %u\n", v->index,
-			run->internal.suberror);
+		vmm_error("vcpu %d: KVM internal error, suberror %u", common->index,
+			  run->internal.suberror);
 		return -1;
 	default:
-		fprintf(stderr, "vmm-x86: vcpu %d: unexpected exit reason %u\n", v->index,
-			run->exit_reason);
+		vmm_error("vcpu %d: unexpected exit reason %u", common->index, run->exit_reason);
 		return -1;
 	}
 }
 
-/*
- * The VM's first instruction fetch maps the code page (npf, once per VM).
- * vCPU 0 runs alone until its first exit to user space, which comes after
- * that fetch, so the fault is always vCPU 0's.
- */
-static void wait_first_fetch(struct vm *vm)
+static void report_vcpu(struct vmm_vcpu *common)
 {
-	pthread_mutex_lock(&vm->lock);
-	while (!vm->first_fetch_done)
-		pthread_cond_wait(&vm->cond, &vm->lock);
-	pthread_mutex_unlock(&vm->lock);
-}
-
-static void mark_first_fetch(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->lock);
-	vm->first_fetch_done = true;
-	pthread_cond_broadcast(&vm->cond);
-	pthread_mutex_unlock(&vm->lock);
-}
-
-static void run_vcpu(struct vcpu *v)
-{
-	int done = 0;
-
-	if (v->index != 0)
-		wait_first_fetch(v->vm);
-	while (!done) {
-		if (ioctl(v->fd, KVM_RUN, NULL) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			fprintf(stderr, "vmm-x86: failed to run vcpu %d: %s\n", v->index,
-				strerror(errno));
-			v->failed = 1;
-			break;
-		}
-		done = handle_exit(v);
-		if (done < 0)
-			v->failed = 1;
-		if (v->index == 0 && !v->vm->first_fetch_done)
-			mark_first_fetch(v->vm);
-	}
-	/* Also on failure: never leave the other vCPUs waiting. */
-	if (v->index == 0 && !v->vm->first_fetch_done)
-		mark_first_fetch(v->vm);
-}
-
-static void *vcpu_thread(void *arg)
-{
-	struct vcpu *v = arg;
-
-	v->tid = (pid_t)syscall(SYS_gettid);
-	run_vcpu(v);
-	return NULL;
-}
-
-/* Reads the whole binary stats file of a vCPU (header, descriptors, data). */
-static void *read_stats(int vcpu_fd, struct kvm_stats_header *hdr, size_t *size)
-{
-	int fd = ioctl(vcpu_fd, KVM_GET_STATS_FD, NULL);
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	ssize_t n;
-
-	if (fd < 0)
-		die("get", "vCPU stats fd");
-	while ((n = pread(fd, buf + len, cap - len, (off_t)len)) > 0) {
-		len += (size_t)n;
-		if (len == cap)
-			buf = realloc(buf, cap *= 2);
-	}
-	if (n < 0)
-		die("read", "vCPU stats");
-	close(fd);
-	if (len < sizeof(*hdr)) {
-		errno = EIO;
-		die("parse", "vCPU stats header");
-	}
-	memcpy(hdr, buf, sizeof(*hdr));
-	*size = len;
-	return buf;
-}
-
-/*
- * " exits=N name=N ..." for every single-value statistic, `exits` first, the
- * others in KVM's order (histograms are skipped).
- */
-static void print_stats(int vcpu_fd)
-{
-	struct kvm_stats_header hdr;
-	size_t size, desc_size, i;
-	char *buf = read_stats(vcpu_fd, &hdr, &size);
-	int pass;
-
-	desc_size = sizeof(struct kvm_stats_desc) + hdr.name_size;
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < hdr.num_desc; i++) {
-			const struct kvm_stats_desc *d = (void *)(buf + hdr.desc_offset + i * desc_size);
-			size_t at = hdr.data_offset + d->offset;
-			uint64_t value;
-
-			if (d->size != 1 || at + sizeof(value) > size)
-				continue;
-			if ((pass == 0) != !strcmp(d->name, "exits"))
-				continue;
-			memcpy(&value, buf + at, sizeof(value));
-			printf(" %s=%llu", d->name, (unsigned long long)value);
-		}
-	}
-	free(buf);
-}
-
-static void print_expect(const struct options *o, const struct vcpu *v, uint64_t cls,
-			 uint64_t count, const char *name)
-{
-	printf("VMM vm_pid=%d name=%s vcpu=%d tid=%d expect class=0x%llx count=%llu # %s\n",
-	       getpid(), o->name, v->index, v->tid, (unsigned long long)cls,
-	       (unsigned long long)count, name);
-}
-
-static void report_vcpu(const struct options *o, const struct vcpu *v)
-{
+	const struct vcpu *v = to_vcpu(common);
 	const struct guest_params *p = &v->params;
 
-	print_expect(o, v, CLASS_IO, p->io + 1ULL, "io: out + done out");
-	print_expect(o, v, CLASS_CPUID, p->cpuid, "cpuid");
-	print_expect(o, v, CLASS_MSR, p->msr, "msr: rdmsr IA32_TSC");
-	print_expect(o, v, CLASS_HLT, p->hlt, "hlt");
-	print_expect(o, v, CLASS_NPF, p->mmio + (uint64_t)(v->index == 0),
-		     "npf: MMIO stores + the VM's first instruction fetch, on vCPU 0");
-	printf("VMM vm_pid=%d name=%s vcpu=%d tid=%d user io=%llu hlt=%llu mmio=%llu done=%llu\n",
-	       getpid(), o->name, v->index, v->tid, (unsigned long long)v->user_io,
-	       (unsigned long long)v->user_hlt, (unsigned long long)v->user_mmio,
-	       (unsigned long long)v->user_done);
-	printf("VMM vm_pid=%d name=%s vcpu=%d tid=%d kvmstat", getpid(), o->name, v->index,
-	       v->tid);
-	print_stats(v->fd);
-	printf("\n");
+	vmm_print_expect(common, CLASS_IO, p->io + 1ULL, "io: out + done out");
+	vmm_print_expect(common, CLASS_CPUID, p->cpuid, "cpuid");
+	vmm_print_expect(common, CLASS_MSR, p->msr, "msr: rdmsr IA32_TSC");
+	vmm_print_expect(common, CLASS_HLT, p->hlt, "hlt");
+	vmm_print_expect(common, CLASS_NPF, p->mmio + (uint64_t)(common->index == 0),
+			 "npf: MMIO stores + the VM's first instruction fetch, on vCPU 0");
+	vmm_print_vcpu_line(common, "user io=%llu hlt=%llu mmio=%llu done=%llu\n",
+			    (unsigned long long)v->user_io, (unsigned long long)v->user_hlt,
+			    (unsigned long long)v->user_mmio, (unsigned long long)v->user_done);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int run_vcpus(struct vcpu *vcpus, int nr_vcpus)
-{
-	pthread_t threads[MAX_VCPUS];
-	int i, failed = 0;
-
-	for (i = 0; i < nr_vcpus; i++) {
-		errno = pthread_create(&threads[i], NULL, vcpu_thread, &vcpus[i]);
-		if (errno)
-			die("create", "vCPU thread");
-	}
-	for (i = 0; i < nr_vcpus; i++) {
-		pthread_join(threads[i], NULL);
-		failed |= vcpus[i].failed;
-	}
-	return failed;
-}
+const struct vmm_arch vmm_arch = {
+	.prog = "vmm-x86",
+	.usage = "usage: vmm-x86 [--name NAME] [--vcpus N] [--io A,B,..] [--cpuid A,B,..]\n"
+		 "               [--msr A,B,..] [--hlt A,B,..] [--mmio A,B,..] [--spin N]\n",
+	.counts = count_options,
+	.nr_counts = NR_COUNTS,
+	.options = 0,
+	.max_value = UINT32_MAX,	/* the guest keeps counts in 32-bit registers */
+	.first_stat = "exits",
+	.vcpu0_runs_first = true,	/* the code page's npf on vCPU 0 */
+	.handle_exit = handle_exit,
+	.report_vcpu = report_vcpu,
+};
 
 int main(int argc, char **argv)
 {
-	static struct vm vm = {
-		.lock = PTHREAD_MUTEX_INITIALIZER,
-		.cond = PTHREAD_COND_INITIALIZER,
-	};
-	struct vcpu vcpus[MAX_VCPUS] = { 0 };
-	struct options o;
-	double t0;
-	int i, failed;
+	static struct vcpu vcpus[VMM_MAX_VCPUS];
+	struct vmm_options o;
+	struct vmm_vm vm;
+	uint8_t *ram;
+	int i;
 
-	parse_options(argc, argv, &o);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* The tool under test names VMs by their process name; vCPU threads inherit it. */
-	if (prctl(PR_SET_NAME, o.name) < 0)
-		die("set", "process name");
-	if (CODE_GPA + (size_t)(guest_code_end - guest_code_start) > PARAMS_GPA) {
-		errno = E2BIG;
-		die("fit", "guest code");
-	}
-	open_vm(&vm);
-	create_ram(&vm);
+	vmm_setup(argc, argv, &o);
+	vmm_check_guest_fits(PARAMS_GPA - CODE_GPA);
+	vmm_create_vm(&vm, &o);
+	ram = create_ram(&vm);
 	for (i = 0; i < o.nr_vcpus; i++) {
-		vcpus[i].index = i;
-		fill_params(&vcpus[i], &o);
-		create_vcpu(&vm, &vcpus[i]);
+		fill_params(&vcpus[i], i, &o);
+		create_vcpu(&vm, &vcpus[i], i, ram);
 	}
-
-	printf("VMM vm_pid=%d name=%s start vcpus=%d spin=%llu\n", getpid(), o.name, o.nr_vcpus,
-	       (unsigned long long)o.spin);
-	t0 = now_s();
-	failed = run_vcpus(vcpus, o.nr_vcpus);
-	printf("VMM vm_pid=%d name=%s end seconds=%.3f\n", getpid(), o.name, now_s() - t0);
-	for (i = 0; i < o.nr_vcpus; i++)
-		report_vcpu(&o, &vcpus[i]);
-	if (failed)
-		fprintf(stderr, "vmm-x86: a vCPU failed, see above\n");
-	return failed ? 1 : 0;
+	return vmm_run(&vm, &o, 0);
 }
