@@ -135,6 +135,15 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, args);
 }
 
+/* The first load tries the fentry; if the kernel refuses it we retry without: not an error. */
+static int print_nothing(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	(void)fmt;
+	(void)args;
+	return 0;
+}
+
 static int print_libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	(void)level;
@@ -168,12 +177,19 @@ void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *
 		bpf_program__set_autoload(skel->progs.vcpu_run_fentry, true);
 }
 
+#define VCPU_RUN_FUNC "kvm_arch_vcpu_ioctl_run"
+
+static const char *fentry_target(const struct loader_opts *o)
+{
+	return o->fentry_target ?: VCPU_RUN_FUNC;
+}
+
 static bool want_fentry(const struct loader_opts *o)
 {
 	bool vcpu_arg = o->arch != KVMSTAT_ARCH_ARM64 && !o->classic;
 
 	return o->vcpu_source == VCPU_SOURCE_AUTO && !vcpu_arg &&
-	       kernel_has_btf_name("kvm_arch_vcpu_ioctl_run", BTF_KIND_FUNC);
+	       kernel_has_btf_name(fentry_target(o), BTF_KIND_FUNC);
 }
 
 static int open_and_load(struct loader *l, const struct loader_opts *o, bool fentry)
@@ -196,6 +212,8 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	l->skel->rodata->targ_time_mask = o->time_every > 1 ? o->time_every - 1 : 0;
 	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
 	loader_select_programs(l->skel, o, fentry);
+	if (fentry && o->fentry_target)
+		bpf_program__set_attach_target(l->skel->progs.vcpu_run_fentry, 0, o->fentry_target);
 	/* Load and verify. */
 	err = kvmstat_bpf__load(l->skel);
 	if (err) {
@@ -261,12 +279,14 @@ static void print_prog_stats(const struct loader *l)
 
 int loader_start(struct loader *l, const struct loader_opts *o)
 {
+	libbpf_print_fn_t print = o->verbose ? print_libbpf_verbose : print_libbpf;
 	bool fentry = want_fentry(o);
 	int err;
 
 	memset(l, 0, sizeof(*l));
-	libbpf_set_print(o->verbose ? print_libbpf_verbose : print_libbpf);
+	libbpf_set_print(fentry && !o->verbose ? print_nothing : print);
 	err = open_and_load(l, o, fentry);
+	libbpf_set_print(print);
 	if (err && fentry) {
 		/* Kernel refused the fentry: fall back to thread identity. */
 		if (o->verbose)

@@ -20,6 +20,7 @@ struct loader_opts {
 	bool classic;			/* classic tracepoints instead of tp_btf */
 	bool inflight_task;		/* pending exits in task storage, not the tid-indexed array */
 	__u32 time_every;		/* time 1 exit in N (power of two), count all; 0 or 1: time all */
+	const char *fentry_target;	/* tests: another function for the vCPU fentry (NULL: the real one) */
 	enum vcpu_source vcpu_source;
 	bool verbose;
 };

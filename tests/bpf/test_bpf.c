@@ -34,6 +34,15 @@ static int print_quiet(enum libbpf_print_level level, const char *fmt, va_list a
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, args) : 0;
 }
 
+/* For loads expected to fail: the verifier's complaint is the point, not noise. */
+static int print_quiet_all(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	(void)fmt;
+	(void)args;
+	return 0;
+}
+
 static bool load_test_object_timing(__u32 time_mask);
 
 /* A fresh object with only the test entry points, both spans on, every exit timed. */
@@ -214,6 +223,43 @@ TEST(host_programs_load_attach_detach)
 		usleep(20000);
 	}
 	ASSERT_TRUE(fd < 0 && errno == ENOENT);
+}
+
+/* Loads and attaches the host's programs; returns the vCPU source the loader settled on. */
+static const char *loaded_vcpu_source(const struct loader_opts *o, char *buf, size_t len)
+{
+	struct loader l;
+
+	if (!ASSERT_EQ(loader_start(&l, o), 0))
+		return NULL;
+	snprintf(buf, len, "%s", l.vcpu_source);
+	loader_stop(&l);
+	return buf;
+}
+
+/*
+ * arm64's vCPU identity is an fentry once per KVM_RUN (--classic takes it on x86 too).
+ * When the kernel refuses it, the loader reloads without it and falls back to the
+ * thread instead of failing. This kernel may accept or refuse the real fentry (the
+ * build machine refuses every fentry: EPERM); a function on the kernel's deny list
+ * for tracing programs is refused everywhere.
+ */
+TEST(vcpu_fentry_refused_falls_back_to_thread)
+{
+	struct loader_opts o = {
+		.arch = arch_host(), .spans = 1U << KVMSTAT_SPAN_HANDLING, .max_keys = 64,
+		.classic = true,
+	};
+	char src[64];
+	const char *got;
+
+	libbpf_set_print(print_quiet_all);
+	got = loaded_vcpu_source(&o, src, sizeof(src));
+	if (ASSERT_TRUE(got && (!strcmp(got, "fentry:kvm_arch_vcpu_ioctl_run") || !strcmp(got, "thread"))))
+		printf("  this kernel: vCPU ids from %s\n", got);
+	o.fentry_target = "migrate_disable";
+	ASSERT_STR(loaded_vcpu_source(&o, src, sizeof(src)), "thread");
+	libbpf_set_print(print_quiet);
 }
 
 TEST(arm64_trap_exit_counted_and_timed)
@@ -397,6 +443,7 @@ TEST(inflight_task_storage_same_results)
 }
 
 TEST_MAIN(TEST_CASE(host_programs_load_attach_detach),
+	  TEST_CASE(vcpu_fentry_refused_falls_back_to_thread),
 	  TEST_CASE(arm64_trap_exit_counted_and_timed),
 	  TEST_CASE(arm64_irq_exit_ignores_stale_ec_and_serror_bit),
 	  TEST_CASE(riscv_timer_interrupt_apart_from_exceptions),
