@@ -41,7 +41,7 @@ MODEL_SRCS := user/snapshot.c user/format.c user/json.c user/render_table.c user
 	user/utf8.c user/view.c user/output.c user/record.c user/report.c
 LOADER_SRCS := user/kvmstat.c user/run.c user/loader.c user/snapshot_read.c
 ALL_SRCS := $(ARCH_SRCS) $(MODEL_SRCS) $(LOADER_SRCS)
-HEADERS := $(wildcard bpf/*.h arch/*.h user/*.h)
+HEADERS := $(wildcard bpf/*.h arch/*.h user/*.h tests/bpf/*.h)
 
 include scripts/cross.mk
 

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "../bpf/kvmstat.h"
 #include "kvmstat.skel.h"
+#include "../tests/bpf/test_object.h"
 #include "../user/loader.h"
 #include "../user/render.h"
 #include "../user/snapshot.h"
@@ -127,7 +128,6 @@ static int bench_keys(unsigned int n, FILE *sink, double *per_snapshot, double *
 		      unsigned long long *memlock)
 {
 	struct loader_opts o = { .arch = KVMSTAT_ARCH_ARM64, .spans = 1, .max_keys = n };
-	struct bpf_program *prog;
 	double wall[ITERATIONS], cpu = 0, c0;
 	struct snapshot prev, cur;
 	struct loader l;
@@ -135,14 +135,12 @@ static int bench_keys(unsigned int n, FILE *sink, double *per_snapshot, double *
 
 	/* arm64 programs are not loadable here: load the object's test programs only. */
 	memset(&l, 0, sizeof(l));
-	l.skel = kvmstat_bpf__open();
+	l.skel = open_test_object();
 	if (!l.skel)
 		return -1;
 	bpf_map__set_max_entries(l.skel->maps.stats, o.max_keys);
 	/* as the loader sizes it for the default span (handling only) */
 	bpf_map__set_value_size(l.skel->maps.stats, kvmstat_value_size(1));
-	bpf_object__for_each_program(prog, l.skel->obj)
-		bpf_program__set_autoload(prog, !strncmp(bpf_program__name(prog), "test_", 5));
 	if (kvmstat_bpf__load(l.skel))
 		return -1;
 	l.stats_fd = bpf_map__fd(l.skel->maps.stats);

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "../../bpf/kvmstat.h"
 #include "kvmstat.skel.h"
+#include "test_object.h"
 #include "../../arch/arch.h"
 #include "../../user/loader.h"
 #include "../unit/test.h"
@@ -53,13 +54,9 @@ static bool load_test_object(void)
 
 static bool load_test_object_timing(__u32 time_mask)
 {
-	struct bpf_program *prog;
-
-	skel = kvmstat_bpf__open();
+	skel = open_test_object();
 	if (!ASSERT_TRUE(skel))
 		return false;
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, !strncmp(bpf_program__name(prog), "test_", 5));
 	skel->rodata->targ_spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST);
 	skel->rodata->targ_inflight_array = !inflight_task;
 	skel->rodata->targ_time_mask = time_mask;

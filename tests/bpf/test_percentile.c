@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "../../bpf/kvmstat.h"
 #include "kvmstat.skel.h"
+#include "test_object.h"
 #include "../../user/snapshot.h"
 #include "../unit/test.h"
 
@@ -26,13 +27,9 @@ static struct kvmstat_bpf *skel;
 
 static bool load_test_object(void)
 {
-	struct bpf_program *prog;
-
-	skel = kvmstat_bpf__open();
+	skel = open_test_object();
 	if (!ASSERT_TRUE(skel))
 		return false;
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, !strncmp(bpf_program__name(prog), "test_", 5));
 	skel->rodata->targ_spans = 1U << KVMSTAT_SPAN_HANDLING;
 	return ASSERT_EQ(kvmstat_bpf__load(skel), 0);
 }

@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 #include "../../bpf/kvmstat.h"
 #include "kvmstat.skel.h"
+#include "../bpf/test_object.h"
 #include "../../user/render.h"
 #include "../../user/snapshot.h"
 #include "../../user/output.h"
@@ -102,13 +103,9 @@ static void *vcpu_thread(void *arg)
 
 static bool load(void)
 {
-	struct bpf_program *prog;
-
-	skel = kvmstat_bpf__open();
+	skel = open_test_object();
 	if (!skel)
 		return false;
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, !strncmp(bpf_program__name(prog), "test_", 5));
 	skel->rodata->targ_spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST);
 	return !kvmstat_bpf__load(skel);
 }
