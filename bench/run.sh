@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: per-exit overhead in the emulated arm64 (and riscv64) KVM hosts, loader cost at
-# scale and kernel memory on this machine; prints the tables and writes docs/PERFORMANCE.md.
+# scale and kernel memory on this machine; prints the tables and updates the generated section
+# of docs/PERFORMANCE.md (between its `make bench` markers).
 # Env: BENCH_ARCHES (default "arm64 riscv"), BENCH_EXITS, BENCH_REPS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,20 +23,30 @@ done
 make -s build/bench/loader-bench
 exit_cost=$(/usr/bin/python3 bench/report.py "${logs[@]}")
 loader=$(build/bench/loader-bench)
+latest=$OUTDIR/latest.md
 {
-	echo "# Performance"
+	echo "## Latest \`make bench\`"
 	echo
 	echo "Measured $(date -u +%Y-%m-%d) on $(uname -m), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'))."
-	echo "Produced by \`make bench\` (bench/run.sh); design choices they support: docs/DESIGN.md."
-	echo
-	echo "## Per-exit cost in the emulated KVM hosts"
-	echo
 	echo "QEMU TCG inflates absolute times ~50x: judge by the ratios measured side by side in one boot."
 	echo
 	echo "$exit_cost"
 	echo
-	echo "## Loader cost and kernel memory (this machine)"
+	echo "### Loader cost and kernel memory (this machine)"
 	echo
 	echo "$loader"
-} >docs/PERFORMANCE.md
-cat docs/PERFORMANCE.md
+} >"$latest"
+cat "$latest"
+# Replace only the generated section of docs/PERFORMANCE.md; the analysis around it stays.
+/usr/bin/python3 - "$latest" docs/PERFORMANCE.md <<'PY'
+import sys
+begin, end = "<!-- make bench: begin -->", "<!-- make bench: end -->"
+new = open(sys.argv[1]).read()
+doc = open(sys.argv[2]).read() if __import__("os").path.exists(sys.argv[2]) else "# Performance\n"
+if begin in doc and end in doc:
+    doc = doc[:doc.index(begin) + len(begin)] + "\n" + new + doc[doc.index(end):]
+else:
+    doc = doc.rstrip("\n") + "\n\n" + begin + "\n" + new + end + "\n"
+open(sys.argv[2], "w").write(doc)
+PY
+echo "bench: figures in $latest and docs/PERFORMANCE.md (section 'Latest make bench')" >&2
