@@ -6,11 +6,12 @@
  * the host arch; CO-RE flavours (___x86/___arm64/___riscv) give each arch's
  * tracepoint layout, and libbpf poisons the branches of the other arches.
  *
- * Per vCPU thread, task storage keeps the pending exit. An exit is accounted
- * once, with a single stats lookup, when its thread next enters the guest or
- * returns to the VMM (kvm_userspace_exit fires on every KVM_RUN return, so a
- * thread's last exit is counted too). Every stats key carries the thread, so
- * each key has exactly one writer and plain (non-atomic) updates are exact.
+ * Per vCPU thread, a slot of a tid-indexed array (or task storage, for the
+ * benchmark) keeps the pending exit. An exit is accounted once, with a single
+ * stats lookup, when its thread next enters the guest or returns to the VMM
+ * (kvm_userspace_exit fires on every KVM_RUN return, so a thread's last exit is
+ * counted too). Every stats key carries the thread, so each key has exactly one
+ * writer and plain (non-atomic) updates are exact.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -35,7 +36,7 @@ const volatile bool targ_inflight_array = true;
 /* State of the vCPU a thread runs: identity and the pending exit. */
 struct inflight {
 	struct kvmstat_key key;	/* vm/vcpu/tid of the thread, class/flags of the pending exit */
-	__u64 exit_ts;		/* pending exit, 0 when none */
+	__u64 exit_ts;		/* when the pending exit happened, 0 when not timed */
 	__u64 entry_ts;		/* start of the guest run, 0 when unknown */
 	__u64 guest_ns;		/* guest run that ended in the pending exit, 0 when unknown */
 	__u64 vcpu_ptr;		/* struct kvm_vcpu the identity was read from */
