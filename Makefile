@@ -38,8 +38,8 @@ ARCH_SRCS := $(wildcard arch/*.c)
 # Pure model/render code: no libbpf, unit-tested without root.
 MODEL_SRCS := user/snapshot.c user/format.c user/json.c user/render_table.c user/render_json.c \
 	user/names.c user/list.c user/json_parse.c user/render_hist.c user/render_prom.c \
-	user/utf8.c user/view.c user/output.c user/record.c user/report.c
-LOADER_SRCS := user/kvmstat.c user/run.c user/loader.c user/snapshot_read.c
+	user/utf8.c user/view.c user/output.c user/record.c user/report.c user/stats_reader.c
+LOADER_SRCS := user/kvmstat.c user/run.c user/loader.c
 ALL_SRCS := $(ARCH_SRCS) $(MODEL_SRCS) $(LOADER_SRCS)
 HEADERS := $(wildcard bpf/*.h arch/*.h user/*.h tests/bpf/*.h)
 
@@ -131,11 +131,11 @@ $(OUT)/tests/test_percentile: tests/bpf/test_percentile.c tests/unit/test.h user
 	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/snapshot.c -lbpf -lelf -lz -lm
 
 # Synthetic exits through BPF_PROG_TEST_RUN, written by the real read/delta/render path (report tests).
-$(OUT)/tests/gen-ndjson: tests/report/gen_ndjson.c user/snapshot_read.c $(UNIT_LIB_SRCS) $(HEADERS) \
+$(OUT)/tests/gen-ndjson: tests/report/gen_ndjson.c user/loader.c $(UNIT_LIB_SRCS) $(HEADERS) \
 		$(BPF_OUT)/kvmstat.skel.h
 	$(call msg,TEST-CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/snapshot_read.c $(UNIT_LIB_SRCS) -lbpf -lelf -lz -lm
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/loader.c $(UNIT_LIB_SRCS) -lbpf -lelf -lz -lm
 
 # --- emulated end-to-end tests (tests/vmtest/README.md) -----------------------------
 VMTEST_ARCHES := arm64 riscv x86
@@ -206,11 +206,10 @@ $(OUT)/riscv/floor: bench/floor.c $(BPF_OUT)/floor.skel.h $(CROSS_PREREQ_riscv)
 	$(Q)$(call cross_link,riscv,$@,bench/floor.c,$(USER_CFLAGS))
 
 $(OUT)/bench/loader-bench: bench/loader-bench.c $(ARCH_SRCS) $(MODEL_SRCS) user/loader.c \
-		user/snapshot_read.c $(HEADERS) $(BPF_OUT)/kvmstat.skel.h
+		$(HEADERS) $(BPF_OUT)/kvmstat.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(ARCH_SRCS) $(MODEL_SRCS) user/loader.c user/snapshot_read.c \
-		-lbpf -lelf -lz -lm
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(ARCH_SRCS) $(MODEL_SRCS) user/loader.c -lbpf -lelf -lz -lm
 
 bench:
 	$(Q)bash scripts/deps.sh

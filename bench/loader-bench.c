@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loader cost at scale and kernel memory: populate the real stats map with N keys
- * through the map API, then time what `run` does every interval: snapshot (batch
- * reads) + delta + decode/group/sort + render the table and a JSON line. Prints
- * Markdown tables. Needs root (loads the BPF object on this kernel).
+ * Loader cost at scale and kernel memory: populate the real stats arrays with N
+ * keys through the map API, then time what `run` does every interval: read the
+ * mapped arrays (only slots whose counts moved are copied and diffed), group,
+ * sort, render the table and a JSON line (output_interval, as run calls it).
+ * Prints Markdown tables. Needs root (loads the BPF object on this kernel).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +17,8 @@
 #include "kvmstat.skel.h"
 #include "../tests/bpf/test_object.h"
 #include "../user/loader.h"
-#include "../user/render.h"
-#include "../user/snapshot.h"
+#include "../user/output.h"
+#include "../user/stats_reader.h"
 
 #define ITERATIONS 7
 #define CLASSES_PER_VCPU 8
@@ -63,39 +64,32 @@ static void fake_sample(unsigned int i, unsigned int round, struct kvmstat_key *
 	v->span[KVMSTAT_SPAN_HANDLING].hist[50] = v->exits - v->exits / 2;
 }
 
-static int populate(int fd, unsigned int n, unsigned int round)
+/* Keys [from, to) at the given round: slot i holds key i, as the BPF side hands slots out. */
+static int populate(struct kvmstat_bpf *skel, unsigned int from, unsigned int to, unsigned int round)
 {
+	int keys_fd = bpf_map__fd(skel->maps.stats_keys), stats_fd = bpf_map__fd(skel->maps.stats);
 	struct kvmstat_key k;
-	struct kvmstat_value v;
+	struct kvmstat_value v;	/* the map takes its first kvmstat_value_size(1) bytes: packed */
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
+	for (i = from; i < to; i++) {
 		fake_sample(i, round, &k, &v);
-		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+		if (bpf_map_update_elem(stats_fd, &i, &v, BPF_ANY) ||
+		    bpf_map_update_elem(keys_fd, &i, &k, BPF_ANY))
 			return -1;
 	}
+	if (skel->bss->stats_used < to)
+		skel->bss->stats_used = to;
 	return 0;
 }
 
-/* What run does per interval; returns wall ms. */
-static double one_interval(struct loader *l, struct snapshot *prev, struct snapshot *cur, FILE *sink)
+/* What run does per interval: read, then the table and the JSON line; returns wall ms. */
+static double one_interval(struct stats_reader *r, const struct run_output *out)
 {
-	struct table_opts t = { .by = GROUP_CLASS, .span = KVMSTAT_SPAN_HANDLING };
-	struct json_meta m = { .type = "interval", .host = "bench", .kernel = "bench",
-			       .vcpu_source = "bench", .spans = 1, .by = GROUP_VCPU };
-	struct snapshot delta, view;
 	double t0 = now_ms(CLOCK_MONOTONIC);
 
-	snapshot_clear(cur, KVMSTAT_ARCH_ARM64);
-	snapshot_read(l->stats_fd, l->drops_fd, 1, cur);
-	snapshot_delta(prev, cur, &delta);
-	snapshot_group(&delta, GROUP_CLASS, &view);
-	snapshot_sort(&view, GROUP_CLASS, SORT_COUNT, KVMSTAT_SPAN_HANDLING);
-	render_table(sink, &view, &t);
-	render_json(sink, &delta, &m);
-	snapshot_free(&view);
-	snapshot_free(&delta);
-	snapshot_swap(prev, cur);	/* as run does: buffers reused */
+	if (stats_reader_update(r) || output_interval(out, r))
+		fprintf(stderr, "loader-bench: failed to read or show an interval\n");
 	return now_ms(CLOCK_MONOTONIC) - t0;
 }
 
@@ -108,13 +102,13 @@ static double cpu_ms(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
-static unsigned long long map_memlock(int fd)
+static unsigned long long map_memlock(const struct bpf_map *map)
 {
 	char path[64], line[128];
 	unsigned long long v = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "memlock: %llu", &v) == 1)
@@ -124,74 +118,107 @@ static unsigned long long map_memlock(int fd)
 	return v;
 }
 
-static int bench_keys(unsigned int n, FILE *sink, double *per_snapshot, double *cpu_per_snapshot,
-		      unsigned long long *memlock)
+struct result {
+	double ms_tenth, ms_all;	/* median wall ms per interval */
+	double cpu_tenth;		/* mean CPU ms per interval, a tenth changed */
+	unsigned long long memlock;	/* stats, stats_keys, stats_index */
+};
+
+/* Median wall ms of ITERATIONS intervals, `changed` keys changed before each; *cpu: mean CPU ms. */
+static double time_intervals(struct kvmstat_bpf *skel, struct stats_reader *r,
+			     const struct run_output *out, unsigned int changed, double *cpu)
 {
-	struct loader_opts o = { .arch = KVMSTAT_ARCH_ARM64, .spans = 1, .max_keys = n };
-	double wall[ITERATIONS], cpu = 0, c0;
-	struct snapshot prev, cur;
-	struct loader l;
+	double wall[ITERATIONS], c0;
 	int i;
 
-	/* arm64 programs are not loadable here: load the object's test programs only. */
-	memset(&l, 0, sizeof(l));
-	l.skel = open_test_object();
-	if (!l.skel)
-		return -1;
-	bpf_map__set_max_entries(l.skel->maps.stats, o.max_keys);
-	/* as the loader sizes it for the default span (handling only) */
-	bpf_map__set_value_size(l.skel->maps.stats, kvmstat_value_size(1));
-	if (kvmstat_bpf__load(l.skel))
-		return -1;
-	l.stats_fd = bpf_map__fd(l.skel->maps.stats);
-	l.drops_fd = bpf_map__fd(l.skel->maps.drops);
-	if (populate(l.stats_fd, n, 1))
-		return -1;
-	*memlock = map_memlock(l.stats_fd);
-	snapshot_init(&prev, KVMSTAT_ARCH_ARM64);
-	snapshot_init(&cur, KVMSTAT_ARCH_ARM64);
-	snapshot_read(l.stats_fd, l.drops_fd, 1, &prev);
+	*cpu = 0;
 	for (i = 0; i < ITERATIONS; i++) {
-		populate(l.stats_fd, n / 10, 2 + i);	/* a tenth of the keys changed */
+		populate(skel, 0, changed, 2 + i);
 		c0 = cpu_ms();
-		wall[i] = one_interval(&l, &prev, &cur, sink);
-		cpu += cpu_ms() - c0;
+		wall[i] = one_interval(r, out);
+		*cpu += cpu_ms() - c0;
 	}
-	*cpu_per_snapshot = cpu / ITERATIONS;
+	*cpu /= ITERATIONS;
 	qsort(wall, ITERATIONS, sizeof(wall[0]), cmp_double);
-	*per_snapshot = wall[ITERATIONS / 2];
-	snapshot_free(&prev);
-	snapshot_free(&cur);
-	kvmstat_bpf__destroy(l.skel);
-	return 0;
+	return wall[ITERATIONS / 2];
+}
+
+static int bench_keys(unsigned int n, FILE *sink, struct result *res)
+{
+	struct loader_opts o = { .arch = KVMSTAT_ARCH_ARM64, .spans = 1, .max_keys = n };
+	struct run_output out = {
+		.table = sink,
+		.view = { .by = GROUP_CLASS, .sort = SORT_COUNT, .spans = 1 },
+		.json = sink,
+		.meta = { .host = "bench", .kernel = "bench", .vcpu_source = "bench", .spans = 1,
+			  .by = GROUP_VCPU },
+	};
+	struct kvmstat_bpf *skel;
+	struct stats_source src;
+	struct stats_reader r;
+	double cpu_all;
+	int err;
+
+	/* arm64 programs are not loadable here: load the object's test programs only. */
+	skel = open_test_object();
+	if (!skel)
+		return -1;
+	loader_size_stats(skel, &o);
+	err = kvmstat_bpf__load(skel) || stats_source_map(&src, skel, o.spans);
+	if (err) {
+		kvmstat_bpf__destroy(skel);
+		return -1;
+	}
+	res->memlock = map_memlock(skel->maps.stats) + map_memlock(skel->maps.stats_keys) +
+		       map_memlock(skel->maps.stats_index);
+	/* As run: the baseline right after load (empty), then every key new at the first read. */
+	err = stats_reader_init(&r, &src, KVMSTAT_ARCH_ARM64, NULL) ?: stats_reader_update(&r) ?:
+	      populate(skel, 0, n, 1) ?: stats_reader_update(&r);
+	if (!err) {
+		res->ms_tenth = time_intervals(skel, &r, &out, n / 10, &res->cpu_tenth);
+		res->ms_all = time_intervals(skel, &r, &out, n, &cpu_all);
+	}
+	stats_reader_free(&r);
+	stats_source_unmap(&src);
+	kvmstat_bpf__destroy(skel);
+	return err;
 }
 
 int main(void)
 {
 	static const unsigned int sizes[] = { 1000, 10000, 100000 };
 	FILE *sink = fopen("/dev/null", "w");
-	unsigned long long mem[3];
-	double ms[3], cpu[3];
+	struct result res[3];
+	size_t last;
 	int i;
 
 	libbpf_set_print(NULL);
 	for (i = 0; i < 3; i++) {
-		if (bench_keys(sizes[i], sink, &ms[i], &cpu[i], &mem[i])) {
+		if (bench_keys(sizes[i], sink, &res[i])) {
 			fprintf(stderr, "loader-bench: failed to set up %u keys\n", sizes[i]);
 			return 1;
 		}
 	}
-	printf("One interval of `run` (batch snapshot of the whole map, delta, group, sort, table and\n"
-	       "a per-vCPU JSON line to /dev/null), median of %d, a tenth of the keys changed each time:\n\n",
+	printf("One interval of `run` (read the mapped stats arrays: idle slots skipped by their counts,\n"
+	       "moved ones copied and diffed; then group, sort, table and a per-vCPU JSON line to\n"
+	       "/dev/null), median of %d, with a tenth of the keys changed each time, and with all:\n\n",
 	       ITERATIONS);
-	printf("| populated keys | ms per interval | kernel memory of the stats map (fdinfo memlock) |\n");
-	printf("|---|---|---|\n");
+	printf("| populated keys | ms per interval, a tenth changed | ms per interval, all changed | "
+	       "kernel memory of the stats maps (fdinfo memlock) |\n");
+	printf("|---|---|---|---|\n");
 	for (i = 0; i < 3; i++)
-		printf("| %u | %.2f | %.1f MiB (%llu B/key) |\n", sizes[i], ms[i], mem[i] / 1048576.0,
-		       mem[i] / sizes[i]);
+		printf("| %u | %.2f | %.2f | %.1f MiB (%llu B/key) |\n", sizes[i], res[i].ms_tenth,
+		       res[i].ms_all, res[i].memlock / 1048576.0, res[i].memlock / sizes[i]);
 	/* At -i 1 an interval's CPU time is spent once per second. */
-	printf("\nCPU of `run -i 1` with 1k keys: %.3f%% of one core (%.2f ms CPU per interval).\n",
-	       cpu[0] / 1000.0 * 100.0, cpu[0]);
+	printf("\nCPU of `run -i 1` with 1k keys, a tenth changed: %.3f%% of one core (%.2f ms CPU per interval).\n",
+	       res[0].cpu_tenth / 1000.0 * 100.0, res[0].cpu_tenth);
+	/* per key: its value as last read and its counts apart (stats_reader.last, .counts) */
+	last = kvmstat_value_size(1) + 2 * sizeof(__u64);
+	printf("\nLoader memory: %zu B per key (its value and counts as last read) and %zu B per key\n"
+	       "changed in an interval (the interval's samples; the buffer is kept for the next), so\n"
+	       "%zu B/key with a tenth changed, %zu B/key with all; an interval's groupings take up to\n"
+	       "as much again while it is shown.\n", last, sizeof(struct sample),
+	       last + sizeof(struct sample) / 10, last + sizeof(struct sample));
 	{
 		struct loader_opts o = { .spans = 1, .max_keys = 16384 };
 		struct loader_opts big = { .spans = 1, .max_keys = 4096 * CLASSES_PER_VCPU };

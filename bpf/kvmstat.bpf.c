@@ -32,6 +32,15 @@ const volatile __u32 targ_vm_filter = 0;	/* only this VMM tgid when non-zero */
 const volatile __u32 targ_time_mask = 0;
 /* Pending exits in task storage (helper call) or a tid-indexed array (inlined lookup). */
 const volatile bool targ_inflight_array = true;
+/* Entries of the stats arrays (--max-keys). */
+const volatile __u32 targ_max_keys = 16384;
+
+/* A cached stats slot: tag is slot_tag() of its key's class and flags, 0 when empty. */
+struct slot_cache {
+	__u64 tag;
+	__u32 slot;
+	__u32 pad;
+};
 
 /* State of the vCPU a thread runs: identity and the pending exit. */
 struct inflight {
@@ -45,6 +54,7 @@ struct inflight {
 	__u8 pending;		/* an exit waits for its entry */
 	__u8 counted;		/* pending exit already accounted at kvm_userspace_exit */
 	__u16 pad;
+	struct slot_cache cache[1 << KVMSTAT_SLOT_CACHE_BITS];	/* of this thread's keys */
 };
 
 _Static_assert(sizeof(struct inflight) == KVMSTAT_INFLIGHT_SIZE, "update KVMSTAT_INFLIGHT_SIZE");
@@ -68,14 +78,38 @@ struct {
 	__type(value, struct inflight);
 } inflight_slots SEC(".maps");
 
+/*
+ * Stats by slot (layout in kvmstat.h): an array, so the hot path's lookup is
+ * inlined by the verifier, and mmap-able, so the loader reads values in place.
+ * The loader sets max_entries of all three to --max-keys.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 16384);
 	/* sizes, not BTF types: the loader sizes values to the enabled spans */
-	__uint(key_size, sizeof(struct kvmstat_key));
+	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(struct kvmstat_value));
 } stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct kvmstat_key);
+} stats_keys SEC(".maps");
+
+/* key -> slot, only on a slot-cache miss (new key, or a class evicted from the cache). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct kvmstat_key);
+	__type(value, __u32);
+} stats_index SEC(".maps");
+
+/* Slots handed out (see kvmstat.h); the loader reads it through the mapped .bss. */
+__u32 stats_used = 0;
 
 /* tid -> names, written once per thread (first sight), read by the loader. */
 struct {
@@ -91,9 +125,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
-
-/* Initial value of a new stats key (bpf stack is too small for it). */
-const struct kvmstat_value zero_value = {};
 
 /* CO-RE flavours of the kvm_exit record, one per arch. */
 struct trace_event_raw_kvm_exit___x86 {
@@ -203,6 +234,7 @@ static __always_inline void inflight_set_vcpu(struct inflight *inf, struct kvm_v
 		return;
 	inf->vcpu_ptr = (__u64)vcpu;
 	inf->key.vcpu = BPF_CORE_READ(vcpu, vcpu_id);
+	__builtin_memset(inf->cache, 0, sizeof(inf->cache));	/* slots of the old key */
 }
 
 static __always_inline void span_add(struct kvmstat_span_stats *s, __u64 ns)
@@ -230,14 +262,51 @@ static __always_inline struct kvmstat_span_stats *span_of(struct kvmstat_value *
 	return &v->span[0];
 }
 
-static __always_inline struct kvmstat_value *stats_of(const struct kvmstat_key *key)
+/* Cache tag of a key's class and flags: bit 47 is free in every arch's class, so never 0. */
+static __always_inline __u64 slot_tag(const struct kvmstat_key *key)
 {
-	struct kvmstat_value *v = bpf_map_lookup_elem(&stats, key);
+	return key->class ^ ((__u64)key->flags << 48) ^ (1ULL << 47);
+}
 
-	if (v)
-		return v;
-	bpf_map_update_elem(&stats, key, &zero_value, BPF_NOEXIST);
-	v = bpf_map_lookup_elem(&stats, key);
+/* A new key's slot: published in stats_keys (tid last, so a reader never sees half a key). */
+static __always_inline __u32 slot_add(const struct kvmstat_key *key)
+{
+	struct kvmstat_key *k;
+	__u32 slot;
+
+	if (stats_used >= targ_max_keys)
+		return targ_max_keys;	/* full: checked first, so stats_used stops growing */
+	slot = __sync_fetch_and_add(&stats_used, 1);
+	k = bpf_map_lookup_elem(&stats_keys, &slot);
+	if (!k)
+		return targ_max_keys;
+	k->class = key->class;
+	k->vm = key->vm;
+	k->vcpu = key->vcpu;
+	k->flags = key->flags;
+	__sync_lock_test_and_set(&k->tid, key->tid);	/* xchg: a full barrier on every JIT */
+	bpf_map_update_elem(&stats_index, key, &slot, BPF_NOEXIST);
+	return slot;
+}
+
+/* The stats of the thread's pending exit: a cached slot, else the index, else a new slot. */
+static __always_inline struct kvmstat_value *stats_of(struct inflight *inf)
+{
+	__u64 tag = slot_tag(&inf->key);
+	__u32 i = (tag * 0x9E3779B97F4A7C15ULL) >> (64 - KVMSTAT_SLOT_CACHE_BITS);
+	struct slot_cache *c = &inf->cache[i & ((1 << KVMSTAT_SLOT_CACHE_BITS) - 1)];
+	struct kvmstat_value *v;
+	__u32 slot, *found;
+
+	if (c->tag == tag) {
+		slot = c->slot;
+	} else {
+		found = bpf_map_lookup_elem(&stats_index, &inf->key);
+		slot = found ? *found : slot_add(&inf->key);
+		c->tag = tag;
+		c->slot = slot;
+	}
+	v = bpf_map_lookup_elem(&stats, &slot);	/* inlined: an array */
 	if (!v)
 		count_drop(KVMSTAT_DROP_STATS_FULL);
 	return v;
@@ -246,7 +315,7 @@ static __always_inline struct kvmstat_value *stats_of(const struct kvmstat_key *
 /* Account the pending exit: count and guest span unless done already, handling span if known. */
 static __always_inline void account_exit(struct inflight *inf, __u64 handling_ns)
 {
-	struct kvmstat_value *v = stats_of(&inf->key);
+	struct kvmstat_value *v = stats_of(inf);
 
 	if (!v)
 		return;
@@ -282,7 +351,8 @@ static __always_inline int handle_exit(__u64 class, __u64 ts)
 	if (!inf || vm_filtered_out(inf))
 		return 0;
 	timed = next_exit_timed(inf);
-	inf->seq++;
+	if (targ_time_mask)	/* rodata: the verifier drops this when every exit is timed */
+		inf->seq++;
 	if (!ts && (timed || inf->entry_ts))
 		ts = bpf_ktime_get_ns();
 	inf->key.class = class;

@@ -48,7 +48,19 @@ enum kvmstat_span {
 
 /* Slots of the tid-indexed pending-exit array (power of two), and a slot's size. */
 #define KVMSTAT_INFLIGHT_SLOTS	16384
-#define KVMSTAT_INFLIGHT_SIZE	72	/* sizeof(struct inflight), checked in kvmstat.bpf.c */
+#define KVMSTAT_INFLIGHT_SIZE	200	/* sizeof(struct inflight), checked in kvmstat.bpf.c */
+/* Per-thread cache of (class, flags) -> stats slot: the hot path never hashes a key. */
+#define KVMSTAT_SLOT_CACHE_BITS	3
+
+/*
+ * Stats layout, shared with the loader, which maps both arrays read-only:
+ *   stats_keys[slot]  struct kvmstat_key; key.tid is 0 until the key is published
+ *                     (written last, with a full barrier), so a reader stops there.
+ *   stats[slot]       the key's value (kvmstat_value_size(enabled spans) bytes).
+ *   stats_used (.bss) slots handed out, in order; can exceed max entries when full.
+ * A slot is never freed or reused: keys carry the thread, and there are at most
+ * max_keys of them for the life of the object.
+ */
 
 /* key.flags */
 #define KVMSTAT_KEY_USER	(1U << 0)	/* the exit went out to the VMM (kvm_userspace_exit) */

@@ -2,7 +2,9 @@
 /* Host checks and the BPF object's lifecycle. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -150,6 +152,15 @@ static int print_libbpf_verbose(enum libbpf_print_level level, const char *fmt, 
 	return vfprintf(stderr, fmt, args);
 }
 
+void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o)
+{
+	skel->rodata->targ_max_keys = o->max_keys;
+	bpf_map__set_max_entries(skel->maps.stats, o->max_keys);
+	bpf_map__set_max_entries(skel->maps.stats_keys, o->max_keys);
+	bpf_map__set_max_entries(skel->maps.stats_index, o->max_keys);
+	bpf_map__set_value_size(skel->maps.stats, kvmstat_value_size(__builtin_popcount(o->spans)));
+}
+
 /* Which programs run on this host; everything else stays unloaded. */
 void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry)
 {
@@ -206,8 +217,7 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	/* Options the programs read as constants, then map sizes and programs. */
 	l->skel->rodata->targ_spans = o->spans;
 	l->skel->rodata->targ_vm_filter = o->vm_filter;
-	bpf_map__set_max_entries(l->skel->maps.stats, o->max_keys);
-	bpf_map__set_value_size(l->skel->maps.stats, kvmstat_value_size(__builtin_popcount(o->spans)));
+	loader_size_stats(l->skel, o);
 	l->skel->rodata->targ_inflight_array = !o->inflight_task;
 	l->skel->rodata->targ_time_mask = o->time_every > 1 ? o->time_every - 1 : 0;
 	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
@@ -310,17 +320,91 @@ int loader_start(struct loader *l, const struct loader_opts *o)
 	l->print_prog_stats = o->verbose;
 	if (o->verbose)
 		print_map_memory(l);
-	l->stats_fd = bpf_map__fd(l->skel->maps.stats);
-	l->drops_fd = bpf_map__fd(l->skel->maps.drops);
-	return 0;
+	err = stats_source_map(&l->stats, l->skel, o->spans);
+	if (err) {
+		fprintf(stderr, "failed to map stats arrays: %s\n", strerror(-err));
+		loader_stop(l);
+	}
+	return err;
 }
 
 void loader_stop(struct loader *l)
 {
+	stats_source_unmap(&l->stats);
 	if (l->skel && l->print_prog_stats)
 		print_prog_stats(l);
 	kvmstat_bpf__destroy(l->skel);
 	l->skel = NULL;
+}
+
+/* The loss counters, summed over CPUs (a per-CPU array: not mmap-able). */
+static int read_drops(const struct stats_source *src, __u64 drops[KVMSTAT_NR_DROPS])
+{
+	int n = libbpf_num_possible_cpus();
+	__u64 *per_cpu;
+	__u32 i;
+	int c;
+
+	if (n <= 0)
+		return n ? n : -EINVAL;
+	per_cpu = calloc(n, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	for (i = 0; i < KVMSTAT_NR_DROPS; i++) {
+		drops[i] = 0;
+		if (bpf_map_lookup_elem(src->drops_fd, &i, per_cpu))
+			continue;
+		for (c = 0; c < n; c++)
+			drops[i] += per_cpu[c];
+	}
+	free(per_cpu);
+	return 0;
+}
+
+/* An array's element size: the kernel stores its values 8-byte aligned. */
+static size_t array_stride(const struct bpf_map *map)
+{
+	return (bpf_map__value_size(map) + 7) & ~(size_t)7;
+}
+
+/* An mmap-able array's elements, read-only; *len: the page-rounded length mapped. */
+static const void *map_array(const struct bpf_map *map, size_t *len)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*len = ((size_t)bpf_map__max_entries(map) * array_stride(map) + page - 1) & ~(page - 1);
+	p = mmap(NULL, *len, PROT_READ, MAP_SHARED, bpf_map__fd(map), 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int stats_source_map(struct stats_source *src, struct kvmstat_bpf *skel, __u32 spans)
+{
+	memset(src, 0, sizeof(*src));
+	src->values = map_array(skel->maps.stats, &src->values_len);
+	src->keys = src->values ? map_array(skel->maps.stats_keys, &src->keys_len) : NULL;
+	if (!src->keys) {
+		int err = -errno;
+
+		stats_source_unmap(src);
+		return err;
+	}
+	src->used = &skel->bss->stats_used;
+	src->max_keys = bpf_map__max_entries(skel->maps.stats);
+	src->stride = array_stride(skel->maps.stats);
+	src->spans = spans;
+	src->read_drops = read_drops;
+	src->drops_fd = bpf_map__fd(skel->maps.drops);
+	return 0;
+}
+
+void stats_source_unmap(struct stats_source *src)
+{
+	if (src->values)
+		munmap((void *)src->values, src->values_len);
+	if (src->keys)
+		munmap((void *)src->keys, src->keys_len);
+	memset(src, 0, sizeof(*src));
 }
 
 static void copy_comm(char *buf, size_t len, const char *comm)
@@ -358,12 +442,18 @@ const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t l
 
 /* Rough per-element overheads of the kernel's hash and local-storage maps. */
 #define HTAB_ELEM_OVERHEAD	48
+#define HTAB_BUCKET		16	/* a preallocated hash's bucket array, per entry */
 #define TASK_STORAGE_OVERHEAD	96
+
+#define ROUND8(x)		(((x) + 7) & ~7ULL)
 
 __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads)
 {
-	__u64 value = kvmstat_value_size(__builtin_popcount(o->spans));
-	__u64 stats = (__u64)o->max_keys * (sizeof(struct kvmstat_key) + value + HTAB_ELEM_OVERHEAD);
+	__u64 value = ROUND8(kvmstat_value_size(__builtin_popcount(o->spans)));
+	__u64 key = sizeof(struct kvmstat_key);
+	/* the values and keys arrays, and the key -> slot index (a preallocated hash) */
+	__u64 stats = (__u64)o->max_keys * (value + key + ROUND8(key) + ROUND8(sizeof(__u32)) +
+					    HTAB_ELEM_OVERHEAD + HTAB_BUCKET);
 	__u64 drops = (__u64)KVMSTAT_NR_DROPS * 8 * ncpus;
 	__u64 threads = (__u64)KVMSTAT_MAX_THREADS *
 			(sizeof(__u32) + sizeof(struct kvmstat_thread) + HTAB_ELEM_OVERHEAD);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "../bpf/kvmstat.h"
+#include "stats_reader.h"
 
 enum vcpu_source {
 	VCPU_SOURCE_AUTO,	/* best the kernel offers, thread as the last resort */
@@ -31,8 +32,7 @@ struct loader {
 	struct kvmstat_bpf *skel;
 	const char *vcpu_source;	/* what vcpu ids come from, as reported to users */
 	const char *attach_kind;	/* "tp_btf" or "tracepoint" */
-	int stats_fd;
-	int drops_fd;
+	struct stats_source stats;	/* mapped read-only while loaded */
 	bool print_prog_stats;		/* -v: the kernel's per-program run stats at stop */
 };
 
@@ -41,6 +41,11 @@ int loader_check_host(const struct loader_opts *o);
 /* Loads and attaches; on failure prints `failed to <verb> <object>: <why>`. */
 int loader_start(struct loader *l, const struct loader_opts *o);
 void loader_stop(struct loader *l);
+/* Maps the loaded object's stats arrays read-only into src; 0 or -errno. */
+int stats_source_map(struct stats_source *src, struct kvmstat_bpf *skel, __u32 spans);
+void stats_source_unmap(struct stats_source *src);
+/* Sizes the stats arrays and index to o->max_keys and the values to o->spans (before load). */
+void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o);
 /* Sets autoload on exactly the programs an arch needs (used by the CO-RE tests too). */
 void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry);
 /* Names the kernel recorded when it first saw a thread (names.h fallback; ctx: the loader). */

@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
-/* run's outputs per interval and at the end, from snapshots it has read. */
+/* run's outputs per interval and at the end, from its reader of the stats arrays. */
 #include <errno.h>
 #include <string.h>
 #include "output.h"
 
-int output_prom(const struct run_output *o, const struct snapshot *cumulative)
+int output_prom(const struct run_output *o, const struct stats_reader *r)
 {
+	struct snapshot counts;
 	int err;
 
 	if (!o->prom_path)
 		return 0;
-	err = prom_write_file(o->prom_path, cumulative, &o->prom);
+	err = stats_reader_counts(r, &counts);
+	if (!err)
+		err = prom_write_file(o->prom_path, &counts, &o->prom);
 	if (err)
 		fprintf(stderr, "failed to write Prometheus file '%s': %s\n", o->prom_path,
 			strerror(-err));
+	snapshot_free(&counts);
 	return err;
 }
 
@@ -27,8 +31,7 @@ static void output_json(const struct run_output *o, const struct snapshot *s, co
 }
 
 /* Interval tables: of the interval, or since the start with cumulative. */
-static int output_tables(const struct run_output *o, const struct snapshot *start,
-			 const struct snapshot *cur, const struct snapshot *delta)
+static int output_tables(const struct run_output *o, const struct stats_reader *r)
 {
 	struct view_opts v = o->view;
 	struct snapshot since_start;
@@ -36,38 +39,33 @@ static int output_tables(const struct run_output *o, const struct snapshot *star
 
 	if (!o->table)
 		return 0;
-	snapshot_init(&since_start, cur->arch);
+	snapshot_init(&since_start, r->arch);
 	v.final = o->cumulative;	/* titled "whole run": what the counts cover */
 	if (o->cumulative)
-		err = snapshot_delta(start, cur, &since_start);
+		err = stats_reader_since_start(r, &since_start);
 	if (o->redraw)
 		fputs("\033[H\033[J", o->table);	/* redraw in place */
-	err = err ?: render_views(o->table, o->cumulative ? &since_start : delta, &v);
+	err = err ?: render_views(o->table, o->cumulative ? &since_start : &r->interval, &v);
 	snapshot_free(&since_start);
 	return err;
 }
 
-int output_interval(const struct run_output *o, const struct snapshot *start,
-		    const struct snapshot *prev, const struct snapshot *cur)
+int output_interval(const struct run_output *o, const struct stats_reader *r)
 {
-	struct snapshot delta;
-	int err = snapshot_delta(prev, cur, &delta);
+	int err = output_tables(o, r);
 
-	err = err ?: output_tables(o, start, cur, &delta);
 	if (!err) {
-		output_json(o, &delta, "interval");
-		output_prom(o, cur);
+		output_json(o, &r->interval, "interval");
+		output_prom(o, r);
 	}
-	snapshot_free(&delta);
 	return err;
 }
 
-int output_summary(const struct run_output *o, const struct snapshot *start,
-		   const struct snapshot *last)
+int output_summary(const struct run_output *o, const struct stats_reader *r)
 {
 	struct view_opts v = o->view;
 	struct snapshot total;
-	int err = snapshot_delta(start, last, &total);
+	int err = stats_reader_since_start(r, &total);
 
 	v.final = true;
 	if (!err && o->table) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What `run` writes from its reads of the stats map: per interval the tables
+ * What `run` writes from its reads of the stats arrays: per interval the tables
  * (and histograms), a JSON line and the Prometheus file; at the end the summary
  * and the JSON total line. Apart from run.c, which needs BPF and KVM exits, so
  * the report round-trip test drives this very code with synthetic exits.
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include "render.h"
 #include "snapshot.h"
+#include "stats_reader.h"
 #include "view.h"
 
 struct run_output {
@@ -25,19 +26,17 @@ struct run_output {
 	struct prom_opts prom;
 };
 
-/* The Prometheus file of the counts since attach (so counters only grow); errors said on stderr. */
-int output_prom(const struct run_output *o, const struct snapshot *cumulative);
+/* The Prometheus file of the counts since load (so counters only grow); errors said on stderr. */
+int output_prom(const struct run_output *o, const struct stats_reader *r);
 
 /*
- * After a read: the tables of cur - prev (cur - start with cumulative), the
- * JSON line of cur - prev, the Prometheus file of cur. A failed Prometheus
+ * After a read: the tables of r's interval (since the start with cumulative),
+ * the JSON line of the interval, the Prometheus file. A failed Prometheus
  * write is said and left for the next interval. Returns 0 or -ENOMEM.
  */
-int output_interval(const struct run_output *o, const struct snapshot *start,
-		    const struct snapshot *prev, const struct snapshot *cur);
+int output_interval(const struct run_output *o, const struct stats_reader *r);
 
-/* At the end: the summary tables and the JSON total line of last - start. */
-int output_summary(const struct run_output *o, const struct snapshot *start,
-		   const struct snapshot *last);
+/* At the end: the summary tables and the JSON total line, since the start. */
+int output_summary(const struct run_output *o, const struct stats_reader *r);
 
 #endif /* KVMSTAT_OUTPUT_H */

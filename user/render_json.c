@@ -34,6 +34,8 @@ static void json_hex(struct json *j, const char *key, __u64 v)
 
 static void json_span(struct json *j, const char *name, const struct kvmstat_span_stats *s)
 {
+	static const double percentiles[3] = { 50, 90, 99 };
+	__u64 pct[3];
 	unsigned int i;
 
 	json_key(j, name);
@@ -43,9 +45,10 @@ static void json_span(struct json *j, const char *name, const struct kvmstat_spa
 	json_kv_u64(j, "min_ns", s->min_ns);
 	json_kv_u64(j, "max_ns", s->max_ns);
 	json_kv_u64(j, "avg_ns", s->count ? s->sum_ns / s->count : 0);
-	json_kv_u64(j, "p50_ns", span_percentile(s, 50));
-	json_kv_u64(j, "p90_ns", span_percentile(s, 90));
-	json_kv_u64(j, "p99_ns", span_percentile(s, 99));
+	span_percentiles(s, percentiles, pct, 3);
+	json_kv_u64(j, "p50_ns", pct[0]);
+	json_kv_u64(j, "p90_ns", pct[1]);
+	json_kv_u64(j, "p99_ns", pct[2]);
 	json_key(j, "buckets");
 	json_array_begin(j);
 	for (i = 0; i < KVMSTAT_HIST_BUCKETS; i++) {
@@ -146,12 +149,13 @@ static void json_vcpus(struct json *j, const struct snapshot *g, size_t from, si
 	json_array_end(j);
 }
 
-static void json_vms(struct json *j, const struct snapshot *byvcpu, const struct json_meta *m)
+/* Per VM: its classes (byvm: grouped per VM) and, grouped per vCPU, its vCPUs' (byvcpu). */
+static void json_vms(struct json *j, const struct snapshot *byvcpu, const struct snapshot *byvm,
+		     const struct json_meta *m)
 {
 	const struct snapshot *g = byvcpu;
-	struct snapshot vm_samples, vm_classes;
 	const char *name;
-	size_t i, e;
+	size_t i, e, c = 0, ce;
 
 	json_key(j, "vms");
 	json_array_begin(j);
@@ -159,6 +163,8 @@ static void json_vms(struct json *j, const struct snapshot *byvcpu, const struct
 		__u32 vm = g->samples[i].key.vm;
 
 		for (e = i; e < g->nr && g->samples[e].key.vm == vm; e++)
+			;
+		for (ce = c; ce < byvm->nr && byvm->samples[ce].key.vm == vm; ce++)
 			;
 		json_object_begin(j);
 		json_kv_u64(j, "pid", vm);
@@ -169,16 +175,11 @@ static void json_vms(struct json *j, const struct snapshot *byvcpu, const struct
 		else
 			json_null(j);
 		json_kv_u64(j, "exits", exits_of(g, i, e));
-		/* This VM's classes over its vCPUs. */
-		snapshot_init(&vm_samples, g->arch);
-		vm_samples.samples = g->samples + i;	/* a view, not owned */
-		vm_samples.nr = e - i;
-		if (!snapshot_group(&vm_samples, GROUP_CLASS, &vm_classes))
-			json_classes(j, &vm_classes, 0, vm_classes.nr, m->spans);
-		snapshot_free(&vm_classes);
+		json_classes(j, byvm, c, ce, m->spans);
 		if (m->by == GROUP_VCPU)
 			json_vcpus(j, g, i, e, m);
 		json_object_end(j);
+		c = ce;
 	}
 	json_array_end(j);
 }
@@ -217,28 +218,43 @@ static void json_header(struct json *j, const struct snapshot *s, const struct j
 	json_object_end(j);
 }
 
+/*
+ * Each grouping from the one before (vCPU, then VM, then class), not from s: the
+ * samples of a busy interval are merged once, the later groupings are small.
+ */
+static int group_for_json(const struct snapshot *s, const struct json_meta *m,
+			  struct snapshot *byvcpu, struct snapshot *byvm, struct snapshot *byclass)
+{
+	if (m->by == GROUP_CLASS)
+		return snapshot_group(s, GROUP_CLASS, byclass);
+	return snapshot_group(s, GROUP_VCPU, byvcpu) ?: snapshot_group(byvcpu, GROUP_VM, byvm) ?:
+	       snapshot_group(byvm, GROUP_CLASS, byclass);
+}
+
 void render_json(FILE *out, const struct snapshot *s, const struct json_meta *m)
 {
-	struct snapshot byclass, byvcpu;
+	struct snapshot byclass, byvm, byvcpu;
 	struct kvmstat_value total;
 	struct json j;
 
 	snapshot_init(&byclass, s->arch);
+	snapshot_init(&byvm, s->arch);
 	snapshot_init(&byvcpu, s->arch);
-	if (snapshot_group(s, GROUP_CLASS, &byclass) || snapshot_group(s, GROUP_VCPU, &byvcpu))
+	if (group_for_json(s, m, &byvcpu, &byvm, &byclass))
 		goto cleanup;
-	snapshot_total(s, &total);
+	snapshot_total(&byclass, &total);
 	json_init(&j, out);
 	json_object_begin(&j);
 	json_header(&j, s, m);
 	json_kv_u64(&j, "exits", total.exits);
 	json_classes(&j, &byclass, 0, byclass.nr, m->spans);
 	if (m->by != GROUP_CLASS)
-		json_vms(&j, &byvcpu, m);
+		json_vms(&j, &byvcpu, &byvm, m);
 	json_object_end(&j);
 	fputc('\n', out);
 	fflush(out);
 cleanup:
 	snapshot_free(&byclass);
+	snapshot_free(&byvm);
 	snapshot_free(&byvcpu);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* `kvmstat-bpf run`: attach, then read the stats map every interval and hand it to output.c. */
+/* `kvmstat-bpf run`: attach, then read the stats arrays every interval and hand them to output.c. */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -34,44 +34,39 @@ static const struct names proc_names = {
 struct run_state {
 	const struct run_opts *o;
 	struct loader loader;
-	struct snapshot start, prev, cur;
+	struct stats_reader reader;	/* its interval: what changed since the previous read */
 	FILE *json;
 	bool tty;
 	struct utsname uts;
 	struct run_output out;
 };
 
-/* The stats map now, less what --vcpu leaves out. */
-static int read_snapshot(struct run_state *st, struct snapshot *s)
+/* Reads what changed since the previous read (the first read: the baseline). */
+static int read_stats(struct run_state *st)
 {
-	int err;
+	int err = stats_reader_update(&st->reader);
 
-	snapshot_clear(s, st->o->loader.arch);
-	err = snapshot_read(st->loader.stats_fd, st->loader.drops_fd, st->o->loader.spans, s);
 	if (err)
-		fprintf(stderr, "failed to read stats map: %s\n", strerror(-err));
-	else
-		snapshot_filter(s, &st->o->filter);
+		fprintf(stderr, "failed to read stats arrays: %s\n", strerror(-err));
 	return err;
 }
 
 /* One interval: read, then show and write what changed since the previous read. */
 static int emit_interval(struct run_state *st)
 {
-	int err = read_snapshot(st, &st->cur);
+	int err = read_stats(st);
 
 	if (err)
 		return err;
-	err = output_interval(&st->out, &st->start, &st->prev, &st->cur);
+	err = output_interval(&st->out, &st->reader);
 	if (err)
 		fprintf(stderr, "failed to show interval: %s\n", strerror(-err));
-	snapshot_swap(&st->prev, &st->cur);	/* the old prev's buffer serves the next read */
 	return err;
 }
 
 static int emit_summary(struct run_state *st)
 {
-	int err = output_summary(&st->out, &st->start, &st->prev);
+	int err = output_summary(&st->out, &st->reader);
 
 	if (err)
 		fprintf(stderr, "failed to show summary: %s\n", strerror(-err));
@@ -186,21 +181,21 @@ int cmd_run(const struct run_opts *o)
 	if (o->filter.nr_vcpus && !strcmp(st.loader.vcpu_source, "thread"))
 		fprintf(stderr, "kvmstat-bpf: vCPU ids are not known (vCPU source: thread): --vcpu matches nothing\n");
 	setup_output(&st);
-	/* Cumulative counts at attach: the baseline of the first interval and the summary. */
-	err = read_snapshot(&st, &st.start);
+	/* --vcpu leaves keys out of every snapshot the reader makes. */
+	err = stats_reader_init(&st.reader, &st.loader.stats, o->loader.arch, &o->filter);
+	if (err) {
+		fprintf(stderr, "failed to allocate stats reader: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	/* The baseline right after attach: what it holds is in no interval and not in the
+	 * total, so the interval lines sum to the total line. */
+	err = read_stats(&st);
 	if (err)
 		goto cleanup;
 	/* The first write tells at once if the file cannot be written at all. */
-	err = output_prom(&st.out, &st.start);
+	err = output_prom(&st.out, &st.reader);
 	if (err)
 		goto cleanup;
-	/* A copy, not an empty one: the first interval and the total both start at the baseline,
-	 * so the interval lines sum to the total line even with exits before the first read. */
-	err = snapshot_copy(&st.prev, &st.start);
-	if (err) {
-		fprintf(stderr, "failed to copy snapshot: %s\n", strerror(-err));
-		goto cleanup;
-	}
 	err = run_loop(&st);
 	if (!err)
 		err = emit_summary(&st);
@@ -209,9 +204,7 @@ cleanup:
 	loader_stop(&st.loader);
 	if (st.json && st.json != stdout)
 		fclose(st.json);
-	snapshot_free(&st.start);
-	snapshot_free(&st.prev);
-	snapshot_free(&st.cur);
+	stats_reader_free(&st.reader);
 	names_cache_free();
 	return err ? 1 : 0;
 }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Snapshot model: delta, grouping, sorting, histogram math. */
-#define _GNU_SOURCE	/* qsort_r */
+/* Snapshot model: interval deltas, grouping, sorting, histogram math. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,22 +29,6 @@ void snapshot_clear(struct snapshot *s, enum kvmstat_arch arch)
 	s->cap = cap;
 }
 
-void snapshot_swap(struct snapshot *a, struct snapshot *b)
-{
-	struct snapshot t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-void snapshot_move(struct snapshot *dst, struct snapshot *src)
-{
-	snapshot_free(dst);
-	*dst = *src;
-	src->samples = NULL;
-	src->nr = src->cap = 0;
-}
-
 int snapshot_reserve(struct snapshot *s, size_t cap)
 {
 	struct sample *n;
@@ -60,16 +43,23 @@ int snapshot_reserve(struct snapshot *s, size_t cap)
 	return 0;
 }
 
+struct sample *snapshot_next(struct snapshot *s)
+{
+	if (s->nr == s->cap && snapshot_reserve(s, s->cap ? s->cap * 2 : 64))
+		return NULL;
+	return &s->samples[s->nr];
+}
+
 struct sample *snapshot_add(struct snapshot *s, const struct kvmstat_key *key,
 			    const struct kvmstat_value *val)
 {
-	struct sample *n;
+	struct sample *n = snapshot_next(s);
 
-	if (s->nr == s->cap && snapshot_reserve(s, s->cap ? s->cap * 2 : 64))
+	if (!n)
 		return NULL;
-	n = &s->samples[s->nr++];
 	n->key = *key;
 	n->val = *val;
+	s->nr++;
 	return n;
 }
 
@@ -85,51 +75,6 @@ static int key_cmp(const struct kvmstat_key *a, const struct kvmstat_key *b)
 		return a->class < b->class ? -1 : 1;
 	if (a->flags != b->flags)
 		return a->flags < b->flags ? -1 : 1;
-	return 0;
-}
-
-int snapshot_sample_cmp(const void *a, const void *b)
-{
-	return key_cmp(&((const struct sample *)a)->key, &((const struct sample *)b)->key);
-}
-
-static int index_key_cmp(const void *a, const void *b, void *base)
-{
-	const struct sample *s = base;
-
-	return key_cmp(&s[*(const size_t *)a].key, &s[*(const size_t *)b].key);
-}
-
-/*
- * Sorts samples by key. A sample is ~2 KiB: sort their indexes, then apply the
- * permutation in place so each sample moves once (qsort would move it log n times).
- */
-int snapshot_sort_by_key(struct snapshot *s)
-{
-	size_t *from, i, j, k;
-	struct sample tmp;
-
-	if (s->nr < 2)
-		return 0;
-	from = malloc(s->nr * sizeof(*from));
-	if (!from)
-		return -ENOMEM;
-	for (i = 0; i < s->nr; i++)
-		from[i] = i;
-	qsort_r(from, s->nr, sizeof(*from), index_key_cmp, s->samples);
-	/* Position i takes the sample now at from[i]: follow each cycle once. */
-	for (i = 0; i < s->nr; i++) {
-		if (from[i] == i)
-			continue;
-		tmp = s->samples[i];
-		for (j = i; (k = from[j]) != i; j = k) {
-			s->samples[j] = s->samples[k];
-			from[j] = j;
-		}
-		s->samples[j] = tmp;
-		from[j] = j;
-	}
-	free(from);
 	return 0;
 }
 
@@ -151,8 +96,8 @@ __u64 hist_bucket_hi(unsigned int slot)
 	return hist_bucket_lo(slot + 1);
 }
 
-static void span_delta(const struct kvmstat_span_stats *p, const struct kvmstat_span_stats *c,
-		       struct kvmstat_span_stats *d)
+void span_delta(const struct kvmstat_span_stats *p, const struct kvmstat_span_stats *c,
+		struct kvmstat_span_stats *d)
 {
 	int lo = -1, hi = -1;
 	unsigned int i;
@@ -181,7 +126,7 @@ static void span_delta(const struct kvmstat_span_stats *p, const struct kvmstat_
 		d->max_ns = hi >= 0 && hist_bucket_hi(hi) - 1 < c->max_ns ? hist_bucket_hi(hi) - 1 : c->max_ns;
 }
 
-static bool value_empty(const struct kvmstat_value *v)
+bool value_empty(const struct kvmstat_value *v)
 {
 	unsigned int i;
 
@@ -191,41 +136,6 @@ static bool value_empty(const struct kvmstat_value *v)
 		if (v->span[i].count)
 			return false;
 	return true;
-}
-
-int snapshot_delta(const struct snapshot *prev, const struct snapshot *cur, struct snapshot *out)
-{
-	static const struct kvmstat_value zero;
-	struct kvmstat_value d;
-	const struct sample *p;
-	size_t i, j;
-	int s;
-
-	snapshot_init(out, cur->arch);
-	out->start_mono_ns = prev->end_mono_ns;
-	out->start_wall = prev->end_wall;
-	out->end_mono_ns = cur->end_mono_ns;
-	out->end_wall = cur->end_wall;
-	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
-		out->drops[i] = cur->drops[i] - prev->drops[i];
-	/* Both sorted by key: walk them together. */
-	if (snapshot_reserve(out, cur->nr))
-		return -ENOMEM;
-	for (i = 0, j = 0; i < cur->nr; i++) {
-		while (j < prev->nr && key_cmp(&prev->samples[j].key, &cur->samples[i].key) < 0)
-			j++;
-		p = j < prev->nr && !key_cmp(&prev->samples[j].key, &cur->samples[i].key) ?
-		    &prev->samples[j] : NULL;
-		d.exits = cur->samples[i].val.exits - (p ? p->val.exits : 0);
-		for (s = 0; s < KVMSTAT_NR_SPANS; s++)
-			span_delta(p ? &p->val.span[s] : &zero.span[s], &cur->samples[i].val.span[s],
-				   &d.span[s]);
-		if (value_empty(&d))
-			continue;
-		if (!snapshot_add(out, &cur->samples[i].key, &d))
-			return -ENOMEM;
-	}
-	return 0;
 }
 
 void span_merge(struct kvmstat_span_stats *dst, const struct kvmstat_span_stats *src)
@@ -312,12 +222,91 @@ static __u32 resolve_vcpu(const struct kvmstat_key *k, const struct thread_vcpu 
 	return hit ? hit->vcpu : k->vcpu;
 }
 
-int snapshot_group(const struct snapshot *in, enum grouping by, struct snapshot *out)
+/* A group's key, and which group it is (in the order first seen). */
+struct group_ref {
+	struct kvmstat_key key;
+	size_t id;
+};
+
+static int group_ref_cmp(const void *a, const void *b)
+{
+	return key_cmp(&((const struct group_ref *)a)->key, &((const struct group_ref *)b)->key);
+}
+
+/*
+ * The groups of in, found by hashing projected keys: what gets sorted then is
+ * the groups (a few dozen by class) rather than every sample.
+ */
+struct groups {
+	struct group_ref *refs;	/* per group, in the order first seen (then sorted) */
+	size_t nr;
+	size_t *of;		/* per sample of in: its group */
+	size_t *table;		/* open addressing: group + 1, 0 empty */
+	size_t mask;
+};
+
+static __u64 key_hash(const struct kvmstat_key *k)
+{
+	__u64 h = k->class * 0x9E3779B97F4A7C15ULL;
+
+	h ^= (((__u64)k->vm << 32) | k->vcpu) * 0xC2B2AE3D27D4EB4FULL;
+	h ^= (((__u64)k->tid << 32) | k->flags) * 0x165667B19E3779F9ULL;
+	return h ^ (h >> 31);
+}
+
+/* The group of key, a new one if none has it. */
+static size_t group_of_key(struct groups *g, const struct kvmstat_key *key)
+{
+	size_t h;
+
+	for (h = key_hash(key) & g->mask; g->table[h]; h = (h + 1) & g->mask)
+		if (!key_cmp(&g->refs[g->table[h] - 1].key, key))
+			return g->table[h] - 1;
+	g->refs[g->nr] = (struct group_ref){ .key = *key, .id = g->nr };
+	g->table[h] = ++g->nr;
+	return g->nr - 1;
+}
+
+static void groups_free(struct groups *g)
+{
+	free(g->refs);
+	free(g->of);
+	free(g->table);
+}
+
+static int find_groups(const struct snapshot *in, enum grouping by, struct groups *g)
 {
 	struct thread_vcpu *known = NULL;
+	size_t i, n = in->nr ? in->nr : 1, cap = 16, nr_known = 0;
 	struct kvmstat_key k;
-	struct sample *last;
-	size_t i, nr_known = 0;
+
+	while (cap < 2 * n)
+		cap <<= 1;
+	memset(g, 0, sizeof(*g));
+	g->mask = cap - 1;
+	g->table = calloc(cap, sizeof(*g->table));
+	g->refs = malloc(n * sizeof(*g->refs));
+	g->of = malloc(n * sizeof(*g->of));
+	if (!g->table || !g->refs || !g->of ||
+	    (by == GROUP_VCPU && !(known = known_thread_vcpus(in, &nr_known)))) {
+		groups_free(g);
+		return -ENOMEM;
+	}
+	for (i = 0; i < in->nr; i++) {
+		k = project_key(&in->samples[i].key, by);
+		if (by == GROUP_VCPU)
+			k.vcpu = resolve_vcpu(&k, known, nr_known);
+		g->of[i] = group_of_key(g, &k);
+	}
+	free(known);
+	return 0;
+}
+
+int snapshot_group(const struct snapshot *in, enum grouping by, struct snapshot *out)
+{
+	struct groups g;
+	struct sample *dst;
+	size_t i, *pos, seen = 0;
 
 	snapshot_init(out, in->arch);
 	out->start_mono_ns = in->start_mono_ns;
@@ -325,33 +314,30 @@ int snapshot_group(const struct snapshot *in, enum grouping by, struct snapshot 
 	out->start_wall = in->start_wall;
 	out->end_wall = in->end_wall;
 	memcpy(out->drops, in->drops, sizeof(out->drops));
-	if (by == GROUP_VCPU && !(known = known_thread_vcpus(in, &nr_known)))
+	if (find_groups(in, by, &g))
 		return -ENOMEM;
-	if (snapshot_reserve(out, in->nr)) {
-		free(known);
+	/* Where each group goes in key order; kept in the hash table, whose lookups are over. */
+	pos = g.table;
+	qsort(g.refs, g.nr, sizeof(*g.refs), group_ref_cmp);
+	for (i = 0; i < g.nr; i++)
+		pos[g.refs[i].id] = i;
+	if (snapshot_reserve(out, g.nr)) {
+		groups_free(&g);
 		return -ENOMEM;
 	}
+	out->nr = g.nr;
+	/* Each group's sample written once, by its first member; the others merge into it. */
 	for (i = 0; i < in->nr; i++) {
-		k = project_key(&in->samples[i].key, by);
-		if (by == GROUP_VCPU)
-			k.vcpu = resolve_vcpu(&k, known, nr_known);
-		snapshot_add(out, &k, &in->samples[i].val);
-	}
-	free(known);
-	if (snapshot_sort_by_key(out))
-		return -ENOMEM;
-	/* Merge runs of equal keys in place. */
-	last = NULL;
-	for (i = 0; i < out->nr; i++) {
-		if (last && !key_cmp(&last->key, &out->samples[i].key)) {
-			value_merge(&last->val, &out->samples[i].val);
-			continue;
+		dst = &out->samples[pos[g.of[i]]];
+		if (g.of[i] == seen) {	/* groups are numbered as first seen */
+			seen++;
+			dst->key = g.refs[pos[g.of[i]]].key;
+			dst->val = in->samples[i].val;
+		} else {
+			value_merge(&dst->val, &in->samples[i].val);
 		}
-		last = last ? last + 1 : out->samples;
-		if (last != &out->samples[i])
-			*last = out->samples[i];
 	}
-	out->nr = last ? (size_t)(last - out->samples) + 1 : 0;
+	groups_free(&g);
 	return 0;
 }
 
@@ -420,29 +406,45 @@ void snapshot_total(const struct snapshot *s, struct kvmstat_value *total)
 		value_merge(total, &s->samples[i].val);
 }
 
-__u64 span_percentile(const struct kvmstat_span_stats *s, double p)
+/* The midpoint of bucket i, clamped to what was seen. */
+static __u64 bucket_mid(const struct kvmstat_span_stats *s, unsigned int i)
 {
-	__u64 rank, seen = 0, lo, hi, mid;
-	unsigned int i;
+	__u64 lo = hist_bucket_lo(i);
+	__u64 hi = i + 1 < KVMSTAT_HIST_BUCKETS ? hist_bucket_hi(i) : s->max_ns + 1;
+	__u64 mid = lo + (hi - 1 - lo) / 2;
 
-	if (!s->count)
-		return 0;
-	rank = (__u64)(p / 100.0 * s->count + 0.999999);
-	if (rank < 1)
-		rank = 1;
-	for (i = 0; i < KVMSTAT_HIST_BUCKETS; i++) {
-		seen += s->hist[i];
-		if (seen >= rank)
-			break;
-	}
-	if (i == KVMSTAT_HIST_BUCKETS)
-		return s->max_ns;
-	lo = hist_bucket_lo(i);
-	hi = i + 1 < KVMSTAT_HIST_BUCKETS ? hist_bucket_hi(i) : s->max_ns + 1;
-	mid = lo + (hi - 1 - lo) / 2;
 	if (mid < s->min_ns)
 		mid = s->min_ns;
 	if (mid > s->max_ns)
 		mid = s->max_ns;
 	return mid;
+}
+
+void span_percentiles(const struct kvmstat_span_stats *s, const double *p, __u64 *out,
+		      unsigned int n)
+{
+	__u64 rank, seen = 0;
+	unsigned int i = 0, k;
+
+	for (k = 0; k < n; k++) {
+		if (!s->count) {
+			out[k] = 0;
+			continue;
+		}
+		rank = (__u64)(p[k] / 100.0 * s->count + 0.999999);
+		if (rank < 1)
+			rank = 1;
+		/* the walk goes on from the previous percentile's bucket */
+		while (i < KVMSTAT_HIST_BUCKETS && seen + s->hist[i] < rank)
+			seen += s->hist[i++];
+		out[k] = i == KVMSTAT_HIST_BUCKETS ? s->max_ns : bucket_mid(s, i);
+	}
+}
+
+__u64 span_percentile(const struct kvmstat_span_stats *s, double p)
+{
+	__u64 v;
+
+	span_percentiles(s, &p, &v, 1);
+	return v;
 }

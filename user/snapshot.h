@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The in-memory model every renderer consumes: one snapshot of the stats map
- * (cumulative since attach) or the difference of two (one interval), grouped
- * and sorted. Pure functions except snapshot_read().
+ * The in-memory model every renderer consumes: the counts of some keys over a
+ * span of time (one interval, or since attach), grouped and sorted. Pure
+ * functions; stats_reader.h makes them from the kernel's maps.
  */
 #ifndef KVMSTAT_SNAPSHOT_H
 #define KVMSTAT_SNAPSHOT_H
@@ -50,25 +50,24 @@ void snapshot_free(struct snapshot *s);
 /* Appends a copy of one sample; returns it, NULL when out of memory. */
 struct sample *snapshot_add(struct snapshot *s, const struct kvmstat_key *key,
 			    const struct kvmstat_value *val);
+/* Room for one more sample at s->samples[s->nr], filled in place and kept by s->nr++
+ * (no 2 KiB copy); NULL when out of memory. */
+struct sample *snapshot_next(struct snapshot *s);
 /* Room for cap samples without reallocating; 0 or -ENOMEM. */
 int snapshot_reserve(struct snapshot *s, size_t cap);
-/* Sorts the samples by key (snapshot_sample_cmp order); 0 or -ENOMEM. */
-int snapshot_sort_by_key(struct snapshot *s);
 /* Empties s but keeps its buffer: a buffer reused every interval is not faulted in again. */
 void snapshot_clear(struct snapshot *s, enum kvmstat_arch arch);
-void snapshot_swap(struct snapshot *a, struct snapshot *b);
-/* Moves src into dst (dst freed first), leaving src empty. */
-void snapshot_move(struct snapshot *dst, struct snapshot *src);
 
 /*
- * out = cur - prev, per key: exact counts, sums and histograms of the interval.
- * Interval min/max are exact when the cumulative extreme moved in the interval,
- * else the bound of the interval's extreme histogram bucket (never tighter than
- * the truth: min <= every value <= max still holds). Keys with no exit and no
- * interval in the interval are left out. Both must be sorted by key (as read).
- * Returns 0 or -ENOMEM.
+ * d = c - p, two cumulative readings of one key's span: exact count, sum and
+ * histogram of what happened between them. Its min/max are exact when the
+ * cumulative extreme moved, else the bound of the extreme histogram bucket
+ * (never tighter than the truth: min <= every value <= max still holds).
  */
-int snapshot_delta(const struct snapshot *prev, const struct snapshot *cur, struct snapshot *out);
+void span_delta(const struct kvmstat_span_stats *p, const struct kvmstat_span_stats *c,
+		struct kvmstat_span_stats *d);
+/* No exit and no span interval: a delta worth leaving out. */
+bool value_empty(const struct kvmstat_value *v);
 
 /* Adds src to dst (counts, sums, histograms; min/max combined). */
 void span_merge(struct kvmstat_span_stats *dst, const struct kvmstat_span_stats *src);
@@ -77,7 +76,8 @@ void value_merge(struct kvmstat_value *dst, const struct kvmstat_value *src);
 /*
  * out = in grouped: keys projected per grouping and merged. Per vCPU, a thread's
  * samples with an unknown vCPU (counted before its first KVM_RUN was seen) join
- * the vCPU the same thread is known to run. Returns 0 or -ENOMEM.
+ * the vCPU the same thread is known to run. In key order (vm, vcpu, tid, class,
+ * flags), whatever the order of in. Returns 0 or -ENOMEM.
  */
 int snapshot_group(const struct snapshot *in, enum grouping by, struct snapshot *out);
 
@@ -93,12 +93,8 @@ __u64 hist_bucket_hi(unsigned int slot);
 /* Percentile p (0..100] from the buckets: the midpoint of the bucket holding the
  * rank, clamped to [min, max]; within 1/8 of the exact value. 0 if empty. */
 __u64 span_percentile(const struct kvmstat_span_stats *s, double p);
-
-/* qsort/bsearch order of samples by key: the order snapshot_read() leaves. */
-int snapshot_sample_cmp(const void *a, const void *b);
-
-/* Reads the whole stats map (batch lookups, one-by-one fallback) and the drops.
- * spans: those the map's values hold (bit per enum kvmstat_span), as loaded. */
-int snapshot_read(int stats_fd, int drops_fd, __u32 spans, struct snapshot *s);
+/* out[k] = span_percentile(s, p[k]) for p ascending, in one walk of the buckets. */
+void span_percentiles(const struct kvmstat_span_stats *s, const double *p, __u64 *out,
+		      unsigned int n);
 
 #endif /* KVMSTAT_SNAPSHOT_H */

@@ -10,19 +10,6 @@
 
 #define NAME_BUF 128
 
-int snapshot_copy(struct snapshot *dst, const struct snapshot *src)
-{
-	size_t i;
-
-	*dst = *src;
-	dst->samples = NULL;
-	dst->nr = dst->cap = 0;
-	for (i = 0; i < src->nr; i++)
-		if (!snapshot_add(dst, &src->samples[i].key, &src->samples[i].val))
-			return -ENOMEM;
-	return 0;
-}
-
 bool sample_filter_match(const struct sample_filter *f, const struct kvmstat_key *k)
 {
 	size_t i;

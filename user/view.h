@@ -17,9 +17,6 @@ struct sample_filter {
 	__u32 vcpus[FILTER_MAX_VCPUS];	/* vcpu ids; an unknown id (thread fallback) never matches */
 };
 
-/* dst = a copy of src (dst not initialised before). Returns 0 or -ENOMEM. */
-int snapshot_copy(struct snapshot *dst, const struct snapshot *src);
-
 bool sample_filter_match(const struct sample_filter *f, const struct kvmstat_key *k);
 /* Drops the samples f does not keep, in place (order kept). */
 void snapshot_filter(struct snapshot *s, const struct sample_filter *f);

@@ -52,8 +52,20 @@ static bool load_test_object(void)
 	return load_test_object_timing(0);
 }
 
+static bool load_test_object_sized(__u32 time_mask, __u32 max_keys);
+
 static bool load_test_object_timing(__u32 time_mask)
 {
+	return load_test_object_sized(time_mask, 16384);
+}
+
+static bool load_test_object_sized(__u32 time_mask, __u32 max_keys)
+{
+	struct loader_opts o = {
+		.spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST),
+		.max_keys = max_keys,
+	};
+
 	skel = open_test_object();
 	if (!ASSERT_TRUE(skel))
 		return false;
@@ -61,6 +73,7 @@ static bool load_test_object_timing(__u32 time_mask)
 	skel->rodata->targ_inflight_array = !inflight_task;
 	skel->rodata->targ_time_mask = time_mask;
 	bpf_map__set_max_entries(skel->maps.inflight_slots, inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
+	loader_size_stats(skel, &o);
 	return ASSERT_EQ(kvmstat_bpf__load(skel), 0);
 }
 
@@ -117,20 +130,13 @@ static bool lookup(__u64 class, __u32 flags, struct kvmstat_value *v)
 		.flags = flags,
 	};
 
-	return !bpf_map__lookup_elem(skel->maps.stats, &key, sizeof(key), v, sizeof(*v), 0);
+	return test_stats_lookup(skel, &key, v, sizeof(*v)) >= 0;
 }
 
+/* Keys published, each with a different key: a key never gets two slots. */
 static __u64 nr_keys(void)
 {
-	struct kvmstat_key k, next, *prev = NULL;
-	__u64 n = 0;
-
-	while (!bpf_map__get_next_key(skel->maps.stats, prev, &next, sizeof(next))) {
-		k = next;
-		prev = &k;
-		n++;
-	}
-	return n;
+	return test_stats_used(skel);
 }
 
 static __u64 drop_count(enum kvmstat_drop what)
@@ -420,6 +426,62 @@ TEST(sampled_timing_counts_every_exit)
 	unload();
 }
 
+/*
+ * More classes than the per-thread slot cache holds, interleaved so they evict
+ * each other: every exit still lands in its own class's one slot.
+ */
+TEST(slot_cache_evictions_keep_one_slot_per_key)
+{
+	enum { CLASSES = 3 << KVMSTAT_SLOT_CACHE_BITS, ROUNDS = 5 };
+	struct kvmstat_value v;
+	__u64 ts = 1000;
+	int r, c;
+
+	if (!load_test_object())
+		return;
+	entry(ts);
+	for (r = 0; r < ROUNDS; r++)
+		for (c = 0; c < CLASSES; c++) {
+			class_exit(100 + c, ts += 100);
+			entry(ts += 10 + c);
+		}
+	ASSERT_EQ(nr_keys(), CLASSES);
+	for (c = 0; c < CLASSES && !test_failed; c++) {
+		if (!ASSERT_TRUE(lookup(100 + c, 0, &v)))
+			break;
+		ASSERT_EQ(v.exits, ROUNDS);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].count, ROUNDS);
+		ASSERT_EQ(v.span[KVMSTAT_SPAN_HANDLING].sum_ns, ROUNDS * (10 + c));
+	}
+	ASSERT_EQ(drop_count(KVMSTAT_DROP_STATS_FULL), 0);
+	unload();
+}
+
+/* --max-keys 4 and 6 classes: 4 keys kept exact, every exit of the others counted as lost. */
+TEST(full_stats_counts_lost_exits)
+{
+	struct kvmstat_value v;
+	__u64 ts = 1000;
+	int r, c;
+
+	if (!load_test_object_sized(0, 4))
+		return;
+	entry(ts);
+	for (r = 0; r < 3; r++)
+		for (c = 0; c < 6; c++) {
+			class_exit(200 + c, ts += 100);
+			entry(ts += 10);
+		}
+	ASSERT_EQ(nr_keys(), 4);
+	ASSERT_EQ(skel->bss->stats_used, 4);	/* stops growing when full */
+	for (c = 0; c < 4; c++)
+		if (ASSERT_TRUE(lookup(200 + c, 0, &v)))
+			ASSERT_EQ(v.exits, 3);
+	ASSERT_TRUE(!lookup(204, 0, &v));
+	ASSERT_EQ(drop_count(KVMSTAT_DROP_STATS_FULL), 2 * 3);
+	unload();
+}
+
 /* The same sequences with the pending exits in task storage (the alternative layout). */
 TEST(inflight_task_storage_same_results)
 {
@@ -430,6 +492,7 @@ TEST(inflight_task_storage_same_results)
 		test_entry_without_exit_counts_nothing,
 		test_userspace_exit_counted_once_apart_from_kernel,
 		test_histogram_buckets_exact,
+		test_slot_cache_evictions_keep_one_slot_per_key,
 	};
 	size_t i;
 
@@ -448,4 +511,6 @@ TEST_MAIN(TEST_CASE(host_programs_load_attach_detach),
 	  TEST_CASE(userspace_exit_counted_once_apart_from_kernel),
 	  TEST_CASE(histogram_buckets_exact),
 	  TEST_CASE(sampled_timing_counts_every_exit),
+	  TEST_CASE(slot_cache_evictions_keep_one_slot_per_key),
+	  TEST_CASE(full_stats_counts_lost_exits),
 	  TEST_CASE(inflight_task_storage_same_results))

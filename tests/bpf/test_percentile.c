@@ -58,7 +58,7 @@ static bool lookup(__u64 class, struct kvmstat_value *v)
 		.tid = syscall(SYS_gettid),
 	};
 
-	return !bpf_map__lookup_elem(skel->maps.stats, &key, sizeof(key), v, sizeof(*v), 0);
+	return test_stats_lookup(skel, &key, v, sizeof(*v)) >= 0;
 }
 
 /* xorshift64*: the same sequence everywhere. */

@@ -7,8 +7,9 @@
  * It loads the BPF object with only its raw_tp test entry points, and vCPU
  * threads (one "VM": this process) feed exits of fixed-seed random classes and
  * durations (ns to ms) through BPF_PROG_TEST_RUN, so the kernel side
- * aggregates them exactly as for a guest. Each interval is then read with
- * snapshot_read and written by run's own output code (output.c), as
+ * aggregates them exactly as for a guest. Each interval is then read from the
+ * mapped stats arrays by run's reader and written by run's own output code
+ * (output.c), as
  * `run --span both --hist -b GROUPING --json --prom-file` with stdout not a tty:
  *   PREFIX.ndjson        one line per interval, then the total line
  *   PREFIX.run.txt       what run prints: tables and histograms per interval,
@@ -27,9 +28,11 @@
 #include "../../bpf/kvmstat.h"
 #include "kvmstat.skel.h"
 #include "../bpf/test_object.h"
+#include "../../user/loader.h"
 #include "../../user/render.h"
 #include "../../user/snapshot.h"
 #include "../../user/output.h"
+#include "../../user/stats_reader.h"
 #include "../../user/view.h"
 
 #define NR_THREADS	3
@@ -103,10 +106,14 @@ static void *vcpu_thread(void *arg)
 
 static bool load(void)
 {
+	struct loader_opts o = { .spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST),
+				 .max_keys = 16384 };
+
 	skel = open_test_object();
 	if (!skel)
 		return false;
-	skel->rodata->targ_spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST);
+	skel->rodata->targ_spans = o.spans;
+	loader_size_stats(skel, &o);	/* as run sizes them */
 	return !kvmstat_bpf__load(skel);
 }
 
@@ -127,17 +134,10 @@ static const char *thread_name(void *ctx, __u32 tid)
 
 static const struct names names = { vm_name, thread_name, NULL };
 
-static int read_stats(struct snapshot *s)
-{
-	snapshot_init(s, KVMSTAT_ARCH_ARM64);
-	return snapshot_read(bpf_map__fd(skel->maps.stats), bpf_map__fd(skel->maps.drops),
-			     skel->rodata->targ_spans, s);
-}
-
 /* run's loop, the intervals driven by the vCPU threads instead of a timer; cum: --cumulative. */
-static int generate(struct run_output *out, struct run_output *cum, const char *prefix)
+static int generate(struct stats_reader *r, struct run_output *out, struct run_output *cum,
+		    const char *prefix)
 {
-	struct snapshot start, prev, cur;
 	pthread_t th[NR_THREADS];
 	__u64 state = 42, ts = 1000000000ULL;
 	char prom[4096];
@@ -148,24 +148,35 @@ static int generate(struct run_output *out, struct run_output *cum, const char *
 		one_exit(&state, &ts);
 	for (i = 0; i < NR_THREADS; i++)
 		pthread_create(&th[i], NULL, vcpu_thread, (void *)(long)i);
-	err = read_stats(&start);	/* like run: the baseline right after attach */
-	err = err ?: snapshot_copy(&prev, &start);
+	err = stats_reader_update(r);	/* like run: the baseline right after attach */
 	for (i = 0; i < NR_INTERVALS && !err; i++) {
 		pthread_barrier_wait(&go);
 		pthread_barrier_wait(&done);
 		snprintf(prom, sizeof(prom), "%s.%d.prom", prefix, i + 1);
 		out->prom_path = prom;	/* run rewrites one file; keep each for the test */
-		err = read_stats(&cur) ?: output_interval(out, &start, &prev, &cur);
-		err = err ?: output_interval(cum, &start, &prev, &cur);
-		snapshot_move(&prev, &cur);
+		err = stats_reader_update(r) ?: output_interval(out, r);
+		err = err ?: output_interval(cum, r);
 	}
-	err = err ?: output_summary(out, &start, &prev);
-	err = err ?: output_summary(cum, &start, &prev);
+	err = err ?: output_summary(out, r);
+	err = err ?: output_summary(cum, r);
 	for (i = 0; i < NR_THREADS; i++)
 		pthread_join(th[i], NULL);
-	snapshot_free(&start);
-	snapshot_free(&prev);
-	snapshot_free(&cur);
+	return err;
+}
+
+/* run's reader on the object's mapped stats arrays, then its loop. */
+static int generate_mapped(struct run_output *out, struct run_output *cum, const char *prefix)
+{
+	struct stats_source src;
+	struct stats_reader r;
+	int err = stats_source_map(&src, skel, skel->rodata->targ_spans);
+
+	if (err)
+		return err;
+	err = stats_reader_init(&r, &src, KVMSTAT_ARCH_ARM64, NULL);
+	err = err ?: generate(&r, out, cum, prefix);
+	stats_reader_free(&r);
+	stats_source_unmap(&src);
 	return err;
 }
 
@@ -214,7 +225,7 @@ int main(int argc, char **argv)
 	cum.table = open_out(argv[1], ".cumulative.txt");
 	pthread_barrier_init(&go, NULL, NR_THREADS + 1);
 	pthread_barrier_init(&done, NULL, NR_THREADS + 1);
-	err = out.json && out.table && cum.table ? generate(&out, &cum, argv[1]) : -EIO;
+	err = out.json && out.table && cum.table ? generate_mapped(&out, &cum, argv[1]) : -EIO;
 	if (out.json)
 		fclose(out.json);
 	if (out.table)

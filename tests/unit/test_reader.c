@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the stats reader on stats arrays in plain memory, written as the BPF side does. */
+#include <stdlib.h>
+#include <string.h>
+#include "../../user/stats_reader.h"
+#include "test.h"
+
+#define SLOTS 8
+#define BOTH_SPANS ((1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST))
+
+struct fake {
+	struct stats_source src;	/* first: read_drops finds the fake from it */
+	struct kvmstat_key keys[SLOTS];
+	__u32 used;
+	__u64 drops[KVMSTAT_NR_DROPS];
+	char *values;
+};
+
+static int fake_read_drops(const struct stats_source *src, __u64 drops[KVMSTAT_NR_DROPS])
+{
+	memcpy(drops, ((const struct fake *)src)->drops, sizeof(((struct fake *)0)->drops));
+	return 0;
+}
+
+static void fake_init(struct fake *f, __u32 spans)
+{
+	memset(f, 0, sizeof(*f));
+	f->src.stride = kvmstat_value_size(__builtin_popcount(spans));	/* a multiple of 8 */
+	f->values = calloc(SLOTS, f->src.stride);
+	f->src.values = f->values;
+	f->src.keys = f->keys;
+	f->src.used = &f->used;
+	f->src.max_keys = SLOTS;
+	f->src.spans = spans;
+	f->src.read_drops = fake_read_drops;
+}
+
+static struct kvmstat_value *value_of(struct fake *f, __u32 slot)
+{
+	return (void *)(f->values + slot * f->src.stride);
+}
+
+/* A slot handed out (stats_used) whose key is not written yet: tid still 0. */
+static void hand_out(struct fake *f, __u32 slot)
+{
+	if (f->used < slot + 1)
+		f->used = slot + 1;
+}
+
+static void publish(struct fake *f, __u32 slot, __u32 vcpu)
+{
+	hand_out(f, slot);
+	f->keys[slot] = (struct kvmstat_key){ .class = 0x24, .vm = 100, .vcpu = vcpu, .tid = 1000 + slot };
+}
+
+static void span_add(struct kvmstat_span_stats *s, __u64 ns)
+{
+	unsigned int b = 0;
+
+	while (b + 1 < KVMSTAT_HIST_BUCKETS && hist_bucket_hi(b) <= ns)
+		b++;
+	if (!s->count || ns < s->min_ns)
+		s->min_ns = ns;
+	if (ns > s->max_ns)
+		s->max_ns = ns;
+	s->count++;
+	s->sum_ns += ns;
+	s->hist[b]++;
+}
+
+/* One exit of the slot's key, every enabled span measuring ns (packed, as the BPF side). */
+static void exit_once(struct fake *f, __u32 slot, __u64 ns)
+{
+	struct kvmstat_value *v = value_of(f, slot);
+	unsigned int i;
+
+	v->exits++;
+	for (i = 0; i < (unsigned int)__builtin_popcount(f->src.spans); i++)
+		span_add(&v->span[i], ns);
+}
+
+static const struct sample *find(const struct snapshot *s, __u32 slot)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->samples[i].key.tid == 1000 + slot)
+			return &s->samples[i];
+	return NULL;
+}
+
+static __u64 exits_of(const struct snapshot *s, __u32 slot)
+{
+	const struct sample *smp = find(s, slot);
+
+	return smp ? smp->val.exits : 0;
+}
+
+TEST(baseline_is_in_no_interval_and_not_since_start)
+{
+	struct fake f;
+	struct stats_reader r;
+	struct snapshot since, counts;
+
+	fake_init(&f, BOTH_SPANS);
+	publish(&f, 0, 0);
+	exit_once(&f, 0, 100);
+	exit_once(&f, 0, 100);
+	f.drops[KVMSTAT_DROP_UNPAIRED] = 5;
+	if (!ASSERT_EQ(stats_reader_init(&r, &f.src, KVMSTAT_ARCH_ARM64, NULL), 0))
+		return;
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	ASSERT_EQ(r.interval.nr, 0);
+	exit_once(&f, 0, 300);
+	f.drops[KVMSTAT_DROP_UNPAIRED] = 8;
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	ASSERT_EQ(exits_of(&r.interval, 0), 1);
+	ASSERT_EQ(r.interval.samples[0].val.span[KVMSTAT_SPAN_GUEST].max_ns, 300);	/* moved: exact */
+	ASSERT_EQ(r.interval.drops[KVMSTAT_DROP_UNPAIRED], 3);
+	ASSERT_EQ(stats_reader_since_start(&r, &since), 0);
+	ASSERT_EQ(exits_of(&since, 0), 1);
+	ASSERT_EQ(since.drops[KVMSTAT_DROP_UNPAIRED], 3);
+	ASSERT_EQ(stats_reader_counts(&r, &counts), 0);
+	ASSERT_EQ(exits_of(&counts, 0), 3);	/* counters since load, for Prometheus */
+	ASSERT_EQ(counts.samples[0].val.span[KVMSTAT_SPAN_HANDLING].min_ns, 100);
+	ASSERT_EQ(counts.drops[KVMSTAT_DROP_UNPAIRED], 8);
+	snapshot_free(&since);
+	snapshot_free(&counts);
+	stats_reader_free(&r);
+	free(f.values);
+}
+
+TEST(idle_slots_skipped_and_a_span_alone_seen)
+{
+	struct fake f;
+	struct stats_reader r;
+	const struct sample *s2;
+	__u32 slot;
+
+	fake_init(&f, BOTH_SPANS);
+	for (slot = 0; slot < 3; slot++) {
+		publish(&f, slot, slot);
+		exit_once(&f, slot, 1000);
+	}
+	stats_reader_init(&r, &f.src, KVMSTAT_ARCH_ARM64, NULL);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	value_of(&f, 1)->exits++;					/* an exit, its spans pending */
+	span_add(&value_of(&f, 2)->span[0], 5000);			/* a span alone: exits unchanged */
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	if (!ASSERT_EQ(r.interval.nr, 2))
+		return;
+	ASSERT_TRUE(!find(&r.interval, 0));
+	ASSERT_EQ(exits_of(&r.interval, 1), 1);
+	s2 = find(&r.interval, 2);
+	if (!ASSERT_TRUE(s2))
+		return;
+	ASSERT_EQ(s2->val.exits, 0);
+	ASSERT_EQ(s2->val.span[KVMSTAT_SPAN_HANDLING].count, 1);
+	ASSERT_EQ(s2->val.span[KVMSTAT_SPAN_HANDLING].sum_ns, 5000);
+	stats_reader_free(&r);
+	free(f.values);
+}
+
+/* Counts are the test of a change: a write caught half done (sum before count) waits for its count. */
+TEST(half_written_slot_waits_for_its_count)
+{
+	struct fake f;
+	struct stats_reader r;
+	struct kvmstat_value *v;
+
+	fake_init(&f, 1U << KVMSTAT_SPAN_HANDLING);
+	publish(&f, 0, 0);
+	stats_reader_init(&r, &f.src, KVMSTAT_ARCH_ARM64, NULL);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	v = value_of(&f, 0);
+	v->exits = 1;
+	v->span[0].sum_ns = 700;	/* count not yet */
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	ASSERT_EQ(exits_of(&r.interval, 0), 1);
+	ASSERT_EQ(r.interval.samples[0].val.span[KVMSTAT_SPAN_HANDLING].count, 0);
+	v->span[0].sum_ns = 900;	/* more of the same half-done write: counts unchanged */
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	ASSERT_EQ(r.interval.nr, 0);
+	v->span[0].count = 1;		/* the write completes */
+	v->span[0].min_ns = v->span[0].max_ns = 200;
+	v->span[0].hist[7] = 1;
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	if (!ASSERT_EQ(r.interval.nr, 1))
+		return;
+	/* what the skipped read saw is not lost: diffed against the value last copied */
+	ASSERT_EQ(r.interval.samples[0].val.span[KVMSTAT_SPAN_HANDLING].sum_ns, 200);
+	ASSERT_EQ(r.interval.samples[0].val.span[KVMSTAT_SPAN_HANDLING].count, 1);
+	stats_reader_free(&r);
+	free(f.values);
+}
+
+TEST(unpublished_slot_stops_the_scan)
+{
+	struct fake f;
+	struct stats_reader r;
+
+	fake_init(&f, BOTH_SPANS);
+	publish(&f, 0, 0);
+	hand_out(&f, 1);		/* taken, key not written yet */
+	publish(&f, 2, 2);
+	exit_once(&f, 0, 10);
+	stats_reader_init(&r, &f.src, KVMSTAT_ARCH_ARM64, NULL);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	exit_once(&f, 0, 10);
+	exit_once(&f, 2, 10);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	ASSERT_EQ(r.nr_slots, 1);
+	ASSERT_EQ(r.interval.nr, 1);
+	ASSERT_EQ(exits_of(&r.interval, 0), 1);
+	publish(&f, 1, 1);
+	exit_once(&f, 1, 10);
+	f.used = 1000;			/* the map full: stats_used runs past it */
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	ASSERT_EQ(r.nr_slots, 3);	/* and stops at the first unwritten key, slot 3 */
+	ASSERT_EQ(r.interval.nr, 2);
+	ASSERT_EQ(exits_of(&r.interval, 1), 1);
+	ASSERT_EQ(exits_of(&r.interval, 2), 1);
+	stats_reader_free(&r);
+	free(f.values);
+}
+
+TEST(intervals_sum_to_since_start)
+{
+	struct kvmstat_value sum[SLOTS] = {};
+	struct fake f;
+	struct stats_reader r;
+	struct snapshot since;
+	const struct sample *smp;
+	__u64 x = 99, drops = 0;
+	int round, i, s;
+	__u32 slot;
+	size_t k;
+
+	fake_init(&f, BOTH_SPANS);
+	publish(&f, 0, 0);
+	exit_once(&f, 0, 5);		/* before the baseline */
+	stats_reader_init(&r, &f.src, KVMSTAT_ARCH_ARM64, NULL);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	for (round = 0; round < 30; round++) {
+		for (i = 0; i < 20; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			slot = (x >> 33) % SLOTS;
+			if (f.keys[slot].tid || slot == f.used) {	/* new keys in slot order */
+				publish(&f, slot, slot % 3);
+				exit_once(&f, slot, (x >> 40) % 100000);
+			}
+		}
+		f.drops[KVMSTAT_DROP_INFLIGHT] += round % 3;
+		ASSERT_EQ(stats_reader_update(&r), 0);
+		drops += r.interval.drops[KVMSTAT_DROP_INFLIGHT];
+		for (k = 0; k < r.interval.nr; k++)
+			value_merge(&sum[r.interval.samples[k].key.tid - 1000], &r.interval.samples[k].val);
+	}
+	if (!ASSERT_EQ(stats_reader_since_start(&r, &since), 0))
+		return;
+	ASSERT_TRUE(since.nr > 4);
+	ASSERT_EQ(since.drops[KVMSTAT_DROP_INFLIGHT], drops);
+	for (k = 0; k < since.nr; k++) {
+		smp = &since.samples[k];
+		slot = smp->key.tid - 1000;
+		ASSERT_EQ(smp->val.exits, sum[slot].exits);
+		for (s = 0; s < KVMSTAT_NR_SPANS; s++) {
+			ASSERT_EQ(smp->val.span[s].count, sum[slot].span[s].count);
+			ASSERT_EQ(smp->val.span[s].sum_ns, sum[slot].span[s].sum_ns);
+			ASSERT_TRUE(!memcmp(smp->val.span[s].hist, sum[slot].span[s].hist,
+					    sizeof(sum[slot].span[s].hist)));
+		}
+	}
+	snapshot_free(&since);
+	stats_reader_free(&r);
+	free(f.values);
+}
+
+TEST(filter_leaves_keys_out_of_every_snapshot)
+{
+	struct sample_filter only1 = { .nr_vcpus = 1, .vcpus = { 1 } };
+	struct fake f;
+	struct stats_reader r;
+	struct snapshot since, counts;
+
+	fake_init(&f, BOTH_SPANS);
+	publish(&f, 0, 0);
+	publish(&f, 1, 1);
+	stats_reader_init(&r, &f.src, KVMSTAT_ARCH_ARM64, &only1);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	exit_once(&f, 0, 10);
+	exit_once(&f, 1, 10);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	ASSERT_EQ(r.interval.nr, 1);
+	ASSERT_EQ(exits_of(&r.interval, 1), 1);
+	ASSERT_EQ(stats_reader_since_start(&r, &since), 0);
+	ASSERT_EQ(since.nr, 1);
+	ASSERT_EQ(stats_reader_counts(&r, &counts), 0);
+	ASSERT_EQ(counts.nr, 1);
+	snapshot_free(&since);
+	snapshot_free(&counts);
+	stats_reader_free(&r);
+	free(f.values);
+}
+
+/* Guest alone: packed as span[0] of a 1064 B value, shown as span[GUEST]. */
+TEST(packed_single_span_lands_in_its_span)
+{
+	struct fake f;
+	struct stats_reader r;
+
+	fake_init(&f, 1U << KVMSTAT_SPAN_GUEST);
+	publish(&f, 0, 0);
+	publish(&f, 1, 1);
+	stats_reader_init(&r, &f.src, KVMSTAT_ARCH_ARM64, NULL);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	exit_once(&f, 1, 4096);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	if (!ASSERT_EQ(r.interval.nr, 1))
+		return;
+	ASSERT_EQ(r.interval.samples[0].key.tid, 1001);	/* slot 1 found at its stride */
+	ASSERT_EQ(r.interval.samples[0].val.span[KVMSTAT_SPAN_GUEST].count, 1);
+	ASSERT_EQ(r.interval.samples[0].val.span[KVMSTAT_SPAN_GUEST].max_ns, 4096);
+	ASSERT_EQ(r.interval.samples[0].val.span[KVMSTAT_SPAN_HANDLING].count, 0);
+	stats_reader_free(&r);
+	free(f.values);
+}
+
+TEST_MAIN(TEST_CASE(baseline_is_in_no_interval_and_not_since_start),
+	  TEST_CASE(idle_slots_skipped_and_a_span_alone_seen),
+	  TEST_CASE(half_written_slot_waits_for_its_count),
+	  TEST_CASE(unpublished_slot_stops_the_scan),
+	  TEST_CASE(intervals_sum_to_since_start),
+	  TEST_CASE(filter_leaves_keys_out_of_every_snapshot),
+	  TEST_CASE(packed_single_span_lands_in_its_span))
