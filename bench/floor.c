@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bench floor: attach empty programs at kvmstat-bpf's attach points and wait for
- * SIGINT/SIGTERM. Usage: floor [--classic] [--no-fentry] [--clock]
+ * SIGINT/SIGTERM. Usage: floor [--classic] [--no-fentry] [--clock] [--straightforward]
+ * --straightforward attaches the calibration's straightforward aggregator instead (floor.bpf.c).
  * Prints "floor: attached" when ready; with kernel.bpf_stats_enabled=1 it prints each
  * program's run count and average run time when it ends.
  */
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "floor.skel.h"
@@ -45,7 +47,8 @@ static void print_prog_stats(struct floor_bpf *skel)
 
 int main(int argc, char **argv)
 {
-	bool classic = false, fentry = true, clock = false;
+	bool classic = false, fentry = true, clock = false, straw = false;
+	struct utsname uts;
 	struct floor_bpf *skel;
 	int i, err;
 
@@ -56,6 +59,8 @@ int main(int argc, char **argv)
 			fentry = false;
 		else if (!strcmp(argv[i], "--clock"))
 			clock = true;
+		else if (!strcmp(argv[i], "--straightforward"))
+			straw = true;
 		else {
 			fprintf(stderr, "floor: unknown argument '%s'\n", argv[i]);
 			return 2;
@@ -70,13 +75,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	skel->rodata->with_clock = clock;
-	bpf_program__set_autoload(skel->progs.floor_exit_btf, !classic);
-	bpf_program__set_autoload(skel->progs.floor_entry_btf, !classic);
-	bpf_program__set_autoload(skel->progs.floor_userspace_exit_btf, !classic);
-	bpf_program__set_autoload(skel->progs.floor_exit_tp, classic);
-	bpf_program__set_autoload(skel->progs.floor_entry_tp, classic);
-	bpf_program__set_autoload(skel->progs.floor_userspace_exit_tp, classic);
-	bpf_program__set_autoload(skel->progs.floor_vcpu_run, fentry);
+	uname(&uts);
+	bpf_program__set_autoload(skel->progs.floor_exit_btf, !classic && !straw);
+	bpf_program__set_autoload(skel->progs.floor_entry_btf, !classic && !straw);
+	bpf_program__set_autoload(skel->progs.floor_userspace_exit_btf, !classic && !straw);
+	bpf_program__set_autoload(skel->progs.floor_exit_tp, classic && !straw);
+	bpf_program__set_autoload(skel->progs.floor_entry_tp, classic && !straw);
+	bpf_program__set_autoload(skel->progs.floor_userspace_exit_tp, classic && !straw);
+	bpf_program__set_autoload(skel->progs.floor_vcpu_run, fentry && !straw);
+	bpf_program__set_autoload(skel->progs.straw_exit_arm64, straw && !strcmp(uts.machine, "aarch64"));
+	bpf_program__set_autoload(skel->progs.straw_exit_riscv, straw && !strcmp(uts.machine, "riscv64"));
+	bpf_program__set_autoload(skel->progs.straw_entry, straw);
 	err = floor_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "failed to load BPF object: %s\n", strerror(-err));

@@ -11,12 +11,12 @@ case "$ARCH" in
 arm64)
 	VMM="/bin/vmm --vcpus 1 --mmio 0 --hvc $EXITS --sys 0 --wfi 0"
 	HIST="hist:keys=common_pid,ret,esr_ec:vals=hitcount"
-	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-sampled kvmstat-task floor floor-clock kvmstat-classic floor-classic ftrace ftrace-hist"}
+	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-sampled kvmstat-task straightforward floor floor-clock kvmstat-classic floor-classic ftrace ftrace-hist"}
 	;;
 riscv)
 	VMM="/bin/vmm --vcpus 1 --store 0 --load 0 --ecall $EXITS --wfi 0 --csr 0"
 	HIST=""	# no HIST_TRIGGERS in Debian's riscv64 kernel
-	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-sampled kvmstat-task floor floor-clock kvmstat-classic floor-classic ftrace"}
+	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-sampled kvmstat-task straightforward floor floor-clock kvmstat-classic floor-classic ftrace"}
 	;;
 *) echo "bench: unsupported arch $ARCH"; exit 2 ;;
 esac
@@ -52,6 +52,7 @@ setup() {
 	floor) start_bg /bin/floor ;;
 	floor-classic) start_bg /bin/floor --classic ;;
 	floor-clock) start_bg /bin/floor --clock ;;
+	straightforward) start_bg /bin/floor --straightforward ;;
 	ftrace | ftrace-hist)
 		echo 1 >$T/events/kvm/kvm_exit/enable
 		echo 1 >$T/events/kvm/kvm_entry/enable
@@ -99,7 +100,7 @@ done
 
 # The kernel's own per-program figures (run_time_ns / run_cnt), in a separate run.
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
-for tool in kvmstat kvmstat-sampled kvmstat-task floor floor-clock; do
+for tool in kvmstat kvmstat-sampled kvmstat-task straightforward floor floor-clock; do
 	setup "$tool"
 	run_vmm >/dev/null
 	teardown "$tool"

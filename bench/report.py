@@ -14,6 +14,7 @@ LABELS = {
     "kvmstat-array": "kvmstat-bpf, pending exits in the tid array",
     "kvmstat-task": "kvmstat-bpf, pending exits in task storage",
     "kvmstat-sampled": "kvmstat-bpf --time-every 16 (every exit counted)",
+    "straightforward": "straightforward aggregator (per-CPU pending + per-CPU hash by class)",
     "floor": "empty programs, same attach points (floor)",
     "floor-clock": "floor + one clock read per program (what any exact timing needs)",
     "kvmstat-classic": "kvmstat-bpf --classic (tracepoints)",
