@@ -2,7 +2,8 @@
 # make bench: per-exit overhead in the emulated arm64 (and riscv64) KVM hosts, loader cost at
 # scale and kernel memory on this machine; prints the tables and updates the generated section
 # of docs/PERFORMANCE.md (between its `make bench` markers).
-# Env: BENCH_ARCHES (default "arm64 riscv"), BENCH_EXITS, BENCH_REPS.
+# Env: BENCH_ARCHES (default "arm64 riscv"), BENCH_EXITS, BENCH_REPS; BENCH_REUSE_LOGS=1 keeps the
+# per-exit logs of the previous run (when only the loader side changed) and reruns the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARCHES=${BENCH_ARCHES:-arm64 riscv}
@@ -12,8 +13,13 @@ logs=()
 # RISC-V under TCG is ~1.5x slower per exit: fewer exits keep its run near 15 minutes.
 default_exits() { [ "$1" = riscv ] && echo 200000 || echo 300000; }
 for arch in $ARCHES; do
-	make -s ARCH="$arch" "build/$arch/kvmstat-bpf" "build/vmtest/$arch/vmm" "build/$arch/floor"
 	log=$OUTDIR/exit-cost-$arch.log
+	if [ -n "${BENCH_REUSE_LOGS:-}" ] && [ -s "$log" ]; then
+		echo "bench: $arch: reusing $log (BENCH_REUSE_LOGS)" >&2
+		logs+=("$log")
+		continue
+	fi
+	make -s ARCH="$arch" "build/$arch/kvmstat-bpf" "build/vmtest/$arch/vmm" "build/$arch/floor"
 	echo "bench: $arch: per-exit cost (log: $log)" >&2
 	bash tests/vmtest/vmtest.sh "$arch" --timeout 3000 --log "$log" \
 		--env BENCH_EXITS="${BENCH_EXITS:-$(default_exits "$arch")}" --env BENCH_REPS="${BENCH_REPS:-5}" \
@@ -30,7 +36,7 @@ latest=$OUTDIR/latest.md
 	echo "## Latest \`make bench\`"
 	echo
 	echo "Measured $(date -u +%Y-%m-%d) on $(uname -m), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'))."
-	echo "Command: \`make bench\` (BENCH_ARCHES=\"$ARCHES\" BENCH_REPS=${BENCH_REPS:-5}; exits per run: ${BENCH_EXITS:-arm64 300000, riscv 200000})."
+	echo "Command: \`make bench\` (BENCH_ARCHES=\"$ARCHES\" BENCH_REPS=${BENCH_REPS:-5}; exits per run: ${BENCH_EXITS:-arm64 300000, riscv 200000}${BENCH_REUSE_LOGS:+; per-exit figures from the logs of the previous run})."
 	echo "QEMU TCG inflates absolute times ~50x: judge by the ratios measured side by side in one boot."
 	echo
 	echo "$exit_cost"

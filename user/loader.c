@@ -441,25 +441,47 @@ const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t l
 }
 
 /* Rough per-element overheads of the kernel's hash and local-storage maps. */
-#define HTAB_ELEM_OVERHEAD	48
-#define HTAB_BUCKET		16	/* a preallocated hash's bucket array, per entry */
+#define HTAB_ELEM_OVERHEAD	48	/* struct htab_elem */
+#define HTAB_BUCKET		16	/* per bucket; a hash has roundup_pow_of_two(entries) */
 #define TASK_STORAGE_OVERHEAD	96
-
+#define MAP_PAGE		4096	/* an mmap-able array's page rounding, a small map's floor */
 #define ROUND8(x)		(((x) + 7) & ~7ULL)
+
+static __u64 pow2_at_least(__u64 n)
+{
+	__u64 p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+/* A preallocated hash: an element per entry and per possible CPU (the kernel's spares), buckets. */
+static __u64 hash_memory(__u64 entries, size_t key, size_t value, unsigned int ncpus)
+{
+	return (entries + ncpus) * (HTAB_ELEM_OVERHEAD + ROUND8(key) + ROUND8(value)) +
+	       pow2_at_least(entries) * HTAB_BUCKET;
+}
+
+/* An mmap-able array: page rounded, plus a page. */
+static __u64 mmap_array_memory(__u64 entries, size_t value)
+{
+	return (entries * ROUND8(value) + MAP_PAGE - 1) / MAP_PAGE * MAP_PAGE + MAP_PAGE;
+}
 
 __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads)
 {
-	__u64 value = ROUND8(kvmstat_value_size(__builtin_popcount(o->spans)));
-	__u64 key = sizeof(struct kvmstat_key);
-	/* the values and keys arrays, and the key -> slot index (a preallocated hash) */
-	__u64 stats = (__u64)o->max_keys * (value + key + ROUND8(key) + ROUND8(sizeof(__u32)) +
-					    HTAB_ELEM_OVERHEAD + HTAB_BUCKET);
-	__u64 drops = (__u64)KVMSTAT_NR_DROPS * 8 * ncpus;
-	__u64 threads = (__u64)KVMSTAT_MAX_THREADS *
-			(sizeof(__u32) + sizeof(struct kvmstat_thread) + HTAB_ELEM_OVERHEAD);
+	size_t value = kvmstat_value_size(__builtin_popcount(o->spans));
+	size_t key = sizeof(struct kvmstat_key);
+	__u64 stats = mmap_array_memory(o->max_keys, value) + mmap_array_memory(o->max_keys, key) +
+		      hash_memory(o->max_keys, key, sizeof(__u32), ncpus);
+	__u64 drops = (__u64)KVMSTAT_NR_DROPS * 8 * ncpus + MAP_PAGE;
+	__u64 threads = hash_memory(KVMSTAT_MAX_THREADS, sizeof(__u32), sizeof(struct kvmstat_thread),
+				    ncpus);
 	__u64 inflight = o->inflight_task ?
 			 (__u64)nthreads * (KVMSTAT_INFLIGHT_SIZE + TASK_STORAGE_OVERHEAD) :
-			 (__u64)KVMSTAT_INFLIGHT_SLOTS * KVMSTAT_INFLIGHT_SIZE;
+			 (__u64)KVMSTAT_INFLIGHT_SLOTS * KVMSTAT_INFLIGHT_SIZE + MAP_PAGE;
+	__u64 globals = 2 * mmap_array_memory(1, MAP_PAGE);	/* .rodata and .bss, a page each */
 
-	return stats + drops + threads + inflight;
+	return stats + drops + threads + inflight + globals;
 }

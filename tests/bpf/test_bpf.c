@@ -482,6 +482,56 @@ TEST(full_stats_counts_lost_exits)
 	unload();
 }
 
+static unsigned long long map_memlock(const struct bpf_map *map)
+{
+	char path[64], line[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/*
+ * The memory bound `run -v` prints and PERFORMANCE.md quotes (loader_map_memory) against the
+ * kernel's own accounting of the loaded maps: never below it, and close enough to mean something.
+ */
+TEST(map_memory_bound_holds_against_kernel)
+{
+	static const __u32 sizes[] = { 1024, 16384 };
+	int ncpus = libbpf_num_possible_cpus();
+	struct bpf_map *map;
+	size_t i, s;
+
+	for (i = 0; i < 2 && !test_failed; i++)
+		for (s = 1; s <= 3 && !test_failed; s += 2) {	/* handling; both spans */
+			struct loader_opts o = { .spans = s, .max_keys = sizes[i] };
+			unsigned long long kernel = 0, bound;
+
+			skel = open_test_object();
+			if (!ASSERT_TRUE(skel))
+				return;
+			loader_size_stats(skel, &o);
+			if (!ASSERT_EQ(kvmstat_bpf__load(skel), 0)) {
+				unload();
+				return;
+			}
+			bpf_object__for_each_map(map, skel->obj)
+				kernel += map_memlock(map);
+			bound = loader_map_memory(&o, ncpus, 0);
+			if (!ASSERT_TRUE(kernel > 0 && bound >= kernel && bound <= kernel + kernel / 4))
+				printf("  max_keys %u spans %zu: bound %llu, kernel %llu\n", sizes[i], s,
+				       bound, kernel);
+			unload();
+		}
+}
+
 /* The same sequences with the pending exits in task storage (the alternative layout). */
 TEST(inflight_task_storage_same_results)
 {
@@ -513,4 +563,5 @@ TEST_MAIN(TEST_CASE(host_programs_load_attach_detach),
 	  TEST_CASE(sampled_timing_counts_every_exit),
 	  TEST_CASE(slot_cache_evictions_keep_one_slot_per_key),
 	  TEST_CASE(full_stats_counts_lost_exits),
+	  TEST_CASE(map_memory_bound_holds_against_kernel),
 	  TEST_CASE(inflight_task_storage_same_results))
