@@ -205,6 +205,7 @@ int main(void)
 	int i;
 
 	libbpf_set_print(NULL);
+	output_reuse_heap();	/* as run does */
 	for (i = 0; i < 3; i++) {
 		if (bench_keys(sizes[i], sink, &res[i])) {
 			fprintf(stderr, "loader-bench: failed to set up %u keys\n", sizes[i]);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* run's outputs per interval and at the end, from its reader of the stats arrays. */
 #include <errno.h>
+#include <malloc.h>
 #include <string.h>
 #include "output.h"
 
@@ -77,4 +78,10 @@ int output_summary(const struct run_output *o, const struct stats_reader *r)
 		output_json(o, &total, "total");
 	snapshot_free(&total);
 	return err;
+}
+
+void output_reuse_heap(void)
+{
+	mallopt(M_MMAP_MAX, 0);			/* large blocks from the heap, not mmap */
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);	/* and freed ones kept there */
 }

@@ -39,4 +39,11 @@ int output_interval(const struct run_output *o, const struct stats_reader *r);
 /* At the end: the summary tables and the JSON total line, since the start. */
 int output_summary(const struct run_output *o, const struct stats_reader *r);
 
+/*
+ * Every interval allocates and frees buffers of the same large sizes (samples of the keys that
+ * changed, their groupings): keep freed memory in the heap instead of returning it to the
+ * kernel, so the next interval does not fault the same pages in again (measured: loader-bench).
+ */
+void output_reuse_heap(void);
+
 #endif /* KVMSTAT_OUTPUT_H */

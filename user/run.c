@@ -163,6 +163,7 @@ int cmd_run(const struct run_opts *o)
 
 	uname(&st.uts);
 	st.tty = isatty(STDOUT_FILENO) && !o->json_stdout;
+	output_reuse_heap();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	err = loader_check_host(&o->loader);
