@@ -105,22 +105,6 @@ static double cpu_ms(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
-static unsigned long long map_memlock(const struct bpf_map *map)
-{
-	char path[64], line[128];
-	unsigned long long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return v;
-}
-
 struct result {
 	double ms_tenth, ms_all;	/* median wall ms per interval */
 	double read_tenth, read_all;	/* of which reading and diffing (median) */
@@ -181,8 +165,9 @@ static int bench_keys(unsigned int n, FILE *sink, struct result *res)
 		kvmstat_bpf__destroy(skel);
 		return -1;
 	}
-	res->memlock = map_memlock(skel->maps.stats) + map_memlock(skel->maps.stats_keys) +
-		       map_memlock(skel->maps.stats_index);
+	res->memlock = loader_map_memlock(bpf_map__fd(skel->maps.stats)) +
+		       loader_map_memlock(bpf_map__fd(skel->maps.stats_keys)) +
+		       loader_map_memlock(bpf_map__fd(skel->maps.stats_index));
 	/* As run: the baseline right after load (empty), then every key new at the first read. */
 	err = stats_reader_init(&r, &src, KVMSTAT_ARCH_ARM64, NULL) ?: stats_reader_update(&r) ?:
 	      populate(skel, 0, n, 1) ?: stats_reader_update(&r);

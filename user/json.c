@@ -165,7 +165,10 @@ void json_null(struct json *j)
 void json_kv_string(struct json *j, const char *key, const char *s)
 {
 	json_key(j, key);
-	json_string(j, s);
+	if (s)
+		json_string(j, s);
+	else
+		json_null(j);
 }
 
 void json_kv_u64(struct json *j, const char *key, __u64 v)

@@ -29,7 +29,7 @@ void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
 
 /* key + value in one call */
-void json_kv_string(struct json *j, const char *key, const char *s);
+void json_kv_string(struct json *j, const char *key, const char *s);	/* NULL: null */
 void json_kv_u64(struct json *j, const char *key, __u64 v);
 void json_kv_double(struct json *j, const char *key, double v);
 void json_kv_bool(struct json *j, const char *key, bool v);

@@ -243,7 +243,7 @@ static const char *vcpu_source_name(const struct loader_opts *o, bool fentry)
 }
 
 /* The kernel's own accounting of a map's memory (fdinfo "memlock:"), 0 if unknown. */
-static unsigned long long map_memlock(int fd)
+unsigned long long loader_map_memlock(int fd)
 {
 	unsigned long long v = 0;
 	char path[64], line[128];
@@ -266,7 +266,7 @@ static void print_map_memory(const struct loader *l)
 
 	bpf_object__for_each_map(map, l->skel->obj)
 		fprintf(stderr, "kvmstat-bpf: map %-16s max_entries %-7u kernel memory %llu bytes\n",
-			bpf_map__name(map), bpf_map__max_entries(map), map_memlock(bpf_map__fd(map)));
+			bpf_map__name(map), bpf_map__max_entries(map), loader_map_memlock(bpf_map__fd(map)));
 }
 
 /* With kernel.bpf_stats_enabled=1 the kernel times every run of every program. */

@@ -50,6 +50,8 @@ void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o);
 void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry);
 /* Names the kernel recorded when it first saw a thread (names.h fallback; ctx: the loader). */
 const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t len);
+/* A map's kernel memory by the kernel's own accounting (fdinfo memlock), 0 if unknown. */
+unsigned long long loader_map_memlock(int fd);
 /* Upper bound of the kernel memory of the maps for a host with ncpus possible CPUs. */
 __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads);
 

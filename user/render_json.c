@@ -137,11 +137,7 @@ static void json_vcpus(struct json *j, const struct snapshot *g, size_t from, si
 			json_u64(j, k->vcpu);
 		json_kv_u64(j, "tid", k->tid);
 		thread = m->names && m->names->thread_name ? m->names->thread_name(m->names->ctx, k->tid) : NULL;
-		json_key(j, "thread");
-		if (thread)
-			json_string(j, thread);
-		else
-			json_null(j);
+		json_kv_string(j, "thread", thread);
 		json_kv_u64(j, "exits", exits_of(g, i, e));
 		json_classes(j, g, i, e, m->spans);
 		json_object_end(j);
@@ -169,11 +165,7 @@ static void json_vms(struct json *j, const struct snapshot *byvcpu, const struct
 		json_object_begin(j);
 		json_kv_u64(j, "pid", vm);
 		name = m->names && m->names->vm_name ? m->names->vm_name(m->names->ctx, vm) : NULL;
-		json_key(j, "name");
-		if (name)
-			json_string(j, name);
-		else
-			json_null(j);
+		json_kv_string(j, "name", name);
 		json_kv_u64(j, "exits", exits_of(g, i, e));
 		json_classes(j, byvm, c, ce, m->spans);
 		if (m->by == GROUP_VCPU)

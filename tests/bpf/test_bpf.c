@@ -482,22 +482,6 @@ TEST(full_stats_counts_lost_exits)
 	unload();
 }
 
-static unsigned long long map_memlock(const struct bpf_map *map)
-{
-	char path[64], line[128];
-	unsigned long long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return v;
-}
-
 /*
  * The memory bound `run -v` prints and PERFORMANCE.md quotes (loader_map_memory) against the
  * kernel's own accounting of the loaded maps: never below it, and close enough to mean something.
@@ -523,7 +507,7 @@ TEST(map_memory_bound_holds_against_kernel)
 				return;
 			}
 			bpf_object__for_each_map(map, skel->obj)
-				kernel += map_memlock(map);
+				kernel += loader_map_memlock(bpf_map__fd(map));
 			bound = loader_map_memory(&o, ncpus, 0);
 			if (!ASSERT_TRUE(kernel > 0 && bound >= kernel && bound <= kernel + kernel / 4))
 				printf("  max_keys %u spans %zu: bound %llu, kernel %llu\n", sizes[i], s,
