@@ -217,6 +217,7 @@ bench:
 
 SUITES := unit="bash tests/unit/run-all.sh $(UNIT_TESTS)" \
 	cli="bash tests/cli/test_cli.sh ./kvmstat-bpf" \
+	scripts="bash tests/scripts/test_fetch_mirror.sh" \
 	bpf="$(OUT)/tests/test_bpf" \
 	percentile="$(OUT)/tests/test_percentile" \
 	report="bash tests/report/test_report.sh ./kvmstat-bpf $(OUT)/tests/gen-ndjson" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Download (once) the Debian trixie .debs the emulated KVM hosts need and lay them out in a cache.
 #
-# Usage: scripts/fetch-debs.sh arm64|riscv|x86|headers
+# Usage: scripts/fetch-debs.sh arm64|riscv|x86|headers|--mirror
 #   arm64|riscv|x86  $CACHE/<arch>/{Image,modules/,busybox,vmlinux.btf,release,config}
 #                    riscv/x86 also kvm.btf (split BTF of kvm.ko); merged.btf: standalone BTF with KVM's types
 #   headers          $CACHE/headers = root of linux-headers-<abi>-common (asm/esr.h, csr.h, vmx.h ...)
@@ -38,12 +38,41 @@ debian_arch() {
 	esac
 }
 
-# The Debian mirror this machine already uses (so no new host is contacted); deb.debian.org otherwise.
+# The Debian archive this machine's own apt configuration uses (so no new host is contacted), or
+# KVMSTAT_MIRROR. One-line (sources.list) and deb822 (*.sources) entries are read; the archive is
+# the first URI serving a Debian release suite (not -security/-updates/-backports). No host name
+# is written here: without one in the configuration we stop and say so.
+# `fetch-debs.sh --mirror` prints it (tests/scripts/test_fetch_mirror.sh).
 detect_mirror() {
 	local uri
-	uri=$(grep -hoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/* \
-		2>/dev/null | head -n1 | tr -d ' ' || true)
-	echo "${KVMSTAT_MIRROR:-${uri:-http://deb.debian.org/debian}}"
+	if [ -n "${KVMSTAT_MIRROR:-}" ]; then
+		echo "$KVMSTAT_MIRROR"
+		return 0
+	fi
+	local f files=()
+	local etc=${KVMSTAT_APT_ETC:-/etc/apt}	# tests point it elsewhere
+	for f in "$etc"/sources.list "$etc"/sources.list.d/*.list "$etc"/sources.list.d/*.sources; do
+		[ -r "$f" ] && files+=("$f")
+	done
+	[ ${#files[@]} -gt 0 ] || die "no apt sources on this machine (/etc/apt/sources.list*); set KVMSTAT_MIRROR=URL of a Debian mirror"
+	uri=$(awk '
+		function archive(suites,   i, n, a) {
+			n = split(suites, a, /[ \t]+/)
+			for (i = 1; i <= n; i++)
+				if (a[i] ~ /^[a-z]+$/) return 1
+			return 0
+		}
+		/^[ \t]*#/ { next }
+		/^deb[ \t]/ {	# deb [opts] URI SUITE COMPONENTS...
+			sub(/\[[^]]*\][ \t]*/, "")
+			if ($2 ~ /^https?:\/\// && archive($3)) { print $2; exit }
+			next
+		}
+		/^URIs:/ { uris = $2; next }
+		/^Suites:/ { sub(/^Suites:[ \t]*/, ""); if (uris ~ /^https?:\/\// && archive($0)) { print uris; exit } }
+		/^[ \t]*$/ { uris = "" }' "${files[@]}")
+	[ -n "$uri" ] || die "no Debian archive in this machine's apt configuration (/etc/apt/sources.list*); set KVMSTAT_MIRROR=URL of a Debian mirror"
+	echo "$uri"
 }
 
 # Scratch tree of the .deb being unpacked; removed on every exit.
@@ -275,6 +304,10 @@ complete() {
 
 main() {
 	[ $# -eq 1 ] || usage
+	if [ "$1" = --mirror ]; then
+		detect_mirror
+		return 0
+	fi
 	case "$1" in arm64 | riscv | x86 | headers) ;; *) usage ;; esac
 	mkdir -p "$CACHE"
 	if ! complete "$1"; then
