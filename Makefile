@@ -29,19 +29,20 @@ endif
 
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-USER_CFLAGS := $(CFLAGS) $(WARN) -I$(BPF_OUT) -Ibpf -Iarch -Iuser
+USER_CFLAGS := $(CFLAGS) $(WARN) -I$(BPF_OUT) -Ibpf -Iarch -Iuser -I.
 # One BPF object for every arch: CO-RE flavours, compiled against one vmlinux.h.
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Wno-unused-parameter -Ivmlinux/x86 -Ibpf \
 	-idirafter /usr/include/x86_64-linux-gnu -idirafter /usr/include
 
 ARCH_SRCS := $(wildcard arch/*.c)
 # Pure model/render code: no libbpf, unit-tested without root.
-MODEL_SRCS := user/snapshot.c user/format.c user/json.c user/render_table.c user/render_json.c \
-	user/names.c user/list.c user/json_parse.c user/render_hist.c user/render_prom.c \
-	user/utf8.c user/view.c user/output.c user/record.c user/report.c user/stats_reader.c
-LOADER_SRCS := user/kvmstat.c user/run.c user/loader.c
+MODEL_SRCS := user/model/snapshot.c user/lib/format.c user/lib/json.c user/render/table.c \
+	user/ndjson/write.c user/host/names.c user/cli/list.c user/lib/json_parse.c user/render/hist.c \
+	user/render/prom.c user/lib/utf8.c user/render/views.c user/cli/output.c user/ndjson/record.c \
+	user/cli/report.c user/loader/stats_reader.c
+LOADER_SRCS := user/cli/main.c user/cli/run.c user/loader/loader.c
 ALL_SRCS := $(ARCH_SRCS) $(MODEL_SRCS) $(LOADER_SRCS)
-HEADERS := $(wildcard bpf/*.h arch/*.h user/*.h tests/bpf/*.h)
+HEADERS := $(wildcard bpf/*.h arch/*.h user/*/*.h tests/bpf/*.h)
 
 include scripts/cross.mk
 
@@ -117,25 +118,25 @@ $(UNIT_OUT)/test_%: tests/unit/test_%.c tests/unit/test.h $(UNIT_LIB_SRCS) $(HEA
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_LIB_SRCS) -lm
 
-$(OUT)/tests/test_%: tests/bpf/test_%.c tests/unit/test.h user/loader.c $(ARCH_SRCS) $(HEADERS) \
+$(OUT)/tests/test_%: tests/bpf/test_%.c tests/unit/test.h user/loader/loader.c $(ARCH_SRCS) $(HEADERS) \
 		$(BPF_OUT)/kvmstat.skel.h
 	$(call msg,TEST-CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/loader.c $(ARCH_SRCS) -lbpf -lelf -lz
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/loader/loader.c $(ARCH_SRCS) -lbpf -lelf -lz
 
 # span_percentile() on the in-kernel buckets of a synthetic distribution fed through BPF_PROG_TEST_RUN.
-$(OUT)/tests/test_percentile: tests/bpf/test_percentile.c tests/unit/test.h user/snapshot.c \
+$(OUT)/tests/test_percentile: tests/bpf/test_percentile.c tests/unit/test.h user/model/snapshot.c \
 		$(HEADERS) $(BPF_OUT)/kvmstat.skel.h
 	$(call msg,TEST-CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/snapshot.c -lbpf -lelf -lz -lm
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/model/snapshot.c -lbpf -lelf -lz -lm
 
 # Synthetic exits through BPF_PROG_TEST_RUN, written by the real read/delta/render path (report tests).
-$(OUT)/tests/gen-ndjson: tests/report/gen_ndjson.c user/loader.c $(UNIT_LIB_SRCS) $(HEADERS) \
+$(OUT)/tests/gen-ndjson: tests/report/gen_ndjson.c user/loader/loader.c $(UNIT_LIB_SRCS) $(HEADERS) \
 		$(BPF_OUT)/kvmstat.skel.h
 	$(call msg,TEST-CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/loader.c $(UNIT_LIB_SRCS) -lbpf -lelf -lz -lm
+	$(Q)$(CC) $(UNIT_CFLAGS) -o $@ $< user/loader/loader.c $(UNIT_LIB_SRCS) -lbpf -lelf -lz -lm
 
 # --- emulated end-to-end tests (tests/vmtest/README.md) -----------------------------
 VMTEST_ARCHES := arm64 riscv x86
@@ -205,11 +206,11 @@ $(OUT)/riscv/floor: bench/floor.c $(BPF_OUT)/floor.skel.h $(CROSS_PREREQ_riscv)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(call cross_link,riscv,$@,bench/floor.c,$(USER_CFLAGS))
 
-$(OUT)/bench/loader-bench: bench/loader-bench.c $(ARCH_SRCS) $(MODEL_SRCS) user/loader.c \
+$(OUT)/bench/loader-bench: bench/loader-bench.c $(ARCH_SRCS) $(MODEL_SRCS) user/loader/loader.c \
 		$(HEADERS) $(BPF_OUT)/kvmstat.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(ARCH_SRCS) $(MODEL_SRCS) user/loader.c -lbpf -lelf -lz -lm
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(ARCH_SRCS) $(MODEL_SRCS) user/loader/loader.c -lbpf -lelf -lz -lm
 
 bench:
 	$(Q)bash scripts/deps.sh

@@ -16,9 +16,9 @@
 #include "../bpf/kvmstat.h"
 #include "kvmstat.skel.h"
 #include "../tests/bpf/test_object.h"
-#include "../user/loader.h"
-#include "../user/output.h"
-#include "../user/stats_reader.h"
+#include "loader/loader.h"
+#include "cli/output.h"
+#include "loader/stats_reader.h"
 
 #define ITERATIONS 7
 #define CLASSES_PER_VCPU 8

@@ -18,7 +18,7 @@
 #include "kvmstat.skel.h"
 #include "test_object.h"
 #include "../../arch/arch.h"
-#include "../../user/loader.h"
+#include "loader/loader.h"
 #include "../unit/test.h"
 
 #define TRAP 2U

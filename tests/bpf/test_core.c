@@ -15,7 +15,7 @@
 #include "../../bpf/kvmstat.h"
 #include "kvmstat.skel.h"
 #include "../../arch/arch.h"
-#include "../../user/loader.h"
+#include "loader/loader.h"
 #include "../unit/test.h"
 
 static FILE *log_stream;

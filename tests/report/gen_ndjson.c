@@ -28,12 +28,12 @@
 #include "../../bpf/kvmstat.h"
 #include "kvmstat.skel.h"
 #include "../bpf/test_object.h"
-#include "../../user/loader.h"
-#include "../../user/render.h"
-#include "../../user/snapshot.h"
-#include "../../user/output.h"
-#include "../../user/stats_reader.h"
-#include "../../user/view.h"
+#include "loader/loader.h"
+#include "render/render.h"
+#include "model/snapshot.h"
+#include "cli/output.h"
+#include "loader/stats_reader.h"
+#include "render/views.h"
 
 #define NR_THREADS	3
 #define NR_INTERVALS	4

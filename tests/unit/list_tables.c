@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../../arch/arch.h"
-#include "../../user/list.h"
+#include "cli/list.h"
 
 int main(int argc, char **argv)
 {

@@ -2,9 +2,9 @@
 /* render_hist on hand-written snapshots; every expected line is written out by hand. */
 #include <stdlib.h>
 #include <string.h>
-#include "../../user/render.h"
-#include "../../user/snapshot.h"
-#include "../../user/view.h"
+#include "render/render.h"
+#include "model/snapshot.h"
+#include "render/views.h"
 #include "test.h"
 
 #define DABT_LOW 0x200000024ULL

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "../../user/json.h"
-#include "../../user/json_parse.h"
-#include "../../user/render.h"
-#include "../../user/snapshot.h"
+#include "lib/json.h"
+#include "lib/json_parse.h"
+#include "render/render.h"
+#include "model/snapshot.h"
 #include "test.h"
 
 #define SCHEMA_CHECK "tests/json/check_schema.py"

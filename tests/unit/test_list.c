@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "arch.h"
-#include "list.h"
+#include "cli/list.h"
 #include "test.h"
 
 static char *list_of(enum kvmstat_arch arch, int *err)

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../../arch/arch.h"
-#include "../../user/format.h"
-#include "../../user/json.h"
-#include "../../user/names.h"
-#include "../../user/render.h"
-#include "../../user/snapshot.h"
+#include "lib/format.h"
+#include "lib/json.h"
+#include "host/names.h"
+#include "render/render.h"
+#include "model/snapshot.h"
 #include "test.h"
 
 #define DABT_LOW KVMSTAT_ARM64_CLASS(2, 0x24)

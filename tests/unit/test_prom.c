@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "../../user/render.h"
-#include "../../user/snapshot.h"
+#include "render/render.h"
+#include "model/snapshot.h"
 #include "test.h"
 
 #define PROMTOOL "/usr/bin/promtool"

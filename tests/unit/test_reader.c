@@ -2,7 +2,7 @@
 /* Unit tests of the stats reader on stats arrays in plain memory, written as the BPF side does. */
 #include <stdlib.h>
 #include <string.h>
-#include "../../user/stats_reader.h"
+#include "loader/stats_reader.h"
 #include "test.h"
 
 #define SLOTS 8

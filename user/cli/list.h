@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KVMSTAT_LIST_H
+#define KVMSTAT_LIST_H
+
+#include <stdio.h>
+#include "bpf/kvmstat.h"
+
+/*
+ * Prints the decode tables of an arch, for `kvmstat-bpf list`: per table a
+ * "# <title> (<source>)" line, then one "<code>  <NAME>  <description>" line
+ * per class, code as arch_class_code() prints it. Tables are separated by a
+ * blank line. Returns 0, -EINVAL for an unknown arch, -EIO if writing failed.
+ */
+int print_class_list(FILE *out, enum kvmstat_arch arch);
+
+#endif /* KVMSTAT_LIST_H */

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kvmstat-bpf: why do guests exit, how often, and what does each exit cost. */
+#include <argp.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "arch/arch.h"
+#include "lib/format.h"
+#include "cli/list.h"
+#include "render/render.h"
+#include "cli/report.h"
+#include "cli/run.h"
+
+#define EXIT_USAGE 2
+#define DEFAULT_MAX_KEYS 16384
+
+const char *argp_program_version = "kvmstat-bpf " KVMSTAT_VERSION;
+
+static const char top_doc[] =
+"Count and time KVM guest exits per class, VM and vCPU, aggregated in the kernel.\n"
+"\n"
+"USAGE: kvmstat-bpf COMMAND [OPTION...]\n"
+"\n"
+"COMMANDS:\n"
+"  run      attach and show exits live (table, histograms, JSON, Prometheus)\n"
+"  report   read saved NDJSON (run --json) back: tables, histograms, totals\n"
+"  list     print the exit classes of an arch and what they mean\n"
+"\n"
+"EXAMPLES:\n"
+"    kvmstat-bpf run                 # live table, refreshed every second\n"
+"    kvmstat-bpf report run.ndjson   # totals of a saved run, on any machine\n"
+"    kvmstat-bpf list --arch arm64   # arm64 exit types and exception classes\n"
+"    kvmstat-bpf run --help          # options of one command";
+
+/* --- list ------------------------------------------------------------------ */
+
+static const char list_doc[] =
+"Print the exit classes kvmstat-bpf decodes, one line per class:\n"
+"0x<code>  NAME  description.\n"
+"\n"
+"USAGE: kvmstat-bpf list [--arch arm64|riscv|x86]\n"
+"\n"
+"EXAMPLES:\n"
+"    kvmstat-bpf list                # classes of this host's arch\n"
+"    kvmstat-bpf list --arch riscv   # RISC-V exceptions and interrupts";
+
+static const struct argp_option list_options[] = {
+	{ "arch", 'a', "ARCH", 0, "arm64, riscv or x86 (default: this host)", 0 },
+	{},
+};
+
+static error_t parse_list(int key, char *arg, struct argp_state *state)
+{
+	enum kvmstat_arch *arch = state->input;
+
+	switch (key) {
+	case 'a':
+		*arch = arch_from_name(arg);
+		if (*arch == KVMSTAT_ARCH_UNKNOWN)
+			argp_failure(state, EXIT_USAGE, 0, "unknown arch '%s': expected arm64, riscv or x86", arg);
+		break;
+	case ARGP_KEY_ARG:
+		argp_failure(state, EXIT_USAGE, 0, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	static const struct argp argp = { list_options, parse_list, NULL, list_doc, NULL, NULL, NULL };
+	enum kvmstat_arch arch = arch_host();
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, &arch))
+		return EXIT_USAGE;
+	if (arch == KVMSTAT_ARCH_UNKNOWN) {
+		fprintf(stderr, "kvmstat-bpf: unknown host arch: pass --arch arm64|riscv|x86\n");
+		return EXIT_USAGE;
+	}
+	return print_class_list(stdout, arch) ? 1 : 0;
+}
+
+/* --- run ------------------------------------------------------------------- */
+
+static const char run_doc[] =
+"Attach to the KVM exit/entry tracepoints and show exits per class: count, share, rate, share of time, and min/avg/max of the chosen span, every interval and as a summary at the end (Ctrl-C, SIGTERM or -d). Plain text, one table per interval, when stdout is not a terminal. Needs root (or CAP_BPF and CAP_PERFMON) and kernel BTF.\n"
+"\n"
+"Spans: handling = kvm_exit -> next kvm_entry of the vCPU (host time spent on the exit); guest = kvm_entry -> kvm_exit (guest run time that ended in the class).\n"
+"\n"
+"Histograms (--hist): per class, one line per power of two; p50/p90/p99 come from the in-kernel buckets (4 per power of two) and are within 1/8 of the exact value. --prom-file rewrites a Prometheus textfile (write + rename) every interval with the counts since attach.\n"
+"\n"
+"USAGE: kvmstat-bpf run [-i SEC] [-d SEC] [-s KEY] [-b GROUP] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--cumulative] [--json FILE] [--prom-file PATH]\n"
+"\n"
+"EXAMPLES:\n"
+"    kvmstat-bpf run                     # live table every second until Ctrl-C\n"
+"    kvmstat-bpf run -i 5 -d 60          # 5 s intervals for a minute\n"
+"    kvmstat-bpf run -s time             # rows by total handling time\n"
+"    kvmstat-bpf run -b vcpu             # per VM and vCPU\n"
+"    kvmstat-bpf run --span both         # handling and guest time\n"
+"    kvmstat-bpf run -p 4242             # only the VM of VMM pid 4242\n"
+"    kvmstat-bpf run -b vcpu --vcpu 0,1  # vCPUs 0 and 1 of every VM\n"
+"    kvmstat-bpf run --hist -i 10        # latency histograms every 10 s\n"
+"    kvmstat-bpf run --hist --cumulative # histograms since attach\n"
+"    kvmstat-bpf run --json out.ndjson   # also one JSON line per interval\n"
+"    kvmstat-bpf run --prom-file /var/lib/prometheus/node-exporter/kvmstat.prom";
+
+enum {
+	OPT_SPAN = 0x100,
+	OPT_JSON,
+	OPT_MAX_KEYS,
+	OPT_CLASSIC,
+	OPT_INFLIGHT,
+	OPT_TIME_EVERY,
+	OPT_VCPU_SOURCE,
+	OPT_VCPU,
+	OPT_HIST,
+	OPT_CUMULATIVE,
+	OPT_PROM_FILE,
+};
+
+static const struct argp_option run_options[] = {
+	{ "interval", 'i', "SEC", 0, "Seconds between tables (default 1; fractions allowed)", 0 },
+	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds (default: until Ctrl-C)", 0 },
+	{ "sort", 's', "KEY", 0, "count (default), time, avg, max, min or class", 0 },
+	{ "by", 'b', "GROUP", 0, "class (default), vm or vcpu", 0 },
+	{ "pid", 'p', "PID", 0, "Only the VM whose VMM process is PID (filtered in the kernel)", 0 },
+	{ "vcpu", OPT_VCPU, "N[,N...]", 0, "Only these vCPU ids (filtered in user space)", 0 },
+	{ "span", OPT_SPAN, "SPAN", 0, "handling (default), guest or both", 0 },
+	{ "hist", OPT_HIST, NULL, 0, "Latency histogram per class under each table", 0 },
+	{ "cumulative", OPT_CUMULATIVE, NULL, 0, "Tables and histograms since attach (default: per interval)", 0 },
+	{ "json", OPT_JSON, "FILE", 0, "Write NDJSON, one line per interval and a total ('-': stdout)", 0 },
+	{ "prom-file", OPT_PROM_FILE, "PATH", 0, "Write Prometheus text format to PATH every interval (node_exporter textfile)", 0 },
+	{ "max-keys", OPT_MAX_KEYS, "N", 0, "Stats map entries (class x vCPU thread), default 16384", 0 },
+	{ "classic", OPT_CLASSIC, NULL, 0, "Classic tracepoints instead of tp_btf", 0 },
+	{ "time-every", OPT_TIME_EVERY, "N", 0, "Time 1 exit in N (power of two), still count every exit (default 1: time all)", 0 },
+	{ "inflight", OPT_INFLIGHT, "WHERE", OPTION_HIDDEN, "Pending exits in: task (storage) or array (benchmarks)", 0 },
+	{ "vcpu-source", OPT_VCPU_SOURCE, "SRC", 0, "auto (default) or thread (the fallback)", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf debug output and the setup", 0 },
+	{},
+};
+
+static bool parse_enum(const char *arg, const char *const *names, int nr, int *out)
+{
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		if (!strcmp(arg, names[i])) {
+			*out = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static unsigned long parse_positive(struct argp_state *state, const char *what, const char *arg,
+				    unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || !v || v > max || arg[0] == '-')
+		argp_failure(state, EXIT_USAGE, 0, "invalid %s '%s': expected an integer 1..%lu", what,
+			     arg, max);
+	return v;
+}
+
+/* "0,2,5": vCPU ids, each below KVMSTAT_VCPU_UNKNOWN (which means "not known"). */
+static void parse_vcpus(struct argp_state *state, const char *arg, struct sample_filter *f)
+{
+	const char *p = arg;
+	unsigned long v;
+	char *end;
+
+	for (f->nr_vcpus = 0;; p = end + 1) {
+		errno = 0;
+		v = isdigit((unsigned char)*p) ? strtoul(p, &end, 10) : 0;
+		if (!isdigit((unsigned char)*p) || errno || v >= KVMSTAT_VCPU_UNKNOWN ||
+		    (*end && *end != ',') || f->nr_vcpus == FILTER_MAX_VCPUS)
+			argp_failure(state, EXIT_USAGE, 0, "invalid vCPU list '%s': expected N[,N...], "
+				     "at most %d ids", arg, FILTER_MAX_VCPUS);
+		f->vcpus[f->nr_vcpus++] = v;
+		if (!*end)
+			break;
+	}
+}
+
+/* -s, -b and --span, as run and report take them. */
+static void parse_view_choice(struct argp_state *state, int key, const char *arg,
+			      enum sort_key *sort, enum grouping *by, __u32 *spans)
+{
+	static const char *const sorts[] = { "count", "time", "avg", "max", "min", "class" };
+	static const char *const groups[] = { "class", "vm", "vcpu" };
+	static const char *const span_names[] = { "handling", "guest", "both" };
+	int v = 0;
+
+	switch (key) {
+	case 's':
+		if (!parse_enum(arg, sorts, 6, &v))
+			argp_failure(state, EXIT_USAGE, 0, "invalid sort key '%s': expected count, time, avg, max, min or class", arg);
+		*sort = v;
+		break;
+	case 'b':
+		if (!parse_enum(arg, groups, 3, &v))
+			argp_failure(state, EXIT_USAGE, 0, "invalid grouping '%s': expected class, vm or vcpu", arg);
+		*by = v;
+		break;
+	case OPT_SPAN:
+		if (!parse_enum(arg, span_names, 3, &v))
+			argp_failure(state, EXIT_USAGE, 0, "invalid span '%s': expected handling, guest or both", arg);
+		*spans = v == 2 ? 3 : 1U << v;
+		break;
+	}
+}
+
+static void parse_run_choice(struct argp_state *state, int key, const char *arg, struct run_opts *o)
+{
+	static const char *const sources[] = { "auto", "thread" };
+	int v = 0;
+
+	switch (key) {
+	case 's': case 'b': case OPT_SPAN:
+		parse_view_choice(state, key, arg, &o->sort, &o->by, &o->loader.spans);
+		if (key == 'b')
+			o->json_by = o->by;	/* JSON nests as deep as the table */
+		break;
+	case OPT_VCPU_SOURCE:
+		if (!parse_enum(arg, sources, 2, &v))
+			argp_failure(state, EXIT_USAGE, 0, "invalid vCPU source '%s': expected auto or thread", arg);
+		o->loader.vcpu_source = v;
+		break;
+	}
+}
+
+static error_t parse_run(int key, char *arg, struct argp_state *state)
+{
+	struct run_opts *o = state->input;
+
+	switch (key) {
+	case 'i':
+		if (parse_seconds(arg, &o->interval_ns))
+			argp_failure(state, EXIT_USAGE, 0, "invalid interval '%s': expected seconds > 0", arg);
+		break;
+	case 'd':
+		if (parse_seconds(arg, &o->duration_ns))
+			argp_failure(state, EXIT_USAGE, 0, "invalid duration '%s': expected seconds > 0", arg);
+		break;
+	case 's': case 'b': case OPT_SPAN: case OPT_VCPU_SOURCE:
+		parse_run_choice(state, key, arg, o);
+		break;
+	case 'p':
+		o->loader.vm_filter = parse_positive(state, "pid", arg, INT_MAX);
+		break;
+	case OPT_VCPU:
+		parse_vcpus(state, arg, &o->filter);
+		break;
+	case OPT_JSON:
+		o->json_path = arg;
+		break;
+	case OPT_HIST:
+		o->hist = true;
+		break;
+	case OPT_CUMULATIVE:
+		o->cumulative = true;
+		break;
+	case OPT_PROM_FILE:
+		o->prom_path = arg;
+		break;
+	case OPT_MAX_KEYS:
+		o->loader.max_keys = parse_positive(state, "--max-keys", arg, 1U << 24);
+		break;
+	case OPT_CLASSIC:
+		o->loader.classic = true;
+		break;
+	case OPT_TIME_EVERY:
+		o->loader.time_every = parse_positive(state, "--time-every", arg, 1024);
+		if (o->loader.time_every & (o->loader.time_every - 1))
+			argp_failure(state, EXIT_USAGE, 0, "invalid --time-every '%s': expected a power of two 1..1024", arg);
+		break;
+	case OPT_INFLIGHT:
+		if (strcmp(arg, "task") && strcmp(arg, "array"))
+			argp_failure(state, EXIT_USAGE, 0, "invalid --inflight '%s': expected task or array", arg);
+		o->loader.inflight_task = !strcmp(arg, "task");
+		break;
+	case 'v':
+		o->loader.verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_failure(state, EXIT_USAGE, 0, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static int cmd_run_main(int argc, char **argv)
+{
+	static const struct argp argp = { run_options, parse_run, NULL, run_doc, NULL, NULL, NULL };
+	struct run_opts o = {
+		.loader = {
+			.arch = arch_host(),
+			.spans = 1U << KVMSTAT_SPAN_HANDLING,
+			.max_keys = DEFAULT_MAX_KEYS,
+		},
+		.interval_ns = 1000000000ULL,
+		.sort = SORT_COUNT,
+		.by = GROUP_CLASS,
+		.json_by = GROUP_VCPU,
+	};
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+		return EXIT_USAGE;
+	if (o.json_path && !strcmp(o.json_path, "-")) {
+		o.json_stdout = true;
+		o.quiet_table = true;
+	}
+	return cmd_run(&o);
+}
+
+/* --- report ---------------------------------------------------------------- */
+
+static const char report_doc[] =
+"Read NDJSON saved by `kvmstat-bpf run --json` and print what run showed: the table of the merged totals (as run's summary), histograms with --hist, each interval with --intervals. Any host arch, no root, no BPF: classes decode by the arch the lines name. FILE '-' is stdin.\n"
+"\n"
+"Every \"interval\" line of every file is merged (they sum exactly to the run's \"total\" line); a file's \"total\" line is used only when the file has no interval line. Filters and grouping need lines that have that detail: -b vm and -p need run -b vm or vcpu, -b vcpu and --vcpu need run -b vcpu (the default of --json). Malformed input: one error line naming FILE:LINE, exit status 1.\n"
+"\n"
+"USAGE: kvmstat-bpf report [-b GROUP] [-s KEY] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--intervals] [--json FILE] FILE...\n"
+"\n"
+"EXAMPLES:\n"
+"    kvmstat-bpf report run.ndjson            # totals of a saved run\n"
+"    kvmstat-bpf report --hist run.ndjson     # plus a histogram per class\n"
+"    kvmstat-bpf report -I run.ndjson         # every interval, then totals\n"
+"    kvmstat-bpf report -b vcpu --vcpu 0,1 *.ndjson  # 2 vCPUs, many runs\n"
+"    kvmstat-bpf report -p 4242 --json - run.ndjson  # one VM, as JSON";
+
+static const struct argp_option report_options[] = {
+	{ "by", 'b', "GROUP", 0, "class (default), vm or vcpu", 0 },
+	{ "sort", 's', "KEY", 0, "count (default), time, avg, max, min or class", 0 },
+	{ "pid", 'p', "PID", 0, "Only the VM whose VMM process is PID", 0 },
+	{ "vcpu", OPT_VCPU, "N[,N...]", 0, "Only these vCPU ids", 0 },
+	{ "span", OPT_SPAN, "SPAN", 0, "handling, guest or both (default: every span of the input)", 0 },
+	{ "hist", OPT_HIST, NULL, 0, "Latency histogram per class under each table", 0 },
+	{ "intervals", 'I', NULL, 0, "Also a table for every interval line", 0 },
+	{ "json", OPT_JSON, "FILE", 0, "Write the merged totals as one NDJSON \"total\" line ('-': stdout, instead of the tables)", 0 },
+	{},
+};
+
+static error_t parse_report(int key, char *arg, struct argp_state *state)
+{
+	struct report_opts *o = state->input;
+
+	switch (key) {
+	case 's': case 'b': case OPT_SPAN:
+		parse_view_choice(state, key, arg, &o->sort, &o->by, &o->spans);
+		break;
+	case 'p':
+		o->filter.vm = parse_positive(state, "pid", arg, INT_MAX);
+		break;
+	case OPT_VCPU:
+		parse_vcpus(state, arg, &o->filter);
+		break;
+	case OPT_HIST:
+		o->hist = true;
+		break;
+	case 'I':
+		o->intervals = true;
+		break;
+	case OPT_JSON:
+		o->json_path = arg;
+		break;
+	case ARGP_KEY_ARGS:
+		o->files = state->argv + state->next;
+		o->nr_files = state->argc - state->next;
+		break;
+	case ARGP_KEY_NO_ARGS:
+		argp_failure(state, EXIT_USAGE, 0, "missing FILE: the NDJSON of run --json ('-': stdin)");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static int cmd_report_main(int argc, char **argv)
+{
+	static const struct argp argp = { report_options, parse_report, NULL, report_doc, NULL, NULL, NULL };
+	struct report_opts o = { .by = GROUP_CLASS, .sort = SORT_COUNT };
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+		return EXIT_USAGE;
+	return cmd_report(&o);
+}
+
+/* --- dispatch -------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "run", cmd_run_main },
+	{ "report", cmd_report_main },
+	{ "list", cmd_list },
+};
+
+static error_t parse_top(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	if (key == ARGP_KEY_ARG)
+		argp_failure(state, EXIT_USAGE, 0, "unknown command '%s': expected run, report or list", arg);
+	else if (key == ARGP_KEY_NO_ARGS)
+		argp_failure(state, EXIT_USAGE, 0, "missing command: run, report or list (see --help)");
+	else
+		return ARGP_ERR_UNKNOWN;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { NULL, parse_top, "COMMAND [OPTION...]", top_doc, NULL, NULL, NULL };
+	size_t i;
+
+	if (argc > 1) {
+		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+			if (strcmp(argv[1], commands[i].name))
+				continue;
+			/* argv[0] "kvmstat-bpf run" so usage/errors name the command */
+			argv[1] = argv[0];
+			return commands[i].fn(argc - 1, argv + 1);
+		}
+	}
+	return argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL) ? EXIT_USAGE : 0;
+}

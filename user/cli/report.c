@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `kvmstat-bpf report FILE...`: saved NDJSON back into the views of `run`. No
+ * BPF, no root, any host arch: the classes decode by the arch the lines name.
+ *
+ * What is merged: every "interval" line of every file; they sum exactly to
+ * the run's "total" line, which also covers a run that was cut short. A file's
+ * "total" lines are used only when the file has no interval line (a file of
+ * totals only), so nothing is counted twice.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "arch/arch.h"
+#include "lib/json_parse.h"
+#include "ndjson/record.h"
+#include "render/render.h"
+#include "cli/report.h"
+
+#define ERR_LEN 256
+
+struct name_entry {
+	__u32 id;
+	bool thread;
+	char *name;
+};
+
+/* A file's total line, kept until the end of the file tells whether it is needed. */
+struct pending {
+	struct record rec;
+	size_t line;
+};
+
+struct report {
+	const struct report_opts *o;
+	const char *file;		/* being read, for errors */
+	struct snapshot merged;		/* samples of every merged line, at their own levels */
+	size_t nr_merged;
+	enum grouping level;		/* coarsest grouping of the merged lines */
+	__u32 spans;			/* spans every merged line has */
+	__u64 duration_ns;		/* sum of the merged lines' intervals */
+	char host[RECORD_STR_LEN], kernel[RECORD_STR_LEN], vcpu_source[RECORD_STR_LEN];
+	size_t file_intervals;
+	struct pending *pending;
+	size_t nr_pending;
+	struct name_entry *names;
+	size_t nr_names;
+};
+
+static struct name_entry *find_name(struct report *rep, bool thread, __u32 id)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nr_names; i++)
+		if (rep->names[i].id == id && rep->names[i].thread == thread)
+			return &rep->names[i];
+	return NULL;
+}
+
+/* The latest name a line gave a VM or thread wins (a process may rename itself). */
+static void remember_name(void *ctx, bool thread, __u32 id, const char *name)
+{
+	struct report *rep = ctx;
+	struct name_entry *e = find_name(rep, thread, id), *n;
+	char *copy = strdup(name);
+
+	if (!copy)
+		return;		/* the name stays unknown: "?" */
+	if (e) {
+		free(e->name);
+		e->name = copy;
+		return;
+	}
+	n = realloc(rep->names, (rep->nr_names + 1) * sizeof(*n));
+	if (!n) {
+		free(copy);
+		return;
+	}
+	rep->names = n;
+	rep->names[rep->nr_names++] = (struct name_entry){ id, thread, copy };
+}
+
+static const char *vm_name(void *ctx, __u32 pid)
+{
+	struct name_entry *e = find_name(ctx, false, pid);
+
+	return e ? e->name : NULL;
+}
+
+static const char *thread_name(void *ctx, __u32 tid)
+{
+	struct name_entry *e = find_name(ctx, true, tid);
+
+	return e ? e->name : NULL;
+}
+
+static const char *const group_names[] = { "class", "vm", "vcpu" };
+
+/* The line's grouping must be fine enough for -b, -p and --vcpu. */
+static int check_level(struct report *rep, const struct record *r, size_t line)
+{
+	const struct report_opts *o = rep->o;
+	const char *what = NULL;
+
+	if (r->level < o->by)
+		what = o->by == GROUP_VCPU ? "-b vcpu" : "-b vm";
+	else if (o->filter.vm && r->level < GROUP_VM)
+		what = "-p";
+	else if (o->filter.nr_vcpus && r->level < GROUP_VCPU)
+		what = "--vcpu";
+	if (!what)
+		return 0;
+	fprintf(stderr, "%s:%zu: line grouped by %s: %s needs lines written by run -b %s --json\n",
+		rep->file, line, group_names[r->level], what,
+		!strcmp(what, "-b vm") || !strcmp(what, "-p") ? "vm or vcpu" : "vcpu");
+	return -EINVAL;
+}
+
+static int merge_record(struct report *rep, struct record *r, size_t line)
+{
+	struct snapshot *m = &rep->merged;
+	size_t i;
+
+	if (!rep->nr_merged) {
+		m->arch = r->snap.arch;
+		m->start_wall = r->snap.start_wall;
+		m->start_mono_ns = r->snap.start_mono_ns;
+		rep->level = r->level;
+		rep->spans = r->spans;
+		memcpy(rep->host, r->host, sizeof(rep->host));
+		memcpy(rep->kernel, r->kernel, sizeof(rep->kernel));
+		memcpy(rep->vcpu_source, r->vcpu_source, sizeof(rep->vcpu_source));
+	} else if (r->snap.arch != m->arch) {
+		fprintf(stderr, "%s:%zu: arch %s differs from %s of the lines before: one arch per report\n",
+			rep->file, line, arch_name(r->snap.arch), arch_name(m->arch));
+		return -EINVAL;
+	}
+	if (r->level < rep->level)
+		rep->level = r->level;
+	rep->spans &= r->spans;
+	m->end_wall = r->snap.end_wall;
+	rep->duration_ns += r->snap.end_mono_ns - r->snap.start_mono_ns;
+	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
+		m->drops[i] += r->snap.drops[i];
+	for (i = 0; i < r->snap.nr; i++)
+		if (!snapshot_add(m, &r->snap.samples[i].key, &r->snap.samples[i].val))
+			return -ENOMEM;
+	rep->nr_merged++;
+	return 0;
+}
+
+static const struct names *report_names(struct report *rep)
+{
+	static struct names n = { vm_name, thread_name, NULL };
+
+	n.ctx = rep;
+	return &n;
+}
+
+/* One interval's own view, as `run` showed it. */
+static int show_interval(struct report *rep, const struct record *r)
+{
+	const struct report_opts *o = rep->o;
+	struct view_opts v = {
+		.by = o->by, .sort = o->sort, .spans = (o->spans ?: r->spans) & r->spans,
+		.hist = o->hist, .names = report_names(rep),
+	};
+
+	return render_views(stdout, &r->snap, &v);
+}
+
+static int keep_pending(struct report *rep, struct record *r, size_t line)
+{
+	struct pending *p = realloc(rep->pending, (rep->nr_pending + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	rep->pending = p;
+	p[rep->nr_pending].rec = *r;	/* takes the samples */
+	p[rep->nr_pending++].line = line;
+	snapshot_init(&r->snap, r->snap.arch);
+	return 0;
+}
+
+static int use_record(struct report *rep, struct record *r, size_t line)
+{
+	const struct report_opts *o = rep->o;
+	int err;
+
+	if (r->total)
+		return keep_pending(rep, r, line);
+	err = check_level(rep, r, line);
+	if (err)
+		return err;
+	snapshot_filter(&r->snap, &o->filter);
+	rep->file_intervals++;
+	if (o->intervals && !(o->json_path && !strcmp(o->json_path, "-")))
+		err = show_interval(rep, r);
+	return err ?: merge_record(rep, r, line);
+}
+
+/* Is the line only whitespace (a blank line between records is let through)? */
+static bool blank(const char *s, size_t n)
+{
+	return strspn(s, " \t\r\n") >= n;
+}
+
+static int read_line(struct report *rep, char *text, size_t n, size_t line)
+{
+	const struct record_names names = { remember_name, rep };
+	bool newline = n && text[n - 1] == '\n';
+	struct json_error jerr;
+	struct record r;
+	struct jval root;
+	char msg[ERR_LEN];
+	int err;
+
+	err = json_parse(text, n, &root, &jerr);
+	if (err == -EINVAL) {
+		fprintf(stderr, "%s:%zu: invalid JSON at byte %zu: %s%s\n", rep->file, line, jerr.offset,
+			jerr.msg, !newline && jerr.offset >= n ? " (truncated file?)" : "");
+		return err;
+	}
+	if (err)
+		return err;	/* -ENOMEM: said once by read_file */
+	err = record_decode(&root, &r, &names, msg, sizeof(msg));
+	jval_free(&root);
+	if (err == -EINVAL)
+		fprintf(stderr, "%s:%zu: %s\n", rep->file, line, msg);
+	else if (!err)
+		err = use_record(rep, &r, line);
+	snapshot_free(&r.snap);
+	return err;
+}
+
+/* The file's total lines: merged (with merge) only if it had no interval line. */
+static int flush_pending(struct report *rep, bool merge)
+{
+	struct pending *p;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < rep->nr_pending; i++) {
+		p = &rep->pending[i];
+		if (merge && !err && !rep->file_intervals) {
+			err = check_level(rep, &p->rec, p->line);
+			snapshot_filter(&p->rec.snap, &rep->o->filter);
+			err = err ?: merge_record(rep, &p->rec, p->line);
+		}
+		snapshot_free(&p->rec.snap);
+	}
+	rep->nr_pending = 0;
+	rep->file_intervals = 0;
+	return err;
+}
+
+static int read_lines(struct report *rep, FILE *f)
+{
+	size_t cap = 0, line = 0, records = 0;
+	char *text = NULL;
+	ssize_t n;
+	int err = 0;
+
+	while (!err && (n = getline(&text, &cap, f)) >= 0) {
+		line++;
+		if (blank(text, n))
+			continue;
+		err = read_line(rep, text, n, line);
+		records++;
+	}
+	free(text);
+	if (!err && ferror(f)) {
+		fprintf(stderr, "failed to read '%s': %s\n", rep->file, strerror(errno));
+		err = -EIO;
+	}
+	if (!err && !records) {
+		fprintf(stderr, "%s: no kvmstat-bpf records (empty file)\n", rep->file);
+		err = -EINVAL;
+	}
+	return err;
+}
+
+static int read_file(struct report *rep, const char *path)
+{
+	bool std = !strcmp(path, "-");
+	FILE *f = std ? stdin : fopen(path, "r");
+	int err;
+
+	if (!f) {
+		fprintf(stderr, "failed to open '%s': %s\n", path, strerror(errno));
+		return -errno;
+	}
+	rep->file = std ? "(stdin)" : path;
+	err = read_lines(rep, f);
+	if (!std)
+		fclose(f);
+	if (err == -ENOMEM)
+		fprintf(stderr, "failed to read '%s': %s\n", rep->file, strerror(ENOMEM));
+	return flush_pending(rep, !err) ?: err;
+}
+
+static int write_json(struct report *rep, const struct snapshot *g)
+{
+	const char *path = rep->o->json_path;
+	struct json_meta m = {
+		.type = "total", .host = rep->host, .kernel = rep->kernel,
+		.vcpu_source = rep->vcpu_source, .spans = rep->spans, .by = rep->level,
+		.names = report_names(rep),
+	};
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+
+	if (!f) {
+		fprintf(stderr, "failed to open JSON output '%s': %s\n", path, strerror(errno));
+		return -errno;
+	}
+	render_json(f, g, &m);
+	if (f != stdout && fclose(f)) {
+		fprintf(stderr, "failed to write JSON output '%s': %s\n", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* The merged totals: one view (and JSON line) as run's summary would show. */
+static int show_totals(struct report *rep)
+{
+	const struct report_opts *o = rep->o;
+	struct view_opts v = {
+		.by = o->by, .sort = o->sort, .spans = o->spans ?: rep->spans, .hist = o->hist,
+		.final = true, .names = report_names(rep),
+	};
+	enum kvmstat_span missing;
+	struct snapshot g;
+	int err;
+
+	if (v.spans & ~rep->spans) {
+		missing = v.spans & ~rep->spans & (1U << KVMSTAT_SPAN_HANDLING) ?
+			  KVMSTAT_SPAN_HANDLING : KVMSTAT_SPAN_GUEST;
+		fprintf(stderr, "kvmstat-bpf: the input has no %s span (written without run --span %s|both)\n",
+			span_name(missing), span_name(missing));
+		return -EINVAL;
+	}
+	err = snapshot_group(&rep->merged, rep->level, &g);	/* merges equal keys */
+	g.start_mono_ns = rep->merged.start_mono_ns;
+	g.end_mono_ns = g.start_mono_ns + rep->duration_ns;
+	if (!err && o->json_path)
+		err = write_json(rep, &g);
+	if (!err && !(o->json_path && !strcmp(o->json_path, "-"))) {
+		if (o->intervals)
+			fputs("=== summary ===\n", stdout);	/* as run prints it */
+		err = render_views(stdout, &g, &v);
+	}
+	if (err == -ENOMEM)
+		fprintf(stderr, "failed to merge records: %s\n", strerror(ENOMEM));
+	snapshot_free(&g);
+	return err;
+}
+
+int cmd_report(const struct report_opts *o)
+{
+	struct report rep = { .o = o };
+	size_t i;
+	int f, err = 0;
+
+	snapshot_init(&rep.merged, KVMSTAT_ARCH_UNKNOWN);
+	for (f = 0; f < o->nr_files && !err; f++)
+		err = read_file(&rep, o->files[f]);
+	if (!err)
+		err = show_totals(&rep);
+	snapshot_free(&rep.merged);
+	free(rep.pending);
+	for (i = 0; i < rep.nr_names; i++)
+		free(rep.names[i].name);
+	free(rep.names);
+	return err ? 1 : 0;
+}

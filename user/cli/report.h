@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* `kvmstat-bpf report`: saved NDJSON back into tables, histograms and merged totals. */
+#ifndef KVMSTAT_REPORT_H
+#define KVMSTAT_REPORT_H
+
+#include <stdbool.h>
+#include "model/snapshot.h"
+#include "render/views.h"
+
+struct report_opts {
+	char *const *files;		/* "-": stdin */
+	int nr_files;
+	enum grouping by;
+	enum sort_key sort;
+	__u32 spans;			/* 0: every span the input has */
+	bool hist;
+	bool intervals;			/* also a table per interval line */
+	const char *json_path;		/* merged totals as one "total" line; "-": stdout */
+	struct sample_filter filter;
+};
+
+/* 0, or 1 after a one-line error on stderr (unreadable, malformed or mixed input). */
+int cmd_report(const struct report_opts *o);
+
+#endif /* KVMSTAT_REPORT_H */

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `kvmstat-bpf run`: attach, then read the stats arrays every interval and hand them to output.c. */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <bpf/libbpf.h>
+#include "arch/arch.h"
+#include "lib/format.h"
+#include "loader/loader.h"
+#include "host/names.h"
+#include "cli/output.h"
+#include "render/render.h"
+#include "cli/run.h"
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static const struct names proc_names = {
+	.vm_name = proc_vm_name,
+	.thread_name = proc_thread_name,
+};
+
+struct run_state {
+	const struct run_opts *o;
+	struct loader loader;
+	struct stats_reader reader;	/* its interval: what changed since the previous read */
+	FILE *json;
+	bool tty;
+	struct utsname uts;
+	struct run_output out;
+};
+
+/* Reads what changed since the previous read (the first read: the baseline). */
+static int read_stats(struct run_state *st)
+{
+	int err = stats_reader_update(&st->reader);
+
+	if (err)
+		fprintf(stderr, "failed to read stats arrays: %s\n", strerror(-err));
+	return err;
+}
+
+/* One interval: read, then show and write what changed since the previous read. */
+static int emit_interval(struct run_state *st)
+{
+	int err = read_stats(st);
+
+	if (err)
+		return err;
+	err = output_interval(&st->out, &st->reader);
+	if (err)
+		fprintf(stderr, "failed to show interval: %s\n", strerror(-err));
+	return err;
+}
+
+static int emit_summary(struct run_state *st)
+{
+	int err = output_summary(&st->out, &st->reader);
+
+	if (err)
+		fprintf(stderr, "failed to show summary: %s\n", strerror(-err));
+	return err;
+}
+
+/* What run writes, where and how, once the loader has said where vCPU ids come from. */
+static void setup_output(struct run_state *st)
+{
+	const struct run_opts *o = st->o;
+
+	st->out = (struct run_output){
+		.table = o->quiet_table ? NULL : stdout,
+		.redraw = st->tty,
+		.cumulative = o->cumulative,
+		.view = { .by = o->by, .sort = o->sort, .spans = o->loader.spans, .hist = o->hist,
+			  .names = &proc_names },
+		.json = st->json,
+		.meta = { .host = st->uts.nodename, .kernel = st->uts.release,
+			  .vcpu_source = st->loader.vcpu_source, .spans = o->loader.spans,
+			  .by = o->json_by, .names = &proc_names },
+		.prom_path = o->prom_path,
+		.prom = { .spans = o->loader.spans, .names = &proc_names },
+	};
+}
+
+static void print_setup(struct run_state *st)
+{
+	const struct loader_opts *lo = &st->o->loader;
+	int ncpus = libbpf_num_possible_cpus();
+
+	fprintf(stderr, "kvmstat-bpf: attached (%s), vCPU ids from %s, %s; maps up to %.1f MiB "
+		"(%u keys x %zu B, %d possible CPUs)\n", st->loader.attach_kind, st->loader.vcpu_source,
+		lo->time_every > 1 ? "1 exit in N timed" : "every exit timed",
+		loader_map_memory(lo, ncpus, KVMSTAT_INFLIGHT_SLOTS) / 1048576.0, lo->max_keys,
+		sizeof(struct kvmstat_key) + kvmstat_value_size(__builtin_popcount(lo->spans)), ncpus);
+}
+
+static int open_json(struct run_state *st)
+{
+	const char *path = st->o->json_path;
+
+	if (!path)
+		return 0;
+	if (!strcmp(path, "-")) {
+		st->json = stdout;
+		return 0;
+	}
+	st->json = fopen(path, "w");
+	if (!st->json) {
+		fprintf(stderr, "failed to open JSON output '%s': %s\n", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static __u64 ts_ns(const struct timespec *ts)
+{
+	return ts->tv_sec * 1000000000ULL + ts->tv_nsec;
+}
+
+/* Sleeps until an absolute CLOCK_MONOTONIC time, or until SIGINT/SIGTERM. */
+static void sleep_until(__u64 ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL };
+
+	while (!exiting && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* One interval per -i until a signal or -d; the last one may be shorter (-d not a multiple). */
+static int run_loop(struct run_state *st)
+{
+	const struct run_opts *o = st->o;
+	struct timespec now;
+	__u64 next, end;
+	int err = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	next = ts_ns(&now);
+	end = o->duration_ns ? next + o->duration_ns : UINT64_MAX;
+	while (!exiting && !err && next < end) {
+		next = next + o->interval_ns < end ? next + o->interval_ns : end;
+		sleep_until(next);
+		err = emit_interval(st);	/* also the partial last one: intervals sum to the total */
+	}
+	return err;
+}
+
+int cmd_run(const struct run_opts *o)
+{
+	struct run_state st = { .o = o };
+	int err;
+
+	uname(&st.uts);
+	st.tty = isatty(STDOUT_FILENO) && !o->json_stdout;
+	output_reuse_heap();
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	err = loader_check_host(&o->loader);
+	if (err)
+		return 1;
+	err = open_json(&st);
+	if (err)
+		return 1;
+	err = loader_start(&st.loader, &o->loader);
+	if (err)
+		goto cleanup;
+	if (o->loader.verbose)
+		print_setup(&st);
+	/* Threads of VMs that ended are still named by what the kernel recorded. */
+	names_set_fallback(loader_thread_name, &st.loader);
+	if (o->filter.nr_vcpus && !strcmp(st.loader.vcpu_source, "thread"))
+		fprintf(stderr, "kvmstat-bpf: vCPU ids are not known (vCPU source: thread): --vcpu matches nothing\n");
+	setup_output(&st);
+	/* --vcpu leaves keys out of every snapshot the reader makes. */
+	err = stats_reader_init(&st.reader, &st.loader.stats, o->loader.arch, &o->filter);
+	if (err) {
+		fprintf(stderr, "failed to allocate stats reader: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	/* The baseline right after attach: what it holds is in no interval and not in the
+	 * total, so the interval lines sum to the total line. */
+	err = read_stats(&st);
+	if (err)
+		goto cleanup;
+	/* The first write tells at once if the file cannot be written at all. */
+	err = output_prom(&st.out, &st.reader);
+	if (err)
+		goto cleanup;
+	err = run_loop(&st);
+	if (!err)
+		err = emit_summary(&st);
+cleanup:
+	names_set_fallback(NULL, NULL);
+	loader_stop(&st.loader);
+	if (st.json && st.json != stdout)
+		fclose(st.json);
+	stats_reader_free(&st.reader);
+	names_cache_free();
+	return err ? 1 : 0;
+}

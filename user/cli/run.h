@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KVMSTAT_RUN_H
+#define KVMSTAT_RUN_H
+
+#include <stdbool.h>
+#include "loader/loader.h"
+#include "model/snapshot.h"
+#include "render/views.h"
+
+struct run_opts {
+	struct loader_opts loader;
+	__u64 interval_ns;
+	__u64 duration_ns;		/* 0: until SIGINT/SIGTERM */
+	enum sort_key sort;
+	enum grouping by;		/* table */
+	enum grouping json_by;		/* JSON nesting */
+	const char *json_path;		/* NULL: no JSON; "-": stdout */
+	bool json_stdout;
+	bool quiet_table;		/* JSON on stdout replaces the table */
+	bool hist;			/* latency histograms under each table */
+	bool cumulative;		/* tables and histograms since attach, not per interval */
+	const char *prom_path;		/* Prometheus textfile, rewritten every interval */
+	struct sample_filter filter;	/* --vcpu, in user space (-p is filtered in the kernel) */
+};
+
+int cmd_run(const struct run_opts *o);
+
+#endif /* KVMSTAT_RUN_H */

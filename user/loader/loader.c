@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Host checks and the BPF object's lifecycle. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "arch/arch.h"
+#include "kvmstat.skel.h"
+#include "loader/loader.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+#define TRACEFS "/sys/kernel/tracing"
+#define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st);
+}
+
+static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
+{
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		fprintf(stderr, "kvmstat-bpf: failed to read capabilities: %s\n", strerror(errno));
+		return -errno;
+	}
+	if (has_cap(data, CAP_SYS_ADMIN) || (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON)))
+		return 0;
+	fprintf(stderr, "kvmstat-bpf: permission denied: run as root, or with CAP_BPF and CAP_PERFMON "
+		"(missing:%s%s)\n", has_cap(data, CAP_BPF) ? "" : " CAP_BPF",
+		has_cap(data, CAP_PERFMON) ? "" : " CAP_PERFMON");
+	return -EPERM;
+}
+
+/* BTF type id of a KVM tracepoint/function in vmlinux or the kvm module's BTF, or 0. */
+static bool kernel_has_btf_name(const char *name, int kind)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf(), *mod = NULL;
+	bool found = false;
+
+	if (libbpf_get_error(vmlinux))
+		return false;
+	found = btf__find_by_name_kind(vmlinux, name, kind) > 0;
+	if (!found && path_exists("/sys/kernel/btf/kvm")) {
+		mod = btf__load_module_btf("kvm", vmlinux);
+		found = !libbpf_get_error(mod) && btf__find_by_name_kind(mod, name, kind) > 0;
+		if (!libbpf_get_error(mod))
+			btf__free(mod);
+	}
+	btf__free(vmlinux);
+	return found;
+}
+
+static int report_no_kvm_tracepoints(void)
+{
+	if (path_exists("/sys/module/kvm"))
+		fprintf(stderr, "kvmstat-bpf: no KVM tracepoints (kvm_exit): kvm is loaded but has none "
+			"(kernel without CONFIG_TRACEPOINTS?)\n");
+	else
+		fprintf(stderr, "kvmstat-bpf: no KVM tracepoints (kvm_exit): the kvm module is not loaded "
+			"(modprobe kvm-intel, kvm-amd or kvm)\n");
+	return -ENOENT;
+}
+
+/* Classic tracepoints need tracefs for their ids: mount it if nobody did. */
+static int ensure_tracefs(void)
+{
+	if (path_exists(TRACEFS "/events") || path_exists(DEBUGFS_TRACING "/events"))
+		return 0;
+	if (!mount("nodev", TRACEFS, "tracefs", 0, NULL))
+		return 0;
+	fprintf(stderr, "kvmstat-bpf: tracefs is not mounted at " TRACEFS " and mounting it failed: %s\n",
+		strerror(errno));
+	return -ENOENT;
+}
+
+static bool needs_classic_exit(const struct loader_opts *o)
+{
+	return o->classic || o->arch == KVMSTAT_ARCH_X86;	/* x86 reason only in the record */
+}
+
+int loader_check_host(const struct loader_opts *o)
+{
+	int err;
+
+	if (o->arch == KVMSTAT_ARCH_UNKNOWN) {
+		fprintf(stderr, "kvmstat-bpf: unsupported host arch: need x86_64, arm64 or riscv64\n");
+		return -ENOTSUP;
+	}
+	err = check_privileges();
+	if (err)
+		return err;
+	if (!path_exists("/sys/kernel/btf/vmlinux")) {
+		fprintf(stderr, "kvmstat-bpf: no kernel BTF at /sys/kernel/btf/vmlinux "
+			"(needs a kernel built with CONFIG_DEBUG_INFO_BTF=y)\n");
+		return -ENOENT;
+	}
+	if (!kernel_has_btf_name("btf_trace_kvm_exit", BTF_KIND_TYPEDEF))
+		return report_no_kvm_tracepoints();
+	if (needs_classic_exit(o)) {
+		err = ensure_tracefs();
+		if (err)
+			return err;
+		if (!path_exists(TRACEFS "/events/kvm/kvm_exit") &&
+		    !path_exists(DEBUGFS_TRACING "/events/kvm/kvm_exit"))
+			return report_no_kvm_tracepoints();
+	}
+	return 0;
+}
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, args);
+}
+
+/* The first load tries the fentry; if the kernel refuses it we retry without: not an error. */
+static int print_nothing(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	(void)fmt;
+	(void)args;
+	return 0;
+}
+
+static int print_libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, args);
+}
+
+void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o)
+{
+	skel->rodata->targ_max_keys = o->max_keys;
+	bpf_map__set_max_entries(skel->maps.stats, o->max_keys);
+	bpf_map__set_max_entries(skel->maps.stats_keys, o->max_keys);
+	bpf_map__set_max_entries(skel->maps.stats_index, o->max_keys);
+	bpf_map__set_value_size(skel->maps.stats, kvmstat_value_size(__builtin_popcount(o->spans)));
+}
+
+/* Which programs run on this host; everything else stays unloaded. */
+void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry)
+{
+	struct bpf_program *prog;
+	bool vcpu_arg = o->vcpu_source == VCPU_SOURCE_AUTO && o->arch != KVMSTAT_ARCH_ARM64 &&
+			!o->classic;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	if (needs_classic_exit(o))
+		bpf_program__set_autoload(skel->progs.kvm_exit_tp, true);
+	else if (o->arch == KVMSTAT_ARCH_ARM64)
+		bpf_program__set_autoload(skel->progs.kvm_exit_btf_arm64, true);
+	else
+		bpf_program__set_autoload(skel->progs.kvm_exit_btf_riscv, true);
+	if (o->classic) {
+		bpf_program__set_autoload(skel->progs.kvm_entry_tp, true);
+		bpf_program__set_autoload(skel->progs.kvm_userspace_exit_tp, true);
+	} else {
+		bpf_program__set_autoload(vcpu_arg ? skel->progs.kvm_entry_btf
+						   : skel->progs.kvm_entry_btf_novcpu, true);
+		bpf_program__set_autoload(skel->progs.kvm_userspace_exit_btf, true);
+	}
+	if (fentry)
+		bpf_program__set_autoload(skel->progs.vcpu_run_fentry, true);
+}
+
+#define VCPU_RUN_FUNC "kvm_arch_vcpu_ioctl_run"
+
+static const char *fentry_target(const struct loader_opts *o)
+{
+	return o->fentry_target ?: VCPU_RUN_FUNC;
+}
+
+static bool want_fentry(const struct loader_opts *o)
+{
+	bool vcpu_arg = o->arch != KVMSTAT_ARCH_ARM64 && !o->classic;
+
+	return o->vcpu_source == VCPU_SOURCE_AUTO && !vcpu_arg &&
+	       kernel_has_btf_name(fentry_target(o), BTF_KIND_FUNC);
+}
+
+static int open_and_load(struct loader *l, const struct loader_opts *o, bool fentry)
+{
+	int err;
+
+	/* Open the object embedded in the skeleton. */
+	l->skel = kvmstat_bpf__open();
+	if (!l->skel) {
+		err = -errno;
+		fprintf(stderr, "failed to open BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	/* Options the programs read as constants, then map sizes and programs. */
+	l->skel->rodata->targ_spans = o->spans;
+	l->skel->rodata->targ_vm_filter = o->vm_filter;
+	loader_size_stats(l->skel, o);
+	l->skel->rodata->targ_inflight_array = !o->inflight_task;
+	l->skel->rodata->targ_time_mask = o->time_every > 1 ? o->time_every - 1 : 0;
+	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
+	loader_select_programs(l->skel, o, fentry);
+	if (fentry && o->fentry_target)
+		bpf_program__set_attach_target(l->skel->progs.vcpu_run_fentry, 0, o->fentry_target);
+	/* Load and verify. */
+	err = kvmstat_bpf__load(l->skel);
+	if (err) {
+		kvmstat_bpf__destroy(l->skel);
+		l->skel = NULL;
+	}
+	return err;
+}
+
+static const char *vcpu_source_name(const struct loader_opts *o, bool fentry)
+{
+	if (fentry)
+		return "fentry:kvm_arch_vcpu_ioctl_run";
+	if (o->vcpu_source == VCPU_SOURCE_AUTO && o->arch != KVMSTAT_ARCH_ARM64 && !o->classic)
+		return "tp_btf:kvm_entry";
+	return "thread";
+}
+
+/* The kernel's own accounting of a map's memory (fdinfo "memlock:"), 0 if unknown. */
+unsigned long long loader_map_memlock(int fd)
+{
+	unsigned long long v = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void print_map_memory(const struct loader *l)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, l->skel->obj)
+		fprintf(stderr, "kvmstat-bpf: map %-16s max_entries %-7u kernel memory %llu bytes\n",
+			bpf_map__name(map), bpf_map__max_entries(map), loader_map_memlock(bpf_map__fd(map)));
+}
+
+/* With kernel.bpf_stats_enabled=1 the kernel times every run of every program. */
+static void print_prog_stats(const struct loader *l)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(prog) ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) || !info.run_cnt)
+			continue;
+		fprintf(stderr, "kvmstat-bpf: prog %s run_cnt=%llu run_time_ns=%llu (%.0f ns/run)\n",
+			bpf_program__name(prog), (unsigned long long)info.run_cnt,
+			(unsigned long long)info.run_time_ns, (double)info.run_time_ns / info.run_cnt);
+	}
+}
+
+int loader_start(struct loader *l, const struct loader_opts *o)
+{
+	libbpf_print_fn_t print = o->verbose ? print_libbpf_verbose : print_libbpf;
+	bool fentry = want_fentry(o);
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	libbpf_set_print(fentry && !o->verbose ? print_nothing : print);
+	err = open_and_load(l, o, fentry);
+	libbpf_set_print(print);
+	if (err && fentry) {
+		/* Kernel refused the fentry: fall back to thread identity. */
+		if (o->verbose)
+			fprintf(stderr, "kvmstat-bpf: fentry refused (%s), vCPUs by thread\n", strerror(-err));
+		fentry = false;
+		err = open_and_load(l, o, fentry);
+	}
+	if (err) {
+		fprintf(stderr, "failed to load BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	/* Attach every loaded program. */
+	err = kvmstat_bpf__attach(l->skel);
+	if (err) {
+		fprintf(stderr, "failed to attach BPF programs: %s\n", strerror(-err));
+		loader_stop(l);
+		return err;
+	}
+	l->vcpu_source = vcpu_source_name(o, fentry);
+	l->attach_kind = o->classic ? "tracepoint" : needs_classic_exit(o) ? "tracepoint+tp_btf" : "tp_btf";
+	l->print_prog_stats = o->verbose;
+	if (o->verbose)
+		print_map_memory(l);
+	err = stats_source_map(&l->stats, l->skel, o->spans);
+	if (err) {
+		fprintf(stderr, "failed to map stats arrays: %s\n", strerror(-err));
+		loader_stop(l);
+	}
+	return err;
+}
+
+void loader_stop(struct loader *l)
+{
+	stats_source_unmap(&l->stats);
+	if (l->skel && l->print_prog_stats)
+		print_prog_stats(l);
+	kvmstat_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+/* The loss counters, summed over CPUs (a per-CPU array: not mmap-able). */
+static int read_drops(const struct stats_source *src, __u64 drops[KVMSTAT_NR_DROPS])
+{
+	int n = libbpf_num_possible_cpus();
+	__u64 *per_cpu;
+	__u32 i;
+	int c;
+
+	if (n <= 0)
+		return n ? n : -EINVAL;
+	per_cpu = calloc(n, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	for (i = 0; i < KVMSTAT_NR_DROPS; i++) {
+		drops[i] = 0;
+		if (bpf_map_lookup_elem(src->drops_fd, &i, per_cpu))
+			continue;
+		for (c = 0; c < n; c++)
+			drops[i] += per_cpu[c];
+	}
+	free(per_cpu);
+	return 0;
+}
+
+/* An array's element size: the kernel stores its values 8-byte aligned. */
+static size_t array_stride(const struct bpf_map *map)
+{
+	return (bpf_map__value_size(map) + 7) & ~(size_t)7;
+}
+
+/* An mmap-able array's elements, read-only; *len: the page-rounded length mapped. */
+static const void *map_array(const struct bpf_map *map, size_t *len)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*len = ((size_t)bpf_map__max_entries(map) * array_stride(map) + page - 1) & ~(page - 1);
+	p = mmap(NULL, *len, PROT_READ, MAP_SHARED, bpf_map__fd(map), 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int stats_source_map(struct stats_source *src, struct kvmstat_bpf *skel, __u32 spans)
+{
+	memset(src, 0, sizeof(*src));
+	src->values = map_array(skel->maps.stats, &src->values_len);
+	src->keys = src->values ? map_array(skel->maps.stats_keys, &src->keys_len) : NULL;
+	if (!src->keys) {
+		int err = -errno;
+
+		stats_source_unmap(src);
+		return err;
+	}
+	src->used = &skel->bss->stats_used;
+	src->max_keys = bpf_map__max_entries(skel->maps.stats);
+	src->stride = array_stride(skel->maps.stats);
+	src->spans = spans;
+	src->read_drops = read_drops;
+	src->drops_fd = bpf_map__fd(skel->maps.drops);
+	return 0;
+}
+
+void stats_source_unmap(struct stats_source *src)
+{
+	if (src->values)
+		munmap((void *)src->values, src->values_len);
+	if (src->keys)
+		munmap((void *)src->keys, src->keys_len);
+	memset(src, 0, sizeof(*src));
+}
+
+static void copy_comm(char *buf, size_t len, const char *comm)
+{
+	snprintf(buf, len, "%.*s", KVMSTAT_COMM_LEN, comm);
+}
+
+const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t len)
+{
+	const struct loader *l = ctx;
+	struct kvmstat_thread t;
+	__u32 key, next, *prev = NULL;
+	int fd;
+
+	if (!l->skel)
+		return NULL;
+	fd = bpf_map__fd(l->skel->maps.threads);
+	if (!vm) {
+		if (bpf_map_lookup_elem(fd, &id, &t))
+			return NULL;
+		copy_comm(buf, len, t.comm);
+		return buf;
+	}
+	/* A VM is a process: any of its threads knows the process's name. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &t) && t.tgid == id) {
+			copy_comm(buf, len, t.leader_comm);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* Rough per-element overheads of the kernel's hash and local-storage maps. */
+#define HTAB_ELEM_OVERHEAD	48	/* struct htab_elem */
+#define HTAB_BUCKET		16	/* per bucket; a hash has roundup_pow_of_two(entries) */
+#define TASK_STORAGE_OVERHEAD	96
+#define MAP_PAGE		4096	/* an mmap-able array's page rounding, a small map's floor */
+#define ROUND8(x)		(((x) + 7) & ~7ULL)
+
+static __u64 pow2_at_least(__u64 n)
+{
+	__u64 p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+/* A preallocated hash: an element per entry and per possible CPU (the kernel's spares), buckets. */
+static __u64 hash_memory(__u64 entries, size_t key, size_t value, unsigned int ncpus)
+{
+	return (entries + ncpus) * (HTAB_ELEM_OVERHEAD + ROUND8(key) + ROUND8(value)) +
+	       pow2_at_least(entries) * HTAB_BUCKET;
+}
+
+/* An mmap-able array: page rounded, plus a page. */
+static __u64 mmap_array_memory(__u64 entries, size_t value)
+{
+	return (entries * ROUND8(value) + MAP_PAGE - 1) / MAP_PAGE * MAP_PAGE + MAP_PAGE;
+}
+
+__u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads)
+{
+	size_t value = kvmstat_value_size(__builtin_popcount(o->spans));
+	size_t key = sizeof(struct kvmstat_key);
+	__u64 stats = mmap_array_memory(o->max_keys, value) + mmap_array_memory(o->max_keys, key) +
+		      hash_memory(o->max_keys, key, sizeof(__u32), ncpus);
+	__u64 drops = (__u64)KVMSTAT_NR_DROPS * 8 * ncpus + MAP_PAGE;
+	__u64 threads = hash_memory(KVMSTAT_MAX_THREADS, sizeof(__u32), sizeof(struct kvmstat_thread),
+				    ncpus);
+	__u64 inflight = o->inflight_task ?
+			 (__u64)nthreads * (KVMSTAT_INFLIGHT_SIZE + TASK_STORAGE_OVERHEAD) :
+			 (__u64)KVMSTAT_INFLIGHT_SLOTS * KVMSTAT_INFLIGHT_SIZE + MAP_PAGE;
+	__u64 globals = 2 * mmap_array_memory(1, MAP_PAGE);	/* .rodata and .bss, a page each */
+
+	return stats + drops + threads + inflight + globals;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Checks the host, then open -> set rodata -> load -> attach the BPF object. */
+#ifndef KVMSTAT_LOADER_H
+#define KVMSTAT_LOADER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "bpf/kvmstat.h"
+#include "loader/stats_reader.h"
+
+enum vcpu_source {
+	VCPU_SOURCE_AUTO,	/* best the kernel offers, thread as the last resort */
+	VCPU_SOURCE_THREAD,	/* force the fallback: no vcpu_id, the thread stands for the vCPU */
+};
+
+struct loader_opts {
+	enum kvmstat_arch arch;		/* host arch: which programs to load */
+	__u32 spans;			/* bit per enum kvmstat_span */
+	__u32 vm_filter;		/* VMM pid, 0 for all */
+	__u32 max_keys;			/* stats map entries */
+	bool classic;			/* classic tracepoints instead of tp_btf */
+	bool inflight_task;		/* pending exits in task storage, not the tid-indexed array */
+	__u32 time_every;		/* time 1 exit in N (power of two), count all; 0 or 1: time all */
+	const char *fentry_target;	/* tests: another function for the vCPU fentry (NULL: the real one) */
+	enum vcpu_source vcpu_source;
+	bool verbose;
+};
+
+struct kvmstat_bpf;
+
+struct loader {
+	struct kvmstat_bpf *skel;
+	const char *vcpu_source;	/* what vcpu ids come from, as reported to users */
+	const char *attach_kind;	/* "tp_btf" or "tracepoint" */
+	struct stats_source stats;	/* mapped read-only while loaded */
+	bool print_prog_stats;		/* -v: the kernel's per-program run stats at stop */
+};
+
+/* One-line diagnosis on stderr and -errno if the host can't run us. */
+int loader_check_host(const struct loader_opts *o);
+/* Loads and attaches; on failure prints `failed to <verb> <object>: <why>`. */
+int loader_start(struct loader *l, const struct loader_opts *o);
+void loader_stop(struct loader *l);
+/* Maps the loaded object's stats arrays read-only into src; 0 or -errno. */
+int stats_source_map(struct stats_source *src, struct kvmstat_bpf *skel, __u32 spans);
+void stats_source_unmap(struct stats_source *src);
+/* Sizes the stats arrays and index to o->max_keys and the values to o->spans (before load). */
+void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o);
+/* Sets autoload on exactly the programs an arch needs (used by the CO-RE tests too). */
+void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry);
+/* Names the kernel recorded when it first saw a thread (names.h fallback; ctx: the loader). */
+const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t len);
+/* A map's kernel memory by the kernel's own accounting (fdinfo memlock), 0 if unknown. */
+unsigned long long loader_map_memlock(int fd);
+/* Upper bound of the kernel memory of the maps for a host with ncpus possible CPUs. */
+__u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads);
+
+#endif /* KVMSTAT_LOADER_H */

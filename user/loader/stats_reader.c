@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Incremental reads of the stats arrays: per read, only the slots whose counts moved. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "loader/stats_reader.h"
+
+/* A packed value begins as struct kvmstat_value does; span[i] is the i-th enabled span. */
+static const struct kvmstat_value zero_value;
+
+static const struct kvmstat_value *map_value(const struct stats_source *src, __u32 slot)
+{
+	return (const void *)((const char *)src->values + (size_t)slot * src->stride);
+}
+
+static struct kvmstat_value *last_value(const struct stats_reader *r, __u32 slot)
+{
+	return (void *)(r->last + (size_t)slot * r->value_size);
+}
+
+static const struct kvmstat_value *start_value(const struct stats_reader *r, size_t i)
+{
+	return (const void *)(r->start_values + i * r->value_size);
+}
+
+static __u64 *counts_of(const struct stats_reader *r, __u32 slot)
+{
+	return r->counts + (size_t)slot * (1 + r->nr_spans);
+}
+
+int stats_reader_init(struct stats_reader *r, const struct stats_source *src,
+		      enum kvmstat_arch arch, const struct sample_filter *filter)
+{
+	memset(r, 0, sizeof(*r));
+	r->src = src;
+	r->arch = arch;
+	r->filter = filter;
+	r->nr_spans = __builtin_popcount(src->spans);
+	r->value_size = kvmstat_value_size(r->nr_spans);
+	snapshot_init(&r->interval, arch);
+	/* calloc of this size maps zero pages: memory is spent on slots in use only */
+	r->last = calloc(src->max_keys ? src->max_keys : 1, r->value_size);
+	r->counts = calloc(src->max_keys ? src->max_keys : 1, (1 + r->nr_spans) * sizeof(__u64));
+	return r->last && r->counts ? 0 : -ENOMEM;
+}
+
+void stats_reader_free(struct stats_reader *r)
+{
+	free(r->last);
+	free(r->counts);
+	free(r->start_slots);
+	free(r->start_values);
+	snapshot_free(&r->interval);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Slots published so far: the scan stops at the first key not yet written whole. */
+static __u32 published_slots(struct stats_reader *r)
+{
+	const struct stats_source *src = r->src;
+	__u32 used = *src->used, n = r->nr_slots;
+
+	if (used > src->max_keys)
+		used = src->max_keys;	/* the map is full: later exits are counted as drops */
+	while (n < used && __atomic_load_n(&src->keys[n].tid, __ATOMIC_ACQUIRE))
+		n++;
+	return r->nr_slots = n;
+}
+
+/* Exits or a span's count moved since the last read: the cheap test that skips an idle slot. */
+static bool counts_moved(const struct stats_reader *r, __u32 slot)
+{
+	const struct kvmstat_value *now = map_value(r->src, slot);
+	const __u64 *last = counts_of(r, slot);
+	unsigned int i;
+
+	if (now->exits != last[0])
+		return true;
+	for (i = 0; i < r->nr_spans; i++)
+		if (now->span[i].count != last[1 + i])
+			return true;
+	return false;
+}
+
+static void remember(struct stats_reader *r, __u32 slot, const struct kvmstat_value *now)
+{
+	__u64 *counts = counts_of(r, slot);
+	unsigned int i;
+
+	memcpy(last_value(r, slot), now, r->value_size);
+	counts[0] = now->exits;
+	for (i = 0; i < r->nr_spans; i++)
+		counts[1 + i] = now->span[i].count;
+}
+
+static bool keep(const struct stats_reader *r, __u32 slot)
+{
+	return !r->filter || sample_filter_match(r->filter, &r->src->keys[slot]);
+}
+
+/* d = cur - prev, both packed; the spans not enabled are empty. */
+static void value_delta(const struct stats_reader *r, const struct kvmstat_value *prev,
+			const struct kvmstat_value *cur, struct kvmstat_value *d)
+{
+	int s, i = 0;
+
+	d->exits = cur->exits - prev->exits;
+	for (s = 0; s < KVMSTAT_NR_SPANS; s++) {
+		if (r->src->spans & (1U << s)) {
+			span_delta(&prev->span[i], &cur->span[i], &d->span[s]);
+			i++;
+		} else {
+			memset(&d->span[s], 0, sizeof(d->span[s]));
+		}
+	}
+}
+
+/* Appends the slot's cur - prev to out unless nothing happened in between. */
+static int append_delta(const struct stats_reader *r, struct snapshot *out, __u32 slot,
+			const struct kvmstat_value *prev, const struct kvmstat_value *cur)
+{
+	struct sample *n = snapshot_next(out);
+
+	if (!n)
+		return -ENOMEM;
+	value_delta(r, prev, cur, &n->val);
+	if (value_empty(&n->val))
+		return 0;
+	n->key = r->src->keys[slot];
+	out->nr++;
+	return 0;
+}
+
+static int add_baseline(struct stats_reader *r, __u32 slot, const struct kvmstat_value *v)
+{
+	size_t cap = r->start_cap ? r->start_cap * 2 : 64;
+	__u32 *slots;
+	char *values;
+
+	if (r->nr_start == r->start_cap) {
+		slots = realloc(r->start_slots, cap * sizeof(*slots));
+		if (slots)
+			r->start_slots = slots;
+		values = slots ? realloc(r->start_values, cap * r->value_size) : NULL;
+		if (!values)
+			return -ENOMEM;
+		r->start_values = values;
+		r->start_cap = cap;
+	}
+	r->start_slots[r->nr_start] = slot;
+	memcpy(r->start_values + r->nr_start * r->value_size, v, r->value_size);
+	r->nr_start++;
+	return 0;
+}
+
+/* A moved slot: copied once out of the map (its writer may move on meanwhile), then diffed. */
+static int read_slot(struct stats_reader *r, __u32 slot)
+{
+	struct kvmstat_value now;	/* packed: only value_size bytes used */
+	int err;
+
+	memcpy(&now, map_value(r->src, slot), r->value_size);
+	if (r->started)
+		err = append_delta(r, &r->interval, slot, last_value(r, slot), &now);
+	else
+		err = add_baseline(r, slot, &now);
+	if (!err)
+		remember(r, slot, &now);
+	return err;
+}
+
+static void stamp_interval(struct stats_reader *r, const __u64 drops[KVMSTAT_NR_DROPS])
+{
+	struct snapshot *s = &r->interval;
+	struct timespec mono;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &s->end_wall);
+	s->end_mono_ns = mono.tv_sec * 1000000000ULL + mono.tv_nsec;
+	s->start_mono_ns = r->started ? r->last_mono_ns : s->end_mono_ns;
+	s->start_wall = r->started ? r->last_wall : s->end_wall;
+	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
+		s->drops[i] = r->started ? drops[i] - r->last_drops[i] : 0;
+}
+
+int stats_reader_update(struct stats_reader *r)
+{
+	const struct stats_source *src = r->src;
+	__u64 drops[KVMSTAT_NR_DROPS] = {};
+	__u32 slot, n;
+	int err;
+
+	err = src->read_drops ? src->read_drops(src, drops) : 0;
+	if (err)
+		return err;
+	snapshot_clear(&r->interval, r->arch);	/* its buffer is reused: no fresh page faults */
+	stamp_interval(r, drops);
+	n = published_slots(r);
+	for (slot = 0; slot < n; slot++) {
+		if (!counts_moved(r, slot) || !keep(r, slot))
+			continue;
+		err = read_slot(r, slot);
+		if (err)
+			return err;
+	}
+	memcpy(r->last_drops, drops, sizeof(drops));
+	r->last_mono_ns = r->interval.end_mono_ns;
+	r->last_wall = r->interval.end_wall;
+	if (!r->started) {
+		memcpy(r->start_drops, drops, sizeof(drops));
+		r->start_mono_ns = r->last_mono_ns;
+		r->start_wall = r->last_wall;
+		r->started = true;
+	}
+	return 0;
+}
+
+/* out = the last read less base per kept slot; base: the baseline, or nothing. */
+static int collect(const struct stats_reader *r, bool since_start, struct snapshot *out)
+{
+	const struct kvmstat_value *base;
+	size_t j = 0;
+	__u32 slot;
+	int i, err;
+
+	snapshot_init(out, r->arch);
+	out->end_mono_ns = r->last_mono_ns;
+	out->end_wall = r->last_wall;
+	if (since_start) {
+		out->start_mono_ns = r->start_mono_ns;
+		out->start_wall = r->start_wall;
+	}
+	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
+		out->drops[i] = r->last_drops[i] - (since_start ? r->start_drops[i] : 0);
+	/* one allocation, touched only as far as filled: growing would copy ~2 KiB samples */
+	if (snapshot_reserve(out, r->nr_slots))
+		return -ENOMEM;
+	for (slot = 0; slot < r->nr_slots; slot++) {
+		base = &zero_value;
+		if (j < r->nr_start && r->start_slots[j] == slot) {
+			if (since_start)
+				base = start_value(r, j);
+			j++;
+		}
+		if (!keep(r, slot))
+			continue;
+		err = append_delta(r, out, slot, base, last_value(r, slot));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int stats_reader_since_start(const struct stats_reader *r, struct snapshot *out)
+{
+	return collect(r, true, out);
+}
+
+int stats_reader_counts(const struct stats_reader *r, struct snapshot *out)
+{
+	return collect(r, false, out);
+}
