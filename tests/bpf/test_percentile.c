@@ -18,7 +18,7 @@
 #include "../../bpf/kvmstat.h"
 #include "kvmstat.skel.h"
 #include "test_object.h"
-#include "model/snapshot.h"
+#include "model/hist.h"
 #include "../unit/test.h"
 
 #define N 10000

@@ -28,12 +28,8 @@
 #include "../../bpf/kvmstat.h"
 #include "kvmstat.skel.h"
 #include "../bpf/test_object.h"
-#include "loader/loader.h"
-#include "render/render.h"
-#include "model/snapshot.h"
 #include "cli/output.h"
-#include "loader/stats_reader.h"
-#include "render/views.h"
+#include "loader/loader.h"
 
 #define NR_THREADS	3
 #define NR_INTERVALS	4
@@ -223,6 +219,7 @@ int main(int argc, char **argv)
 	out.json = open_out(argv[1], ".ndjson");
 	out.table = open_out(argv[1], ".run.txt");
 	cum.table = open_out(argv[1], ".cumulative.txt");
+	out.json_path = argv[1];
 	pthread_barrier_init(&go, NULL, NR_THREADS + 1);
 	pthread_barrier_init(&done, NULL, NR_THREADS + 1);
 	err = out.json && out.table && cum.table ? generate_mapped(&out, &cum, argv[1]) : -EIO;
@@ -233,6 +230,9 @@ int main(int argc, char **argv)
 	if (cum.table)
 		fclose(cum.table);
 	kvmstat_bpf__destroy(skel);
+	err = err ?: output_failures(&out, true) || output_failures(&cum, true) ? -EIO : 0;
+	output_free(&out);
+	output_free(&cum);
 	if (err || failed)
 		fprintf(stderr, "gen-ndjson: failed to generate: %s\n", err ? strerror(-err) : "test run failed");
 	return err || failed ? 1 : 0;

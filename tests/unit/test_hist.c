@@ -2,8 +2,7 @@
 /* render_hist on hand-written snapshots; every expected line is written out by hand. */
 #include <stdlib.h>
 #include <string.h>
-#include "render/render.h"
-#include "model/snapshot.h"
+#include "render/hist.h"
 #include "render/views.h"
 #include "test.h"
 
@@ -24,16 +23,17 @@ static void add(struct snapshot *s, __u32 vm, __u32 vcpu, __u32 tid, __u64 class
 static char *render(const struct snapshot *s, enum grouping by, const struct names *names)
 {
 	struct table_opts o = { .by = by, .span = KVMSTAT_SPAN_HANDLING, .names = names };
-	struct snapshot g;
+	struct view v;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	snapshot_group(s, by, &g);
-	snapshot_sort(&g, by, SORT_COUNT, KVMSTAT_SPAN_HANDLING);
-	render_hist(f, &g, &o);
+	if (ASSERT_EQ(view_build(&v, s, by, 0), 0)) {
+		view_sort(&v, by, SORT_COUNT, KVMSTAT_SPAN_HANDLING);
+		ASSERT_EQ(render_hist(f, &v, &o), 0);
+	}
+	view_free(&v);
 	fclose(f);
-	snapshot_free(&g);
 	return buf;
 }
 
@@ -173,8 +173,12 @@ TEST(empty_view)
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
 
+	struct view v;
+
 	snapshot_init(&s, KVMSTAT_ARCH_RISCV);
-	render_hist(f, &s, &o);
+	if (ASSERT_EQ(view_build(&v, &s, GROUP_CLASS, 0), 0))
+		ASSERT_EQ(render_hist(f, &v, &o), 0);
+	view_free(&v);
 	fclose(f);
 	ASSERT_STR(buf, "kvmstat-bpf  riscv  guest time histograms  whole run 0.00s\n"
 			"percentiles from the in-kernel buckets: within 1/8 of the value\n"
@@ -204,7 +208,7 @@ TEST(views_print_names_safely)
 	snapshot_init(&s, KVMSTAT_ARCH_ARM64);
 	dabt_stats(&h);
 	add(&s, 100, 0, 101, DABT_LOW, 0, &h, 6);
-	ASSERT_EQ(render_views(f, &s, &o), 0);
+	ASSERT_EQ(render_snapshot_views(f, &s, &o), 0);
 	fclose(f);
 	/* once in the table, once over the histograms */
 	ASSERT_TRUE(strstr(buf, "\nVM 100 (a?b?[2J??\xc3\xa9)  vCPU 0 thread 101 (?)\n"));

@@ -11,8 +11,7 @@
 #include <unistd.h>
 #include "lib/json.h"
 #include "lib/json_parse.h"
-#include "render/render.h"
-#include "model/snapshot.h"
+#include "ndjson/ndjson.h"
 #include "test.h"
 
 #define SCHEMA_CHECK "tests/json/check_schema.py"
@@ -285,15 +284,18 @@ static void sample_snapshot(struct snapshot *s)
 
 static char *render_line(const struct snapshot *s, enum grouping by, __u32 spans)
 {
-	struct json_meta m = {
-		.type = "interval", .host = "h\\1", .kernel = "6.12.0", .vcpu_source = "vcpu_id",
+	struct ndjson_meta m = {
+		.type = RECORD_INTERVAL, .host = "h\\1", .kernel = "6.12.0", .vcpu_source = "vcpu_id",
 		.spans = spans, .by = by, .names = &test_names,
 	};
 	char *buf = NULL;
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
+	struct view v;
 
-	render_json(f, s, &m);
+	if (ASSERT_EQ(view_build(&v, s, by, 0), 0))
+		ASSERT_EQ(ndjson_write(f, &v, &m), 0);
+	view_free(&v);
 	fclose(f);
 	return buf;
 }

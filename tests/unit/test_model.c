@@ -4,11 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../../arch/arch.h"
+#include "host/proc_names.h"
 #include "lib/format.h"
 #include "lib/json.h"
-#include "host/names.h"
-#include "render/render.h"
-#include "model/snapshot.h"
+#include "model/hist.h"
+#include "model/view.h"
+#include "render/table.h"
 #include "test.h"
 
 #define DABT_LOW KVMSTAT_ARM64_CLASS(2, 0x24)
@@ -32,17 +33,35 @@ static void add(struct snapshot *s, __u32 vm, __u32 vcpu, __u32 tid, __u64 class
 static char *render(const struct snapshot *s, enum grouping by)
 {
 	struct table_opts o = { .by = by, .span = KVMSTAT_SPAN_HANDLING };
-	struct snapshot g;
+	struct view v;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	snapshot_group(s, by, &g);
-	snapshot_sort(&g, by, SORT_COUNT, KVMSTAT_SPAN_HANDLING);
-	render_table(f, &g, &o);
+	if (ASSERT_EQ(view_build(&v, s, by, 1U << by), 0)) {
+		view_sort(&v, by, SORT_COUNT, KVMSTAT_SPAN_HANDLING);
+		ASSERT_EQ(render_table(f, &v, &o), 0);
+	}
+	view_free(&v);
 	fclose(f);
-	snapshot_free(&g);
 	return buf;
+}
+
+/* g = the rows of s's view at one grouping, in key order, with their projected keys. */
+static int snapshot_group(const struct snapshot *s, enum grouping by, struct snapshot *g)
+{
+	const struct view_level *l;
+	struct view v;
+	size_t i;
+	int err = view_build(&v, s, by, 0);
+
+	snapshot_init(g, s->arch);
+	l = &v.level[by];
+	for (i = 0; i < l->nr_rows && !err; i++)
+		if (!snapshot_add(g, &l->keys[i], &l->rows[i]->val))
+			err = -1;
+	view_free(&v);
+	return err;
 }
 
 /* The line of a rendered table that starts with label (after indentation). */

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "render/render.h"
-#include "model/snapshot.h"
+#include "render/prom.h"
 #include "test.h"
 
 #define PROMTOOL "/usr/bin/promtool"

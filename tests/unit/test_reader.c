@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "loader/stats_reader.h"
+#include "model/hist.h"
 #include "test.h"
 
 #define SLOTS 8

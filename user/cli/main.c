@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "arch/arch.h"
-#include "lib/format.h"
 #include "cli/list.h"
-#include "render/render.h"
 #include "cli/report.h"
 #include "cli/run.h"
+#include "lib/format.h"
+#include "model/schema.h"
 
 #define EXIT_USAGE 2
 #define DEFAULT_MAX_KEYS 16384
@@ -144,17 +144,17 @@ static const struct argp_option run_options[] = {
 	{},
 };
 
-static bool parse_enum(const char *arg, const char *const *names, int nr, int *out)
+/* A value of e named by arg, or one error line naming what and e's choices, and exit 2. */
+static int parse_choice(struct argp_state *state, const char *what, const char *arg,
+			const struct schema_enum *e)
 {
-	int i;
+	char choices[128];
+	int v = schema_parse(e, arg);
 
-	for (i = 0; i < nr; i++) {
-		if (!strcmp(arg, names[i])) {
-			*out = i;
-			return true;
-		}
-	}
-	return false;
+	if (v < 0)
+		argp_failure(state, EXIT_USAGE, 0, "invalid %s '%s': expected %s", what, arg,
+			     schema_choices(e, false, choices, sizeof(choices)));
+	return v;
 }
 
 static unsigned long parse_positive(struct argp_state *state, const char *what, const char *arg,
@@ -195,35 +195,27 @@ static void parse_vcpus(struct argp_state *state, const char *arg, struct sample
 static void parse_view_choice(struct argp_state *state, int key, const char *arg,
 			      enum sort_key *sort, enum grouping *by, __u32 *spans)
 {
-	static const char *const sorts[] = { "count", "time", "avg", "max", "min", "class" };
-	static const char *const groups[] = { "class", "vm", "vcpu" };
-	static const char *const span_names[] = { "handling", "guest", "both" };
-	int v = 0;
-
 	switch (key) {
 	case 's':
-		if (!parse_enum(arg, sorts, 6, &v))
-			argp_failure(state, EXIT_USAGE, 0, "invalid sort key '%s': expected count, time, avg, max, min or class", arg);
-		*sort = v;
+		*sort = parse_choice(state, "sort key", arg, &schema_sort_keys);
 		break;
 	case 'b':
-		if (!parse_enum(arg, groups, 3, &v))
-			argp_failure(state, EXIT_USAGE, 0, "invalid grouping '%s': expected class, vm or vcpu", arg);
-		*by = v;
+		*by = parse_choice(state, "grouping", arg, &schema_groupings);
 		break;
 	case OPT_SPAN:
-		if (!parse_enum(arg, span_names, 3, &v))
-			argp_failure(state, EXIT_USAGE, 0, "invalid span '%s': expected handling, guest or both", arg);
-		*spans = v == 2 ? 3 : 1U << v;
+		*spans = span_choice_mask(parse_choice(state, "span", arg, &schema_span_choices));
 		break;
 	}
 }
 
+static const char *const vcpu_source_names[] = { [VCPU_SOURCE_AUTO] = "auto", [VCPU_SOURCE_THREAD] = "thread" };
+static const struct schema_enum vcpu_sources = { vcpu_source_names, NULL, 2 };
+/* Where pending exits are kept: --inflight (benchmarks), index = inflight_task. */
+static const char *const inflight_names[] = { "array", "task" };
+static const struct schema_enum inflight_stores = { inflight_names, NULL, 2 };
+
 static void parse_run_choice(struct argp_state *state, int key, const char *arg, struct run_opts *o)
 {
-	static const char *const sources[] = { "auto", "thread" };
-	int v = 0;
-
 	switch (key) {
 	case 's': case 'b': case OPT_SPAN:
 		parse_view_choice(state, key, arg, &o->sort, &o->by, &o->loader.spans);
@@ -231,9 +223,10 @@ static void parse_run_choice(struct argp_state *state, int key, const char *arg,
 			o->json_by = o->by;	/* JSON nests as deep as the table */
 		break;
 	case OPT_VCPU_SOURCE:
-		if (!parse_enum(arg, sources, 2, &v))
-			argp_failure(state, EXIT_USAGE, 0, "invalid vCPU source '%s': expected auto or thread", arg);
-		o->loader.vcpu_source = v;
+		o->loader.vcpu_source = parse_choice(state, "vCPU source", arg, &vcpu_sources);
+		break;
+	case OPT_INFLIGHT:
+		o->loader.inflight_task = parse_choice(state, "--inflight", arg, &inflight_stores);
 		break;
 	}
 }
@@ -251,7 +244,7 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 		if (parse_seconds(arg, &o->duration_ns))
 			argp_failure(state, EXIT_USAGE, 0, "invalid duration '%s': expected seconds > 0", arg);
 		break;
-	case 's': case 'b': case OPT_SPAN: case OPT_VCPU_SOURCE:
+	case 's': case 'b': case OPT_SPAN: case OPT_VCPU_SOURCE: case OPT_INFLIGHT:
 		parse_run_choice(state, key, arg, o);
 		break;
 	case 'p':
@@ -282,11 +275,6 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 		o->loader.time_every = parse_positive(state, "--time-every", arg, 1024);
 		if (o->loader.time_every & (o->loader.time_every - 1))
 			argp_failure(state, EXIT_USAGE, 0, "invalid --time-every '%s': expected a power of two 1..1024", arg);
-		break;
-	case OPT_INFLIGHT:
-		if (strcmp(arg, "task") && strcmp(arg, "array"))
-			argp_failure(state, EXIT_USAGE, 0, "invalid --inflight '%s': expected task or array", arg);
-		o->loader.inflight_task = !strcmp(arg, "task");
 		break;
 	case 'v':
 		o->loader.verbose = true;
@@ -424,14 +412,17 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { NULL, parse_top, "COMMAND [OPTION...]", top_doc, NULL, NULL, NULL };
+	static char name[32];
 	size_t i;
 
 	if (argc > 1) {
 		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 			if (strcmp(argv[1], commands[i].name))
 				continue;
-			/* argv[0] "kvmstat-bpf run" so usage/errors name the command */
-			argv[1] = argv[0];
+			/* argp names the program by argv[0]: "kvmstat-bpf run" in usage, errors
+			 * and "Try `kvmstat-bpf run --help'" */
+			snprintf(name, sizeof(name), "kvmstat-bpf %s", commands[i].name);
+			argv[1] = name;
 			return commands[i].fn(argc - 1, argv + 1);
 		}
 	}

@@ -3,17 +3,27 @@
  * What `run` writes from its reads of the stats arrays: per interval the tables
  * (and histograms), a JSON line and the Prometheus file; at the end the summary
  * and the JSON total line. Apart from run.c, which needs BPF and KVM exits, so
- * the report round-trip test drives this very code with synthetic exits.
+ * the report round-trip test and the loader benchmark drive this very code.
+ *
+ * A failed write is said on stderr (the first of each output: `failed to write
+ * <what>: <why>`), counted, and the run goes on; run exits non-zero at the end.
  */
 #ifndef KVMSTAT_OUTPUT_H
 #define KVMSTAT_OUTPUT_H
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "render/render.h"
-#include "model/snapshot.h"
 #include "loader/stats_reader.h"
+#include "ndjson/ndjson.h"
+#include "render/prom.h"
 #include "render/views.h"
+
+enum output_kind {
+	OUTPUT_TABLE,
+	OUTPUT_JSON,
+	OUTPUT_PROM,
+	NR_OUTPUTS,
+};
 
 struct run_output {
 	FILE *table;			/* tables and histograms; NULL: none (JSON on stdout) */
@@ -21,28 +31,48 @@ struct run_output {
 	bool cumulative;		/* interval tables since the start, not of the interval */
 	struct view_opts view;		/* .final is set per call */
 	FILE *json;			/* NULL: none */
-	struct json_meta meta;		/* .type is set per line */
+	const char *json_path;		/* for messages */
+	struct ndjson_meta meta;	/* .type is set per line */
 	const char *prom_path;		/* NULL: none */
 	struct prom_opts prom;
+	/* state */
+	struct prom_state prom_state;	/* the exposition, updated with each read's changes */
+	bool prom_started;
+	unsigned long prom_reads;	/* the reader's reads it holds */
+	unsigned int failed[NR_OUTPUTS];	/* writes that failed */
 };
 
-/* The Prometheus file of the counts since load (so counters only grow); errors said on stderr. */
-int output_prom(const struct run_output *o, const struct stats_reader *r);
+/* The exposition's state brought up to r's last read: output_prom without the file. 0 or -ENOMEM. */
+int output_prom_update(struct run_output *o, const struct stats_reader *r);
+
+/*
+ * The Prometheus file of the counts since load (so counters only grow), from
+ * the reads r made since the last call; written atomically (file_replace).
+ * 0, or the error, said on stderr.
+ */
+int output_prom(struct run_output *o, const struct stats_reader *r);
 
 /*
  * After a read: the tables of r's interval (since the start with cumulative),
- * the JSON line of the interval, the Prometheus file. A failed Prometheus
- * write is said and left for the next interval. Returns 0 or -ENOMEM.
+ * the JSON line of the interval, the Prometheus file. A failed write is said,
+ * counted and left for the next interval. Returns 0 or -ENOMEM.
  */
-int output_interval(const struct run_output *o, const struct stats_reader *r);
+int output_interval(struct run_output *o, const struct stats_reader *r);
 
-/* At the end: the summary tables and the JSON total line, since the start. */
-int output_summary(const struct run_output *o, const struct stats_reader *r);
+/* At the end: the summary tables and the JSON total line, since the start.
+ * Returns 0, -ENOMEM, or the error of a write (said). */
+int output_summary(struct run_output *o, const struct stats_reader *r);
+
+/* Writes that failed, all outputs; with say, one stderr line per output that failed. */
+unsigned int output_failures(const struct run_output *o, bool say);
+
+void output_free(struct run_output *o);
 
 /*
- * Every interval allocates and frees buffers of the same large sizes (samples of the keys that
- * changed, their groupings): keep freed memory in the heap instead of returning it to the
- * kernel, so the next interval does not fault the same pages in again (measured: loader-bench).
+ * Every interval allocates and frees buffers of the same large sizes (the
+ * groupings of the keys that changed): keep freed memory in the heap instead of
+ * returning it to the kernel, so the next interval does not fault the same pages
+ * in again (measured: loader-bench).
  */
 void output_reuse_heap(void);
 

@@ -13,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "arch/arch.h"
-#include "lib/json_parse.h"
-#include "ndjson/record.h"
-#include "render/render.h"
 #include "cli/report.h"
+#include "lib/json_parse.h"
+#include "lib/stream.h"
+#include "ndjson/ndjson.h"
+#include "render/views.h"
 
 #define ERR_LEN 256
 
@@ -95,8 +96,6 @@ static const char *thread_name(void *ctx, __u32 tid)
 	return e ? e->name : NULL;
 }
 
-static const char *const group_names[] = { "class", "vm", "vcpu" };
-
 /* The line's grouping must be fine enough for -b, -p and --vcpu. */
 static int check_level(struct report *rep, const struct record *r, size_t line)
 {
@@ -112,7 +111,7 @@ static int check_level(struct report *rep, const struct record *r, size_t line)
 	if (!what)
 		return 0;
 	fprintf(stderr, "%s:%zu: line grouped by %s: %s needs lines written by run -b %s --json\n",
-		rep->file, line, group_names[r->level], what,
+		rep->file, line, schema_name(&schema_groupings, r->level), what,
 		!strcmp(what, "-b vm") || !strcmp(what, "-p") ? "vm or vcpu" : "vcpu");
 	return -EINVAL;
 }
@@ -152,10 +151,18 @@ static int merge_record(struct report *rep, struct record *r, size_t line)
 
 static const struct names *report_names(struct report *rep)
 {
-	static struct names n = { vm_name, thread_name, NULL };
+	static struct names n = { .vm_name = vm_name, .thread_name = thread_name };
 
 	n.ctx = rep;
 	return &n;
+}
+
+/* A failed write of the tables (stdout) said; -ENOMEM is said by the caller. */
+static int say_table_error(int err)
+{
+	if (err && err != -ENOMEM)
+		fprintf(stderr, "failed to write table: %s\n", strerror(-err));
+	return err;
 }
 
 /* One interval's own view, as `run` showed it. */
@@ -167,7 +174,7 @@ static int show_interval(struct report *rep, const struct record *r)
 		.hist = o->hist, .names = report_names(rep),
 	};
 
-	return render_views(stdout, &r->snap, &v);
+	return say_table_error(render_snapshot_views(stdout, &r->snap, &v));
 }
 
 static int keep_pending(struct report *rep, struct record *r, size_t line)
@@ -300,60 +307,61 @@ static int read_file(struct report *rep, const char *path)
 	return flush_pending(rep, !err) ?: err;
 }
 
-static int write_json(struct report *rep, const struct snapshot *g)
+static int write_json(struct report *rep, const struct view *v)
 {
 	const char *path = rep->o->json_path;
-	struct json_meta m = {
-		.type = "total", .host = rep->host, .kernel = rep->kernel,
+	struct ndjson_meta m = {
+		.type = RECORD_TOTAL, .host = rep->host, .kernel = rep->kernel,
 		.vcpu_source = rep->vcpu_source, .spans = rep->spans, .by = rep->level,
 		.names = report_names(rep),
 	};
 	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	int err;
 
 	if (!f) {
 		fprintf(stderr, "failed to open JSON output '%s': %s\n", path, strerror(errno));
 		return -errno;
 	}
-	render_json(f, g, &m);
-	if (f != stdout && fclose(f)) {
-		fprintf(stderr, "failed to write JSON output '%s': %s\n", path, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	err = ndjson_write(f, v, &m);
+	if (f != stdout && fclose(f) && !err)
+		err = -errno;
+	if (err)
+		fprintf(stderr, "failed to write JSON output '%s': %s\n", path, strerror(-err));
+	return err;
 }
 
 /* The merged totals: one view (and JSON line) as run's summary would show. */
 static int show_totals(struct report *rep)
 {
 	const struct report_opts *o = rep->o;
-	struct view_opts v = {
+	struct view_opts vo = {
 		.by = o->by, .sort = o->sort, .spans = o->spans ?: rep->spans, .hist = o->hist,
 		.final = true, .names = report_names(rep),
 	};
 	enum kvmstat_span missing;
-	struct snapshot g;
+	struct view v;
 	int err;
 
-	if (v.spans & ~rep->spans) {
-		missing = v.spans & ~rep->spans & (1U << KVMSTAT_SPAN_HANDLING) ?
+	if (vo.spans & ~rep->spans) {
+		missing = vo.spans & ~rep->spans & (1U << KVMSTAT_SPAN_HANDLING) ?
 			  KVMSTAT_SPAN_HANDLING : KVMSTAT_SPAN_GUEST;
 		fprintf(stderr, "kvmstat-bpf: the input has no %s span (written without run --span %s|both)\n",
 			span_name(missing), span_name(missing));
 		return -EINVAL;
 	}
-	err = snapshot_group(&rep->merged, rep->level, &g);	/* merges equal keys */
-	g.start_mono_ns = rep->merged.start_mono_ns;
-	g.end_mono_ns = g.start_mono_ns + rep->duration_ns;
+	/* What the merged lines cover: their intervals one after the other. */
+	rep->merged.end_mono_ns = rep->merged.start_mono_ns + rep->duration_ns;
+	err = view_build(&v, &rep->merged, rep->level, view_totals_for(&vo));	/* merges equal keys */
 	if (!err && o->json_path)
-		err = write_json(rep, &g);
+		err = write_json(rep, &v);
 	if (!err && !(o->json_path && !strcmp(o->json_path, "-"))) {
 		if (o->intervals)
 			fputs("=== summary ===\n", stdout);	/* as run prints it */
-		err = render_views(stdout, &g, &v);
+		err = say_table_error(render_views(stdout, &v, &vo));
 	}
 	if (err == -ENOMEM)
 		fprintf(stderr, "failed to merge records: %s\n", strerror(ENOMEM));
-	snapshot_free(&g);
+	view_free(&v);
 	return err;
 }
 

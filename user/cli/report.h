@@ -4,8 +4,8 @@
 #define KVMSTAT_REPORT_H
 
 #include <stdbool.h>
-#include "model/snapshot.h"
-#include "render/views.h"
+#include "model/filter.h"
+#include "model/schema.h"
 
 struct report_opts {
 	char *const *files;		/* "-": stdin */

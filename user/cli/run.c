@@ -11,12 +11,10 @@
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "arch/arch.h"
-#include "lib/format.h"
-#include "loader/loader.h"
-#include "host/names.h"
 #include "cli/output.h"
-#include "render/render.h"
 #include "cli/run.h"
+#include "host/proc_names.h"
+#include "loader/loader.h"
 
 static volatile sig_atomic_t exiting;
 
@@ -68,7 +66,7 @@ static int emit_summary(struct run_state *st)
 {
 	int err = output_summary(&st->out, &st->reader);
 
-	if (err)
+	if (err == -ENOMEM)	/* a failed write was said where it failed */
 		fprintf(stderr, "failed to show summary: %s\n", strerror(-err));
 	return err;
 }
@@ -85,6 +83,7 @@ static void setup_output(struct run_state *st)
 		.view = { .by = o->by, .sort = o->sort, .spans = o->loader.spans, .hist = o->hist,
 			  .names = &proc_names },
 		.json = st->json,
+		.json_path = o->json_path,
 		.meta = { .host = st->uts.nodename, .kernel = st->uts.release,
 			  .vcpu_source = st->loader.vcpu_source, .spans = o->loader.spans,
 			  .by = o->json_by, .names = &proc_names },
@@ -200,7 +199,11 @@ int cmd_run(const struct run_opts *o)
 	err = run_loop(&st);
 	if (!err)
 		err = emit_summary(&st);
+	/* Periodic outputs went on after a failed write: it is said, and the exit status tells. */
+	if (!err && output_failures(&st.out, true))
+		err = -EIO;
 cleanup:
+	output_free(&st.out);
 	names_set_fallback(NULL, NULL);
 	loader_stop(&st.loader);
 	if (st.json && st.json != stdout)

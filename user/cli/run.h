@@ -4,8 +4,8 @@
 
 #include <stdbool.h>
 #include "loader/loader.h"
-#include "model/snapshot.h"
-#include "render/views.h"
+#include "model/filter.h"
+#include "model/schema.h"
 
 struct run_opts {
 	struct loader_opts loader;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <math.h>
+#include <string.h>
 #include "lib/json.h"
+#include "lib/utf8.h"
 
 /*
  * Characters go out with putc_unlocked, numbers are formatted by hand: a line of
@@ -49,30 +51,6 @@ void json_object_end(struct json *j) { json_close(j, '}'); }
 void json_array_begin(struct json *j) { json_open(j, '['); }
 void json_array_end(struct json *j) { json_close(j, ']'); }
 
-/* Length of the valid UTF-8 sequence at s, 0 if invalid (RFC 3629: no overlongs, no surrogates). */
-static int utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))
-			return 0;
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 /* Byte by byte: for the short keys and numbers of a line, cheaper than a call to fwrite. */
 static void put_bytes(FILE *out, const char *s, size_t n)
 {
@@ -82,8 +60,8 @@ static void put_bytes(FILE *out, const char *s, size_t n)
 
 void json_write_escaped(FILE *out, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	int n;
+	const unsigned char *s = (const unsigned char *)str, *end = s + strlen(str);
+	size_t n;
 
 	putc_unlocked('"', out);
 	while (*s) {
@@ -104,7 +82,7 @@ void json_write_escaped(FILE *out, const char *str)
 			fprintf(out, "\\u%04x", *s++);
 			continue;
 		}
-		n = utf8_len(s);
+		n = utf8_valid_len(s, end);
 		if (!n) {
 			fputs("\\ufffd", out);
 			s++;
@@ -160,6 +138,14 @@ void json_null(struct json *j)
 {
 	json_sep(j);
 	fputs("null", j->out);
+}
+
+void json_kv_hex(struct json *j, const char *key, __u64 v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	json_kv_string(j, key, buf);
 }
 
 void json_kv_string(struct json *j, const char *key, const char *s)

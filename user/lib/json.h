@@ -31,6 +31,7 @@ void json_null(struct json *j);
 /* key + value in one call */
 void json_kv_string(struct json *j, const char *key, const char *s);	/* NULL: null */
 void json_kv_u64(struct json *j, const char *key, __u64 v);
+void json_kv_hex(struct json *j, const char *key, __u64 v);	/* "0x1f" */
 void json_kv_double(struct json *j, const char *key, double v);
 void json_kv_bool(struct json *j, const char *key, bool v);
 

@@ -7,18 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/json_parse.h"
+#include "lib/strbuf.h"
 #include "lib/utf8.h"
 
 struct parser {
 	const unsigned char *start, *p, *end;
 	int depth;
 	struct json_error *err;
-};
-
-/* A growing string: the decoded value of a JSON string. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
 };
 
 static int parse_value(struct parser *ps, struct jval *v);
@@ -56,32 +51,11 @@ static void skip_ws(struct parser *ps)
 		ps->p++;
 }
 
-static bool sbuf_put(struct sbuf *b, const void *data, size_t n)
-{
-	char *s;
-
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 16;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		s = realloc(b->s, cap);
-		if (!s)
-			return false;
-		b->s = s;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, data, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return true;
-}
-
-static bool sbuf_put_utf8(struct sbuf *b, __u32 cp)
+static bool sbuf_put_utf8(struct strbuf *b, __u32 cp)
 {
 	unsigned char u[4];
 
-	return sbuf_put(b, u, utf8_encode(cp, u));
+	return strbuf_put(b, u, utf8_encode(cp, u));
 }
 
 /* The 4 hex digits after "\u"; ps->p at the first digit, left after the last. */
@@ -109,7 +83,7 @@ static int parse_hex4(struct parser *ps, __u32 *out)
 }
 
 /* \uXXXX, with a UTF-16 surrogate pair as one code point; ps->p at the 'u'. */
-static int parse_unicode_escape(struct parser *ps, struct sbuf *b)
+static int parse_unicode_escape(struct parser *ps, struct strbuf *b)
 {
 	const unsigned char *esc = ps->p - 1;
 	__u32 cp, lo;
@@ -142,7 +116,7 @@ static int parse_unicode_escape(struct parser *ps, struct sbuf *b)
 }
 
 /* One escape sequence; ps->p at the backslash. */
-static int parse_escape(struct parser *ps, struct sbuf *b)
+static int parse_escape(struct parser *ps, struct strbuf *b)
 {
 	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
 	const char *hit;
@@ -158,11 +132,11 @@ static int parse_escape(struct parser *ps, struct sbuf *b)
 		return fail(ps, "invalid escape");
 	}
 	ps->p++;
-	return sbuf_put(b, &to[hit - from], 1) ? 0 : fail_nomem(ps);
+	return strbuf_put(b, &to[hit - from], 1) ? 0 : fail_nomem(ps);
 }
 
 /* A run of bytes that need no decoding, checked as UTF-8 without control characters. */
-static int parse_plain_run(struct parser *ps, struct sbuf *b)
+static int parse_plain_run(struct parser *ps, struct strbuf *b)
 {
 	const unsigned char *run = ps->p;
 	size_t n;
@@ -175,17 +149,17 @@ static int parse_plain_run(struct parser *ps, struct sbuf *b)
 			return fail(ps, "invalid UTF-8 in string");
 		ps->p += n;
 	}
-	return sbuf_put(b, run, ps->p - run) ? 0 : fail_nomem(ps);
+	return strbuf_put(b, run, ps->p - run) ? 0 : fail_nomem(ps);
 }
 
 /* A string; ps->p at the opening quote. */
 static int parse_string(struct parser *ps, char **s, size_t *len)
 {
-	struct sbuf b = {};
+	struct strbuf b = {};
 	int err;
 
 	ps->p++;
-	if (!sbuf_put(&b, "", 0))
+	if (!strbuf_put(&b, "", 0))
 		return fail_nomem(ps);
 	for (;;) {
 		err = parse_plain_run(ps, &b);

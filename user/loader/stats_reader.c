@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "loader/stats_reader.h"
+#include "model/hist.h"
 
 /* A packed value begins as struct kvmstat_value does; span[i] is the i-th enabled span. */
 static const struct kvmstat_value zero_value;
@@ -82,12 +83,35 @@ static bool counts_moved(const struct stats_reader *r, __u32 slot)
 	return false;
 }
 
+/*
+ * dst = src, packed values of nr spans, copying only what can be non-zero: the
+ * counts, and per span the buckets in its range (model/hist.h). dst's buckets
+ * outside src's range are zero already: ranges only grow as counts do.
+ */
+static void copy_value(struct kvmstat_value *dst, const struct kvmstat_value *src, unsigned int nr)
+{
+	unsigned int i, first, last;
+
+	dst->exits = src->exits;
+	for (i = 0; i < nr; i++) {
+		struct kvmstat_span_stats *d = &dst->span[i];
+		const struct kvmstat_span_stats *s = &src->span[i];
+
+		d->count = s->count;
+		d->sum_ns = s->sum_ns;
+		d->min_ns = s->min_ns;
+		d->max_ns = s->max_ns;
+		if (hist_range(d, &first, &last))
+			memcpy(&d->hist[first], &s->hist[first], (last - first + 1) * sizeof(d->hist[0]));
+	}
+}
+
 static void remember(struct stats_reader *r, __u32 slot, const struct kvmstat_value *now)
 {
 	__u64 *counts = counts_of(r, slot);
 	unsigned int i;
 
-	memcpy(last_value(r, slot), now, r->value_size);
+	copy_value(last_value(r, slot), now, r->nr_spans);
 	counts[0] = now->exits;
 	for (i = 0; i < r->nr_spans; i++)
 		counts[1 + i] = now->span[i].count;
@@ -98,7 +122,7 @@ static bool keep(const struct stats_reader *r, __u32 slot)
 	return !r->filter || sample_filter_match(r->filter, &r->src->keys[slot]);
 }
 
-/* d = cur - prev, both packed; the spans not enabled are empty. */
+/* d = cur - prev, both packed, into a d that is all zero (the spans not enabled stay so). */
 static void value_delta(const struct stats_reader *r, const struct kvmstat_value *prev,
 			const struct kvmstat_value *cur, struct kvmstat_value *d)
 {
@@ -107,28 +131,47 @@ static void value_delta(const struct stats_reader *r, const struct kvmstat_value
 	d->exits = cur->exits - prev->exits;
 	for (s = 0; s < KVMSTAT_NR_SPANS; s++) {
 		if (r->src->spans & (1U << s)) {
-			span_delta(&prev->span[i], &cur->span[i], &d->span[s]);
+			span_delta_zeroed(&prev->span[i], &cur->span[i], &d->span[s]);
 			i++;
-		} else {
-			memset(&d->span[s], 0, sizeof(d->span[s]));
 		}
 	}
+}
+
+/* The next sample of out, from a buffer kept zero but for the samples in use. */
+static struct sample *next_zeroed(struct snapshot *out)
+{
+	if (out->nr == out->cap && snapshot_reserve_zeroed(out, out->cap ? out->cap * 2 : 64))
+		return NULL;
+	return &out->samples[out->nr];
 }
 
 /* Appends the slot's cur - prev to out unless nothing happened in between. */
 static int append_delta(const struct stats_reader *r, struct snapshot *out, __u32 slot,
 			const struct kvmstat_value *prev, const struct kvmstat_value *cur)
 {
-	struct sample *n = snapshot_next(out);
+	struct sample *n = next_zeroed(out);
 
 	if (!n)
 		return -ENOMEM;
 	value_delta(r, prev, cur, &n->val);
-	if (value_empty(&n->val))
+	if (value_empty(&n->val)) {
+		value_clear(&n->val);
 		return 0;
+	}
 	n->key = r->src->keys[slot];
 	out->nr++;
 	return 0;
+}
+
+/*
+ * The interval's buffer is zero but for the samples in use. A read starts with
+ * the last read's samples still there (stale); each is cleared when its place is
+ * taken (it is in cache then), the ones left over after the read.
+ */
+static void clear_stale(struct stats_reader *r, size_t from, size_t to)
+{
+	for (; from < to; from++)
+		value_clear(&r->interval.samples[from].val);
 }
 
 static int add_baseline(struct stats_reader *r, __u32 slot, const struct kvmstat_value *v)
@@ -144,11 +187,13 @@ static int add_baseline(struct stats_reader *r, __u32 slot, const struct kvmstat
 		values = slots ? realloc(r->start_values, cap * r->value_size) : NULL;
 		if (!values)
 			return -ENOMEM;
+		/* zero, as copy_value wants its destination */
+		memset(values + r->start_cap * r->value_size, 0, (cap - r->start_cap) * r->value_size);
 		r->start_values = values;
 		r->start_cap = cap;
 	}
 	r->start_slots[r->nr_start] = slot;
-	memcpy(r->start_values + r->nr_start * r->value_size, v, r->value_size);
+	copy_value((void *)(r->start_values + r->nr_start * r->value_size), v, r->nr_spans);
 	r->nr_start++;
 	return 0;
 }
@@ -156,10 +201,12 @@ static int add_baseline(struct stats_reader *r, __u32 slot, const struct kvmstat
 /* A moved slot: copied once out of the map (its writer may move on meanwhile), then diffed. */
 static int read_slot(struct stats_reader *r, __u32 slot)
 {
-	struct kvmstat_value now;	/* packed: only value_size bytes used */
+	struct kvmstat_value now;	/* packed: only its counts and ranges are read */
 	int err;
 
-	memcpy(&now, map_value(r->src, slot), r->value_size);
+	copy_value(&now, map_value(r->src, slot), r->nr_spans);
+	if (r->interval.nr < r->stale)
+		clear_stale(r, r->interval.nr, r->interval.nr + 1);
 	if (r->started)
 		err = append_delta(r, &r->interval, slot, last_value(r, slot), &now);
 	else
@@ -194,16 +241,20 @@ int stats_reader_update(struct stats_reader *r)
 	err = src->read_drops ? src->read_drops(src, drops) : 0;
 	if (err)
 		return err;
+	r->stale = r->stale > r->interval.nr ? r->stale : r->interval.nr;
 	snapshot_clear(&r->interval, r->arch);	/* its buffer is reused: no fresh page faults */
 	stamp_interval(r, drops);
 	n = published_slots(r);
-	for (slot = 0; slot < n; slot++) {
-		if (!counts_moved(r, slot) || !keep(r, slot))
-			continue;
-		err = read_slot(r, slot);
-		if (err)
-			return err;
+	for (slot = 0; slot < n && !err; slot++) {
+		if (counts_moved(r, slot) && keep(r, slot))
+			err = read_slot(r, slot);
 	}
+	if (r->interval.nr < r->stale)
+		clear_stale(r, r->interval.nr, r->stale);
+	r->stale = err ? r->stale : 0;
+	if (err)
+		return err;
+	r->reads++;
 	memcpy(r->last_drops, drops, sizeof(drops));
 	r->last_mono_ns = r->interval.end_mono_ns;
 	r->last_wall = r->interval.end_wall;
@@ -233,8 +284,8 @@ static int collect(const struct stats_reader *r, bool since_start, struct snapsh
 	}
 	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
 		out->drops[i] = r->last_drops[i] - (since_start ? r->start_drops[i] : 0);
-	/* one allocation, touched only as far as filled: growing would copy ~2 KiB samples */
-	if (snapshot_reserve(out, r->nr_slots))
+	/* one allocation, zero as the deltas need; growing would copy ~2 KiB samples */
+	if (snapshot_reserve_zeroed(out, r->nr_slots))
 		return -ENOMEM;
 	for (slot = 0; slot < r->nr_slots; slot++) {
 		base = &zero_value;

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <linux/types.h>
 #include "bpf/kvmstat.h"
+#include "model/filter.h"
 #include "model/snapshot.h"
-#include "render/views.h"
 
 /* Where the kernel's stats are: both arrays mapped, the slot count in the object's .bss. */
 struct stats_source {
@@ -48,7 +48,10 @@ struct stats_reader {
 	__u64 start_drops[KVMSTAT_NR_DROPS], last_drops[KVMSTAT_NR_DROPS];
 	__u64 start_mono_ns, last_mono_ns;
 	struct timespec start_wall, last_wall;
-	struct snapshot interval;	/* what the last read found changed, in slot order */
+	struct snapshot interval;	/* what the last read found changed, in slot order; its
+					 * buffer is zero but for the samples in use */
+	size_t stale;			/* during a read: the samples of the last one, from 0 */
+	unsigned long reads;		/* reads done: a consumer of intervals can tell it missed one */
 };
 
 /* Room for src->max_keys values (touched only as slots fill). Returns 0 or -ENOMEM. */
@@ -59,6 +62,8 @@ void stats_reader_free(struct stats_reader *r);
 /*
  * Reads the arrays and the drops: r->interval = the change since the previous
  * read, keys with no exit and no span interval left out (delta rules: span_delta).
+ * Of a moved slot only its counts and the histogram buckets in its range
+ * (model/hist.h) are copied and diffed: a few hundred bytes, not the whole value.
  * The first read is the baseline: what was counted before it is in no interval
  * and not since the start. Returns 0 or -errno.
  */

@@ -1,25 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Decoding render_json's lines back into snapshots, strictly: any doubt is an error. */
-#define _GNU_SOURCE	/* strptime, timegm */
+/* Reading ndjson_write's lines back into snapshots, strictly: any doubt is an error. */
 #include <errno.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "arch/arch.h"
-#include "ndjson/record.h"
-#include "render/render.h"
+#include "lib/time.h"
+#include "model/hist.h"
+#include "ndjson/fields.h"
+#include "ndjson/ndjson.h"
 
 #define PATH_LEN 160
 
 struct dec {
 	char *err;
 	size_t errlen;
-	__u32 spans;
 	const struct record_names *names;
+	struct record *r;
+	struct kvmstat_key base;		/* of the object being read: vm, vcpu, tid */
+	struct kvmstat_value *val;		/* of the class being read */
+	struct kvmstat_span_stats *span;	/* of the span being read */
 };
+
+static int read_fields(struct dec *d, const struct jval *obj, const char *where,
+		       const struct ndjson_field *f, void *out, bool nested);
+
+/* An object's plain members, then (knowing them) its nested ones. */
+static int read_object(struct dec *d, const struct jval *obj, const char *where,
+		       const struct ndjson_field *f, void *out)
+{
+	return read_fields(d, obj, where, f, out, false) ?: read_fields(d, obj, where, f, out, true);
+}
+
+#define MEMBER(obj, f, T) ((T *)((char *)(obj) + (f)->offset))
 
 static int bad(struct dec *d, const char *fmt, ...)
 {
@@ -49,18 +63,36 @@ static const char *member_path(char *buf, size_t len, const char *where, const c
 	return path_fmt(buf, len, "%s%s%s", where, *where ? "." : "", key);
 }
 
+static int check_type(struct dec *d, const struct jval *v, const char *path, enum jval_type type)
+{
+	if (v->type != type)
+		return bad(d, "%s: expected %s %s, got %s", path,
+			   type == JVAL_ARRAY || type == JVAL_OBJECT ? "an" : "a",
+			   jval_type_name(type), jval_type_name(v->type));
+	return 0;
+}
+
 static int get_member(struct dec *d, const struct jval *obj, const char *where, const char *key,
 		      enum jval_type type, const struct jval **out)
 {
 	char path[PATH_LEN];
 
+	member_path(path, sizeof(path), where, key);
 	*out = jval_get(obj, key);
 	if (!*out)
-		return bad(d, "%s: missing", member_path(path, sizeof(path), where, key));
-	if ((*out)->type != type)
-		return bad(d, "%s: expected %s %s, got %s", member_path(path, sizeof(path), where, key),
-			   type == JVAL_ARRAY || type == JVAL_OBJECT ? "an" : "a",
-			   jval_type_name(type), jval_type_name((*out)->type));
+		return bad(d, "%s: missing", path);
+	return check_type(d, *out, path, type);
+}
+
+static int to_u64(struct dec *d, const struct jval *v, const char *path, __u64 *out)
+{
+	int err = check_type(d, v, path, JVAL_NUMBER);
+
+	if (err)
+		return err;
+	if (!v->num.is_u64)
+		return bad(d, "%s: expected an unsigned 64-bit integer, got %g", path, v->num.d);
+	*out = v->num.u;
 	return 0;
 }
 
@@ -71,139 +103,25 @@ static int get_u64(struct dec *d, const struct jval *obj, const char *where, con
 	char path[PATH_LEN];
 	int err = get_member(d, obj, where, key, JVAL_NUMBER, &v);
 
-	if (err)
-		return err;
-	if (!v->num.is_u64)
-		return bad(d, "%s: expected an unsigned 64-bit integer, got %g",
-			   member_path(path, sizeof(path), where, key), v->num.d);
-	*out = v->num.u;
-	return 0;
+	return err ?: to_u64(d, v, member_path(path, sizeof(path), where, key), out);
 }
 
 /* A pid, tid or vcpu id: below KVMSTAT_VCPU_UNKNOWN, which means "not known". */
-static int get_id(struct dec *d, const struct jval *obj, const char *where, const char *key,
-		  __u32 *out)
+static int to_id(struct dec *d, const struct jval *v, const char *path, __u32 *out)
 {
-	char path[PATH_LEN];
-	__u64 v = 0;
-	int err = get_u64(d, obj, where, key, &v);
+	__u64 u = 0;
+	int err = to_u64(d, v, path, &u);
 
 	if (err)
 		return err;
-	if (v >= KVMSTAT_VCPU_UNKNOWN)
-		return bad(d, "%s: %llu out of range", member_path(path, sizeof(path), where, key),
-			   (unsigned long long)v);
-	*out = v;
+	if (u >= KVMSTAT_VCPU_UNKNOWN)
+		return bad(d, "%s: %llu out of range", path, (unsigned long long)u);
+	*out = u;
 	return 0;
-}
-
-static int get_str(struct dec *d, const struct jval *obj, const char *where, const char *key,
-		   const char **out)
-{
-	const struct jval *v;
-	int err = get_member(d, obj, where, key, JVAL_STRING, &v);
-
-	if (!err)
-		*out = v->str.s;
-	return err;
-}
-
-/* A VM or thread name: a string, or null when /proc did not know it. */
-static int get_name(struct dec *d, const struct jval *obj, const char *where, const char *key,
-		    bool thread, __u32 id)
-{
-	const struct jval *v = jval_get(obj, key);
-	char path[PATH_LEN];
-
-	if (v && v->type == JVAL_NULL)
-		return 0;
-	if (!v || v->type != JVAL_STRING)
-		return bad(d, "%s: expected a string or null", member_path(path, sizeof(path), where, key));
-	if (d->names && d->names->name)
-		d->names->name(d->names->ctx, thread, id, v->str.s);
-	return 0;
-}
-
-/* Index of `name` in names[], -1 if absent. */
-static int str_index(const char *name, const char *const *names, int nr)
-{
-	int i;
-
-	for (i = 0; i < nr; i++)
-		if (!strcmp(name, names[i]))
-			return i;
-	return -1;
-}
-
-int hist_bucket_of_lo(__u64 lo_ns)
-{
-	unsigned int i;
-
-	for (i = 0; i < KVMSTAT_HIST_BUCKETS; i++)
-		if (hist_bucket_lo(i) == lo_ns)
-			return i;
-	return -1;
-}
-
-/* One {"lo_ns", "hi_ns", "count"} into s->hist, checked against the bucket layout. */
-static int decode_bucket(struct dec *d, const struct jval *b, const char *where,
-			 struct kvmstat_span_stats *s)
-{
-	const struct jval *hi = jval_get(b, "hi_ns");
-	__u64 lo, count;
-	int slot, err;
-
-	err = get_u64(d, b, where, "lo_ns", &lo);
-	err = err ?: get_u64(d, b, where, "count", &count);
-	if (err)
-		return err;
-	slot = hist_bucket_of_lo(lo);
-	if (slot < 0)
-		return bad(d, "%s.lo_ns: %llu is not a bucket bound", where, (unsigned long long)lo);
-	if (!hi || (slot + 1 < KVMSTAT_HIST_BUCKETS ?
-		    hi->type != JVAL_NUMBER || !hi->num.is_u64 || hi->num.u != hist_bucket_hi(slot) :
-		    hi->type != JVAL_NULL))
-		return bad(d, "%s.hi_ns: not the upper bound of the bucket at %llu", where,
-			   (unsigned long long)lo);
-	if (s->hist[slot])
-		return bad(d, "%s: bucket at %llu listed twice", where, (unsigned long long)lo);
-	if (!count)
-		return bad(d, "%s.count: 0 (only non-empty buckets are listed)", where);
-	s->hist[slot] = count;
-	return 0;
-}
-
-static int decode_span(struct dec *d, const struct jval *cls, const char *where, const char *name,
-		       struct kvmstat_span_stats *s)
-{
-	const struct jval *span, *buckets;
-	char path[PATH_LEN], bpath[PATH_LEN];
-	__u64 sum = 0;
-	size_t i;
-	int err = get_member(d, cls, where, name, JVAL_OBJECT, &span);
-
-	member_path(path, sizeof(path), where, name);
-	err = err ?: get_u64(d, span, path, "count", &s->count);
-	err = err ?: get_u64(d, span, path, "total_ns", &s->sum_ns);
-	err = err ?: get_u64(d, span, path, "min_ns", &s->min_ns);
-	err = err ?: get_u64(d, span, path, "max_ns", &s->max_ns);
-	err = err ?: get_member(d, span, path, "buckets", JVAL_ARRAY, &buckets);
-	for (i = 0; !err && i < buckets->arr.nr; i++) {
-		path_fmt(bpath, sizeof(bpath), "%s.buckets[%zu]", path, i);
-		if (buckets->arr.items[i].type != JVAL_OBJECT)
-			return bad(d, "%s: expected an object", bpath);
-		err = decode_bucket(d, &buckets->arr.items[i], bpath, s);
-	}
-	for (i = 0; i < KVMSTAT_HIST_BUCKETS; i++)
-		sum += s->hist[i];
-	if (!err && sum != s->count)
-		return bad(d, "%s: bucket counts sum to %llu, count is %llu", path,
-			   (unsigned long long)sum, (unsigned long long)s->count);
-	return err;
 }
 
 /* "0x200000024" -> 0x200000024: "0x" and 1 to 16 hex digits, nothing else. */
-static int parse_class(const char *s, __u64 *out)
+static int parse_hex(const char *s, __u64 *out)
 {
 	size_t n = strspn(s + 2 * (s[0] == '0' && s[1] == 'x'), "0123456789abcdefABCDEF");
 
@@ -213,268 +131,388 @@ static int parse_class(const char *s, __u64 *out)
 	return 0;
 }
 
-static int decode_class(struct dec *d, const struct jval *c, const char *where,
-			struct kvmstat_key *k, struct kvmstat_value *v)
+static int to_enum(struct dec *d, const struct jval *v, const char *path,
+		   const struct schema_enum *e, int *out)
 {
-	static const char *const origins[] = { "kernel", "user" };
-	const char *cls, *origin;
-	int span, o, err;
+	char choices[128];
+	int err = check_type(d, v, path, JVAL_STRING);
 
-	memset(v, 0, sizeof(*v));
-	err = get_str(d, c, where, "class", &cls);
-	err = err ?: get_str(d, c, where, "origin", &origin);
-	err = err ?: get_u64(d, c, where, "exits", &v->exits);
 	if (err)
 		return err;
-	if (parse_class(cls, &k->class))
-		return bad(d, "%s.class: \"%.40s\" is not a hex class code (0x...)", where, cls);
-	o = str_index(origin, origins, 2);
-	if (o < 0)
-		return bad(d, "%s.origin: \"%.40s\": expected kernel or user", where, origin);
-	k->flags = o ? KVMSTAT_KEY_USER : 0;
-	for (span = 0; span < KVMSTAT_NR_SPANS && !err; span++)
-		if (d->spans & (1U << span))
-			err = decode_span(d, c, where, span_name(span), &v->span[span]);
-	return err;
-}
-
-/* parent's "classes" as samples of key base (class and origin filled in). */
-static int decode_classes(struct dec *d, const struct jval *parent, const char *where,
-			  const struct kvmstat_key *base, struct snapshot *s)
-{
-	const struct jval *classes;
-	struct kvmstat_value v;
-	struct kvmstat_key k;
-	char path[PATH_LEN];
-	size_t i;
-	int err = get_member(d, parent, where, "classes", JVAL_ARRAY, &classes);
-
-	for (i = 0; !err && i < classes->arr.nr; i++) {
-		path_fmt(path, sizeof(path), "%s%sclasses[%zu]", where, *where ? "." : "", i);
-		if (classes->arr.items[i].type != JVAL_OBJECT)
-			return bad(d, "%s: expected an object", path);
-		k = *base;
-		err = decode_class(d, &classes->arr.items[i], path, &k, &v);
-		if (!err && !snapshot_add(s, &k, &v))
-			err = -ENOMEM;
-	}
-	return err;
-}
-
-static int decode_vcpu(struct dec *d, const struct jval *c, const char *where, __u32 vm,
-		       struct snapshot *s)
-{
-	struct kvmstat_key base = { .vm = vm };
-	const struct jval *id = jval_get(c, "vcpu");
-	int err = 0;
-
-	if (id && id->type == JVAL_NULL)
-		base.vcpu = KVMSTAT_VCPU_UNKNOWN;
-	else
-		err = get_id(d, c, where, "vcpu", &base.vcpu);
-	err = err ?: get_id(d, c, where, "tid", &base.tid);
-	err = err ?: get_name(d, c, where, "thread", true, base.tid);
-	return err ?: decode_classes(d, c, where, &base, s);
-}
-
-static int decode_vm(struct dec *d, const struct jval *vm, const char *where, enum grouping level,
-		     struct snapshot *s)
-{
-	struct kvmstat_key base = {};
-	const struct jval *vcpus;
-	char path[PATH_LEN];
-	size_t i;
-	int err = get_id(d, vm, where, "pid", &base.vm);
-
-	err = err ?: get_name(d, vm, where, "name", false, base.vm);
-	if (err || level == GROUP_VM)
-		return err ?: decode_classes(d, vm, where, &base, s);
-	err = get_member(d, vm, where, "vcpus", JVAL_ARRAY, &vcpus);
-	for (i = 0; !err && i < vcpus->arr.nr; i++) {
-		path_fmt(path, sizeof(path), "%s.vcpus[%zu]", where, i);
-		if (vcpus->arr.items[i].type != JVAL_OBJECT)
-			return bad(d, "%s: expected an object", path);
-		err = decode_vcpu(d, &vcpus->arr.items[i], path, base.vm, s);
-	}
-	return err;
-}
-
-/* The samples at the record's grouping: the deepest level it has. */
-static int decode_samples(struct dec *d, const struct jval *root, struct record *r)
-{
-	static const struct kvmstat_key top;
-	const struct jval *vms;
-	char path[PATH_LEN];
-	size_t i;
-	int err;
-
-	if (r->level == GROUP_CLASS)
-		return decode_classes(d, root, "", &top, &r->snap);
-	err = get_member(d, root, "", "vms", JVAL_ARRAY, &vms);
-	for (i = 0; !err && i < vms->arr.nr; i++) {
-		path_fmt(path, sizeof(path), "vms[%zu]", i);
-		if (vms->arr.items[i].type != JVAL_OBJECT)
-			return bad(d, "%s: expected an object", path);
-		err = decode_vm(d, &vms->arr.items[i], path, r->level, &r->snap);
-	}
-	return err;
-}
-
-int parse_rfc3339(const char *s, struct timespec *ts)
-{
-	struct tm tm = {};
-	const char *rest;
-	size_t i;
-
-	/* Fixed width, so strptime's leniency (spaces, short fields) cannot slip through. */
-	if (strlen(s) != 30 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-	    s[16] != ':' || s[19] != '.' || s[29] != 'Z')
-		return -EINVAL;
-	for (i = 0; i < 29; i++)
-		if (i != 4 && i != 7 && i != 10 && i != 13 && i != 16 && i != 19 &&
-		    (s[i] < '0' || s[i] > '9'))
-			return -EINVAL;
-	rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (rest != s + 19)
-		return -EINVAL;
-	ts->tv_sec = timegm(&tm);
-	ts->tv_nsec = strtol(s + 20, NULL, 10);
+	*out = schema_parse(e, v->str.s);
+	if (*out < 0)
+		return bad(d, "%s: \"%.40s\": expected %s", path, v->str.s,
+			   schema_choices(e, false, choices, sizeof(choices)));
 	return 0;
 }
 
-static int decode_time(struct dec *d, const struct jval *iv, const char *key, struct timespec *ts)
+static int to_set(struct dec *d, const struct jval *v, const char *path,
+		  const struct schema_enum *e, __u32 *out)
 {
-	const char *s;
-	int err = get_str(d, iv, "interval", key, &s);
+	const struct jval *it;
+	char choices[128];
+	int i, err = check_type(d, v, path, JVAL_ARRAY);
+	size_t k;
 
-	if (!err && parse_rfc3339(s, ts))
-		return bad(d, "interval.%s: \"%.40s\" is not RFC 3339 UTC with nanoseconds", key, s);
-	return err;
-}
-
-static int decode_interval(struct dec *d, const struct jval *root, struct snapshot *s)
-{
-	const struct jval *iv;
-	int err = get_member(d, root, "", "interval", JVAL_OBJECT, &iv);
-
-	err = err ?: decode_time(d, iv, "start", &s->start_wall);
-	err = err ?: decode_time(d, iv, "end", &s->end_wall);
-	err = err ?: get_u64(d, iv, "interval", "start_mono_ns", &s->start_mono_ns);
-	err = err ?: get_u64(d, iv, "interval", "end_mono_ns", &s->end_mono_ns);
-	if (!err && s->end_mono_ns < s->start_mono_ns)
-		return bad(d, "interval: end_mono_ns before start_mono_ns");
-	return err;
-}
-
-static int decode_spans(struct dec *d, const struct jval *root, __u32 *spans)
-{
-	const struct jval *arr, *it;
-	size_t i;
-	int span, err = get_member(d, root, "", "spans", JVAL_ARRAY, &arr);
-
-	for (*spans = 0, i = 0; !err && i < arr->arr.nr; i++) {
-		it = &arr->arr.items[i];
-		for (span = 0; span < KVMSTAT_NR_SPANS; span++)
-			if (it->type == JVAL_STRING && !strcmp(it->str.s, span_name(span)))
-				break;
-		if (span == KVMSTAT_NR_SPANS)
-			return bad(d, "spans[%zu]: expected \"handling\" or \"guest\"", i);
-		*spans |= 1U << span;
+	for (*out = 0, k = 0; !err && k < v->arr.nr; k++) {
+		it = &v->arr.items[k];
+		i = it->type == JVAL_STRING ? schema_parse(e, it->str.s) : -EINVAL;
+		if (i < 0)
+			return bad(d, "%s[%zu]: expected %s", path, k,
+				   schema_choices(e, true, choices, sizeof(choices)));
+		*out |= 1U << i;
 	}
 	return err;
 }
 
-static int decode_drops(struct dec *d, const struct jval *root, struct snapshot *s)
+static int to_counters(struct dec *d, const struct jval *v, const char *path,
+		       const struct schema_enum *e, __u64 *out)
 {
-	static const char *const names[KVMSTAT_NR_DROPS] = {
-		[KVMSTAT_DROP_STATS_FULL] = "stats_full",
-		[KVMSTAT_DROP_INFLIGHT] = "inflight",
-		[KVMSTAT_DROP_UNPAIRED] = "unpaired",
-	};
-	const struct jval *drops;
-	int i, err = get_member(d, root, "", "drops", JVAL_OBJECT, &drops);
+	int err = check_type(d, v, path, JVAL_OBJECT);
+	unsigned int i;
 
-	for (i = 0; !err && i < KVMSTAT_NR_DROPS; i++)
-		err = get_u64(d, drops, "drops", names[i], &s->drops[i]);
+	for (i = 0; !err && i < e->nr; i++)
+		err = get_u64(d, v, path, schema_name(e, i), &out[i]);
 	return err;
 }
 
-static int copy_str(struct dec *d, const struct jval *root, const char *key, char *buf, size_t len)
+static int to_string(struct dec *d, const struct jval *v, const char *path, bool null_ok,
+		     const char **out)
 {
-	const char *s;
-	int err = get_str(d, root, "", key, &s);
+	if (null_ok && v->type == JVAL_NULL) {
+		*out = NULL;
+		return 0;
+	}
+	if (null_ok && v->type != JVAL_STRING)
+		return bad(d, "%s: expected a string or null", path);
+	*out = v->str.s;
+	return check_type(d, v, path, JVAL_STRING);
+}
 
-	if (!err)
-		snprintf(buf, len, "%s", s);
+static int to_time(struct dec *d, const struct jval *v, const char *path, struct timespec *ts)
+{
+	int err = check_type(d, v, path, JVAL_STRING);
+
+	if (!err && parse_rfc3339(v->str.s, ts))
+		return bad(d, "%s: \"%.40s\" is not RFC 3339 UTC with nanoseconds", path, v->str.s);
+	return err;
+}
+
+static int to_hex(struct dec *d, const struct jval *v, const char *path, __u64 *out)
+{
+	int err = check_type(d, v, path, JVAL_STRING);
+
+	if (!err && parse_hex(v->str.s, out))
+		return bad(d, "%s: \"%.40s\" is not a hex class code (0x...)", path, v->str.s);
+	return err;
+}
+
+/* One member of a plain type into out's member. */
+static int read_member(struct dec *d, const struct jval *v, const char *path,
+		       const struct ndjson_field *f, void *out)
+{
+	switch (f->type) {
+	case NDJSON_U64:
+		return to_u64(d, v, path, MEMBER(out, f, __u64));
+	case NDJSON_ID:
+		return to_id(d, v, path, MEMBER(out, f, __u32));
+	case NDJSON_ID_OR_NULL:
+		if (v->type == JVAL_NULL) {
+			*MEMBER(out, f, __u32) = KVMSTAT_VCPU_UNKNOWN;
+			return 0;
+		}
+		return to_id(d, v, path, MEMBER(out, f, __u32));
+	case NDJSON_STRING:
+	case NDJSON_STRING_OR_NULL:
+		return to_string(d, v, path, f->type == NDJSON_STRING_OR_NULL,
+				 MEMBER(out, f, const char *));
+	case NDJSON_HEX:
+		return to_hex(d, v, path, MEMBER(out, f, __u64));
+	case NDJSON_ENUM:
+		return to_enum(d, v, path, f->names, MEMBER(out, f, int));
+	case NDJSON_SET:
+		return to_set(d, v, path, f->names, MEMBER(out, f, __u32));
+	case NDJSON_COUNTERS:
+		return to_counters(d, v, path, f->names, MEMBER(out, f, __u64));
+	case NDJSON_TIME:
+		return to_time(d, v, path, MEMBER(out, f, struct timespec));
+	case NDJSON_OBJECT:
+		return check_type(d, v, path, JVAL_OBJECT) ?:
+		       read_fields(d, v, path, f->sub, out, false);
+	case NDJSON_DERIVED:
+	case NDJSON_NESTED:
+		break;
+	}
+	return 0;
+}
+
+/* One {"lo_ns", "hi_ns", "count"} into s->hist, checked against the bucket layout. */
+static int read_bucket(struct dec *d, const struct jval *b, const char *where,
+		       struct kvmstat_span_stats *s)
+{
+	const struct jval *hi = jval_get(b, "hi_ns");
+	__u64 lo, count;
+	int bucket, err;
+
+	err = get_u64(d, b, where, "lo_ns", &lo);
+	err = err ?: get_u64(d, b, where, "count", &count);
+	if (err)
+		return err;
+	bucket = hist_bucket_of_lo(lo);
+	if (bucket < 0)
+		return bad(d, "%s.lo_ns: %llu is not a bucket bound", where, (unsigned long long)lo);
+	if (!hi || (bucket + 1 < KVMSTAT_HIST_BUCKETS ?
+		    hi->type != JVAL_NUMBER || !hi->num.is_u64 || hi->num.u != hist_bucket_hi(bucket) :
+		    hi->type != JVAL_NULL))
+		return bad(d, "%s.hi_ns: not the upper bound of the bucket at %llu", where,
+			   (unsigned long long)lo);
+	if (s->hist[bucket])
+		return bad(d, "%s: bucket at %llu listed twice", where, (unsigned long long)lo);
+	if (!count)
+		return bad(d, "%s.count: 0 (only non-empty buckets are listed)", where);
+	s->hist[bucket] = count;
+	return 0;
+}
+
+/* The buckets, then what they must agree with: the count, and min/max (model/hist.h). */
+static int read_buckets(struct dec *d, const struct jval *span, const char *where)
+{
+	struct kvmstat_span_stats *s = d->span;
+	const struct jval *buckets;
+	unsigned int first = 1, last = 0;
+	char bpath[PATH_LEN];
+	__u64 sum = 0;
+	size_t i;
+	int err = get_member(d, span, where, "buckets", JVAL_ARRAY, &buckets);
+
+	for (i = 0; !err && i < buckets->arr.nr; i++) {
+		path_fmt(bpath, sizeof(bpath), "%s.buckets[%zu]", where, i);
+		err = check_type(d, &buckets->arr.items[i], bpath, JVAL_OBJECT) ?:
+		      read_bucket(d, &buckets->arr.items[i], bpath, s);
+	}
+	if (err)
+		return err;
+	for (i = 0; i < KVMSTAT_HIST_BUCKETS; i++)
+		sum += s->hist[i];
+	if (sum != s->count)
+		return bad(d, "%s: bucket counts sum to %llu, count is %llu", where,
+			   (unsigned long long)sum, (unsigned long long)s->count);
+	hist_range(s, &first, &last);
+	for (i = 0; i < KVMSTAT_HIST_BUCKETS; i++)
+		if (s->hist[i] && (i < first || i > last))
+			return bad(d, "%s: bucket at %llu outside [min_ns, max_ns]", where,
+				   (unsigned long long)hist_bucket_lo(i));
+	return 0;
+}
+
+/* Each span of the line, a member of the class named after it. */
+static int read_spans(struct dec *d, const struct jval *cls, const char *where)
+{
+	const struct jval *span;
+	char path[PATH_LEN];
+	int s, err = 0;
+
+	for (s = 0; s < KVMSTAT_NR_SPANS && !err; s++) {
+		if (!(d->r->spans & (1U << s)))
+			continue;
+		d->span = &d->val->span[s];
+		member_path(path, sizeof(path), where, span_name(s));
+		err = get_member(d, cls, where, span_name(s), JVAL_OBJECT, &span) ?:
+		      read_object(d, span, path, ndjson_span_fields, d->span);
+	}
+	return err;
+}
+
+/* The array at key, each item an object read by fn. */
+static int read_array(struct dec *d, const struct jval *parent, const char *where, const char *key,
+		      int (*fn)(struct dec *d, const struct jval *item, const char *path))
+{
+	const struct jval *arr;
+	char path[PATH_LEN];
+	size_t i;
+	int err = get_member(d, parent, where, key, JVAL_ARRAY, &arr);
+
+	for (i = 0; !err && i < arr->arr.nr; i++) {
+		path_fmt(path, sizeof(path), "%s%s%s[%zu]", where, *where ? "." : "", key, i);
+		err = check_type(d, &arr->arr.items[i], path, JVAL_OBJECT) ?:
+		      fn(d, &arr->arr.items[i], path);
+	}
+	return err;
+}
+
+/* A class of the object being read: a sample with its key. */
+static int read_class(struct dec *d, const struct jval *c, const char *where)
+{
+	struct ndjson_class cls = {};
+	struct kvmstat_value v = {};
+	struct kvmstat_key k = d->base;
+	int err;
+
+	d->val = &v;
+	err = read_object(d, c, where, ndjson_class_fields, &cls);
+	if (err)
+		return err;
+	v.exits = cls.exits;
+	k.class = cls.class;
+	k.flags = origin_flags(cls.origin);
+	return snapshot_add(&d->r->snap, &k, &v) ? 0 : -ENOMEM;
+}
+
+static void tell_name(struct dec *d, bool thread, __u32 id, const char *name)
+{
+	if (name && d->names && d->names->name)
+		d->names->name(d->names->ctx, thread, id, name);
+}
+
+static int read_vcpu(struct dec *d, const struct jval *c, const char *where)
+{
+	struct ndjson_vcpu vcpu = {};
+	int err = read_fields(d, c, where, ndjson_vcpu_fields, &vcpu, false);
+
+	if (err)
+		return err;
+	tell_name(d, true, vcpu.tid, vcpu.thread);
+	d->base.vcpu = vcpu.vcpu;
+	d->base.tid = vcpu.tid;
+	return read_fields(d, c, where, ndjson_vcpu_fields, &vcpu, true);
+}
+
+static int read_vm(struct dec *d, const struct jval *o, const char *where)
+{
+	struct ndjson_vm vm = {};
+	int err = read_fields(d, o, where, ndjson_vm_fields, &vm, false);
+
+	if (err)
+		return err;
+	tell_name(d, false, vm.pid, vm.name);
+	d->base = (struct kvmstat_key){ .vm = vm.pid };
+	return read_fields(d, o, where, ndjson_vm_fields, &vm, true);
+}
+
+/*
+ * The samples come from the deepest level the line has: its classes by class,
+ * the VMs' classes per VM, the vCPUs' classes per vCPU; the other levels'
+ * classes are sums of those, not read.
+ */
+static int read_nested(struct dec *d, const struct jval *obj, const char *where,
+		       const struct ndjson_field *f, enum grouping level)
+{
+	switch (f->nested) {
+	case NESTED_CLASSES:
+		return level == d->r->level ? read_array(d, obj, where, f->name, read_class) : 0;
+	case NESTED_VMS:
+		return d->r->level > GROUP_CLASS ? read_array(d, obj, where, f->name, read_vm) : 0;
+	case NESTED_VCPUS:
+		return d->r->level == GROUP_VCPU ? read_array(d, obj, where, f->name, read_vcpu) : 0;
+	case NESTED_SPANS:
+		return read_spans(d, obj, where);
+	case NESTED_BUCKETS:
+		return read_buckets(d, obj, where);
+	}
+	return 0;
+}
+
+/* The grouping whose classes an object of these fields lists. */
+static enum grouping level_of(const struct ndjson_field *fields)
+{
+	return fields == ndjson_vcpu_fields ? GROUP_VCPU :
+	       fields == ndjson_vm_fields ? GROUP_VM : GROUP_CLASS;
+}
+
+/* The members of obj named in f: the plain ones into out, or (nested) the nested ones. */
+static int read_fields(struct dec *d, const struct jval *obj, const char *where,
+		       const struct ndjson_field *f, void *out, bool nested)
+{
+	const struct ndjson_field *fields = f;
+	const struct jval *v;
+	char path[PATH_LEN];
+	int err = 0;
+
+	for (; f->name && !err; f++) {
+		if ((f->type == NDJSON_NESTED) != nested || (f->flags & NDJSON_UNREAD))
+			continue;
+		if (nested) {
+			err = read_nested(d, obj, where, f, level_of(fields));
+			continue;
+		}
+		member_path(path, sizeof(path), where, f->name);
+		v = jval_get(obj, f->name);
+		if (!v && (f->flags & NDJSON_OPTIONAL))
+			continue;
+		if (!v && f->type == NDJSON_STRING_OR_NULL)
+			err = bad(d, "%s: expected a string or null", path);
+		else if (!v)
+			err = bad(d, "%s: missing", path);
+		else
+			err = read_member(d, v, path, f, out);
+	}
 	return err;
 }
 
 /* Who wrote the line: refuse what is not ours, or newer than we read, before anything else. */
-static int decode_version(struct dec *d, const struct jval *root)
+static int read_version(struct dec *d, const struct jval *root)
 {
 	const char *tool;
-	__u64 v;
+	const struct jval *v;
+	__u64 version;
 
 	if (root->type != JVAL_OBJECT)
 		return bad(d, "expected a JSON object, got %s: not a kvmstat-bpf record",
 			   jval_type_name(root->type));
 	if (!jval_get(root, "schema_version"))
 		return bad(d, "no schema_version: not a kvmstat-bpf record");
-	if (get_u64(d, root, "", "schema_version", &v) || get_str(d, root, "", "tool", &tool))
+	if (get_u64(d, root, "", "schema_version", &version) ||
+	    get_member(d, root, "", "tool", JVAL_STRING, &v))
 		return -EINVAL;
+	tool = v->str.s;
 	if (strcmp(tool, "kvmstat-bpf"))
 		return bad(d, "tool \"%.40s\": not a kvmstat-bpf record", tool);
-	if (v > KVMSTAT_SCHEMA_VERSION)
+	if (version > KVMSTAT_SCHEMA_VERSION)
 		return bad(d, "schema_version %llu is newer than this kvmstat-bpf reads (%d): "
-			   "use a newer kvmstat-bpf", (unsigned long long)v, KVMSTAT_SCHEMA_VERSION);
-	if (v < 1)
+			   "use a newer kvmstat-bpf", (unsigned long long)version, KVMSTAT_SCHEMA_VERSION);
+	if (version < 1)
 		return bad(d, "schema_version 0 is not valid");
 	return 0;
 }
 
-static int decode_header(struct dec *d, const struct jval *root, struct record *r)
+/* The line's own fields into r and its snapshot's header. */
+static int read_header(struct dec *d, const struct jval *root, struct record *r)
 {
-	static const char *const types[] = { "interval", "total" };
-	static const char *const groups[] = { "class", "vm", "vcpu" };
-	const char *type, *arch, *grouping;
-	int t, g, err;
+	struct ndjson_line line = {};
+	int err = read_fields(d, root, "", ndjson_line_fields, &line, false);
 
-	err = get_str(d, root, "", "type", &type);
-	err = err ?: get_str(d, root, "", "arch", &arch);
-	err = err ?: get_str(d, root, "", "grouping", &grouping);
-	err = err ?: copy_str(d, root, "host", r->host, sizeof(r->host));
-	err = err ?: copy_str(d, root, "kernel", r->kernel, sizeof(r->kernel));
-	err = err ?: copy_str(d, root, "vcpu_source", r->vcpu_source, sizeof(r->vcpu_source));
 	if (err)
 		return err;
-	t = str_index(type, types, 2);
-	if (t < 0)
-		return bad(d, "type: \"%.40s\": expected interval or total", type);
-	r->total = t == 1;
-	g = str_index(grouping, groups, 3);
-	if (g < 0)
-		return bad(d, "grouping: \"%.40s\": expected class, vm or vcpu", grouping);
-	r->level = g;
-	r->snap.arch = arch_from_name(arch);
+	r->snap.arch = arch_from_name(line.arch);
 	if (r->snap.arch == KVMSTAT_ARCH_UNKNOWN)
-		return bad(d, "arch: \"%.40s\": expected arm64, riscv or x86", arch);
-	err = decode_interval(d, root, &r->snap);
-	err = err ?: decode_spans(d, root, &r->spans);
-	return err ?: decode_drops(d, root, &r->snap);
+		return bad(d, "arch: \"%.40s\": expected arm64, riscv or x86", line.arch);
+	if (line.end_mono_ns < line.start_mono_ns)
+		return bad(d, "interval: end_mono_ns before start_mono_ns");
+	r->total = line.type == RECORD_TOTAL;
+	r->level = line.grouping;
+	r->spans = line.spans;
+	snprintf(r->host, sizeof(r->host), "%s", line.host);
+	snprintf(r->kernel, sizeof(r->kernel), "%s", line.kernel);
+	snprintf(r->vcpu_source, sizeof(r->vcpu_source), "%s", line.vcpu_source);
+	r->snap.start_wall = line.start;
+	r->snap.end_wall = line.end;
+	r->snap.start_mono_ns = line.start_mono_ns;
+	r->snap.end_mono_ns = line.end_mono_ns;
+	memcpy(r->snap.drops, line.drops, sizeof(r->snap.drops));
+	return 0;
 }
 
 int record_decode(const struct jval *root, struct record *r, const struct record_names *names,
 		  char *err, size_t errlen)
 {
-	struct dec d = { .err = err, .errlen = errlen, .names = names };
+	struct dec d = { .err = err, .errlen = errlen, .names = names, .r = r };
 	int ret;
 
 	memset(r, 0, sizeof(*r));
 	snapshot_init(&r->snap, KVMSTAT_ARCH_UNKNOWN);
-	ret = decode_version(&d, root);
-	ret = ret ?: decode_header(&d, root, r);
-	d.spans = r->spans;
-	ret = ret ?: decode_samples(&d, root, r);
+	ret = read_version(&d, root);
+	ret = ret ?: read_header(&d, root, r);
+	ret = ret ?: read_fields(&d, root, "", ndjson_line_fields, NULL, true);
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	return ret;

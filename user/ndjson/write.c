@@ -1,252 +1,269 @@
 // SPDX-License-Identifier: GPL-2.0
-/* NDJSON export: one object per interval and one for the whole run (docs/kvmstat.schema.json). */
-#include <stdlib.h>
+/* NDJSON export: one object per interval and one for the whole run, walking ndjson/fields.h. */
 #include <string.h>
-#include <time.h>
 #include "arch/arch.h"
-#include "lib/json.h"
-#include "render/render.h"
+#include "lib/stream.h"
+#include "lib/time.h"
+#include "model/hist.h"
+#include "ndjson/fields.h"
+#include "ndjson/ndjson.h"
 
-static const char *const drop_names[KVMSTAT_NR_DROPS] = {
-	[KVMSTAT_DROP_STATS_FULL] = "stats_full",
-	[KVMSTAT_DROP_INFLIGHT] = "inflight",
-	[KVMSTAT_DROP_UNPAIRED] = "unpaired",
+struct writer {
+	struct json j;
+	const struct view *v;
+	const struct ndjson_meta *m;
+	struct group group;			/* whose classes a "classes" array lists */
+	const struct sample *row;		/* the class being written */
+	const struct kvmstat_span_stats *span;	/* the span being written */
 };
 
-const char *fmt_rfc3339(const struct timespec *ts, char *buf, size_t len)
+static void write_fields(struct writer *w, const struct ndjson_field *f, const void *obj);
+
+#define MEMBER(obj, f, T) ((const T *)((const char *)(obj) + (f)->offset))
+
+static void write_set(struct writer *w, const struct ndjson_field *f, __u32 set)
 {
-	struct tm tm;
-	char date[32];
-
-	gmtime_r(&ts->tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09ldZ", date, ts->tv_nsec);
-	return buf;
-}
-
-static void json_hex(struct json *j, const char *key, __u64 v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
-	json_kv_string(j, key, buf);
-}
-
-static void json_span(struct json *j, const char *name, const struct kvmstat_span_stats *s)
-{
-	static const double percentiles[3] = { 50, 90, 99 };
-	__u64 pct[3];
 	unsigned int i;
 
-	json_key(j, name);
-	json_object_begin(j);
-	json_kv_u64(j, "count", s->count);
-	json_kv_u64(j, "total_ns", s->sum_ns);
-	json_kv_u64(j, "min_ns", s->min_ns);
-	json_kv_u64(j, "max_ns", s->max_ns);
-	json_kv_u64(j, "avg_ns", s->count ? s->sum_ns / s->count : 0);
-	span_percentiles(s, percentiles, pct, 3);
-	json_kv_u64(j, "p50_ns", pct[0]);
-	json_kv_u64(j, "p90_ns", pct[1]);
-	json_kv_u64(j, "p99_ns", pct[2]);
-	json_key(j, "buckets");
-	json_array_begin(j);
-	for (i = 0; i < KVMSTAT_HIST_BUCKETS; i++) {
-		if (!s->hist[i])
-			continue;
-		json_object_begin(j);
-		json_kv_u64(j, "lo_ns", hist_bucket_lo(i));
-		json_key(j, "hi_ns");
-		if (i + 1 < KVMSTAT_HIST_BUCKETS)
-			json_u64(j, hist_bucket_hi(i));
-		else
-			json_null(j);	/* open-ended last bucket */
-		json_kv_u64(j, "count", s->hist[i]);
-		json_object_end(j);
-	}
-	json_array_end(j);
-	json_object_end(j);
+	json_array_begin(&w->j);
+	for (i = 0; i < f->names->nr; i++)
+		if (set & (1U << i))
+			json_string(&w->j, schema_name(f->names, i));
+	json_array_end(&w->j);
 }
 
-static void json_class(struct json *j, enum kvmstat_arch arch, const struct sample *smp, __u32 spans)
+static void write_counters(struct writer *w, const struct ndjson_field *f, const __u64 *v)
 {
-	char name[ARCH_NAME_LEN], code[ARCH_NAME_LEN];
-	int s;
+	unsigned int i;
 
-	json_object_begin(j);
-	json_hex(j, "class", smp->key.class);
-	json_kv_string(j, "code", arch_class_code(arch, smp->key.class, code, sizeof(code)));
-	json_kv_string(j, "name", arch_class_name(arch, smp->key.class, name, sizeof(name)));
-	json_kv_string(j, "origin", smp->key.flags & KVMSTAT_KEY_USER ? "user" : "kernel");
-	json_kv_u64(j, "exits", smp->val.exits);
-	for (s = 0; s < KVMSTAT_NR_SPANS; s++)
-		if (spans & (1U << s))
-			json_span(j, span_name(s), &smp->val.span[s]);
-	json_object_end(j);
+	json_object_begin(&w->j);
+	for (i = 0; i < f->names->nr; i++)
+		json_kv_u64(&w->j, schema_name(f->names, i), v[i]);
+	json_object_end(&w->j);
 }
 
-/* The classes of samples [from, to) of a grouped snapshot. */
-static void json_classes(struct json *j, const struct snapshot *g, size_t from, size_t to, __u32 spans)
+/* A member of a plain type: its key, then its value. */
+static void write_member(struct writer *w, const struct ndjson_field *f, const void *obj)
+{
+	char buf[RFC3339_LEN];
+	const char *s;
+
+	json_key(&w->j, f->name);
+	switch (f->type) {
+	case NDJSON_U64:
+		json_u64(&w->j, *MEMBER(obj, f, __u64));
+		break;
+	case NDJSON_ID:
+		json_u64(&w->j, *MEMBER(obj, f, __u32));
+		break;
+	case NDJSON_ID_OR_NULL:
+		if (*MEMBER(obj, f, __u32) == KVMSTAT_VCPU_UNKNOWN)
+			json_null(&w->j);
+		else
+			json_u64(&w->j, *MEMBER(obj, f, __u32));
+		break;
+	case NDJSON_STRING:
+		json_string(&w->j, *MEMBER(obj, f, const char *) ?: "");
+		break;
+	case NDJSON_STRING_OR_NULL:
+		s = *MEMBER(obj, f, const char *);
+		if (s)
+			json_string(&w->j, s);
+		else
+			json_null(&w->j);
+		break;
+	case NDJSON_HEX:
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)*MEMBER(obj, f, __u64));
+		json_string(&w->j, buf);
+		break;
+	case NDJSON_ENUM:
+		json_string(&w->j, schema_name(f->names, *MEMBER(obj, f, int)));
+		break;
+	case NDJSON_SET:
+		write_set(w, f, *MEMBER(obj, f, __u32));
+		break;
+	case NDJSON_COUNTERS:
+		write_counters(w, f, MEMBER(obj, f, __u64));
+		break;
+	case NDJSON_TIME:
+		json_string(&w->j, fmt_rfc3339(MEMBER(obj, f, struct timespec), buf, sizeof(buf)));
+		break;
+	case NDJSON_OBJECT:
+		json_object_begin(&w->j);
+		write_fields(w, f->sub, obj);
+		json_object_end(&w->j);
+		break;
+	case NDJSON_DERIVED:
+		f->derive(&w->j, obj);
+		break;
+	case NDJSON_NESTED:
+		break;
+	}
+}
+
+static void write_class(struct writer *w, const struct sample *row)
+{
+	struct ndjson_class c = {
+		.class = row->key.class, .origin = key_origin(&row->key), .exits = row->val.exits,
+		.arch = w->v->snap->arch,
+	};
+
+	w->row = row;
+	json_object_begin(&w->j);
+	write_fields(w, ndjson_class_fields, &c);
+	json_object_end(&w->j);
+}
+
+static void write_classes(struct writer *w)
 {
 	size_t i;
 
-	json_key(j, "classes");
-	json_array_begin(j);
-	for (i = from; i < to; i++)
-		json_class(j, g->arch, &g->samples[i], spans);
-	json_array_end(j);
+	json_key(&w->j, "classes");
+	json_array_begin(&w->j);
+	for (i = 0; i < w->group.nr; i++)
+		write_class(w, w->group.rows[i]);
+	json_array_end(&w->j);
 }
 
-static __u64 exits_of(const struct snapshot *g, size_t from, size_t to)
+static void write_vcpus(struct writer *w)
 {
-	__u64 n = 0;
+	struct group vm = w->group;
+	struct group_iter it;
+	struct ndjson_vcpu c;
 
-	for (; from < to; from++)
-		n += g->samples[from].val.exits;
-	return n;
+	if (w->m->by != GROUP_VCPU)
+		return;
+	json_key(&w->j, "vcpus");
+	json_array_begin(&w->j);
+	view_children(w->v, GROUP_VM, &vm, &it);
+	while (group_next(&it, &w->group)) {
+		c = (struct ndjson_vcpu){
+			.vcpu = w->group.key->vcpu, .tid = w->group.key->tid, .exits = w->group.exits,
+			.thread = names_thread(w->m->names, w->group.key->tid),
+		};
+		json_object_begin(&w->j);
+		write_fields(w, ndjson_vcpu_fields, &c);
+		json_object_end(&w->j);
+	}
+	json_array_end(&w->j);
+	w->group = vm;
 }
 
-static size_t vcpu_end(const struct snapshot *g, size_t i)
+static void write_vms(struct writer *w)
 {
-	const struct kvmstat_key *k = &g->samples[i].key;
-	size_t e = i;
+	struct group_iter it;
+	struct ndjson_vm vm;
 
-	while (e < g->nr && g->samples[e].key.vm == k->vm && g->samples[e].key.vcpu == k->vcpu &&
-	       g->samples[e].key.tid == k->tid)
-		e++;
-	return e;
+	if (w->m->by == GROUP_CLASS)
+		return;
+	json_key(&w->j, "vms");
+	json_array_begin(&w->j);
+	view_groups(w->v, GROUP_VM, false, &it);
+	while (group_next(&it, &w->group)) {
+		vm = (struct ndjson_vm){
+			.pid = w->group.key->vm, .exits = w->group.exits,
+			.name = names_vm(w->m->names, w->group.key->vm),
+		};
+		json_object_begin(&w->j);
+		write_fields(w, ndjson_vm_fields, &vm);
+		json_object_end(&w->j);
+	}
+	json_array_end(&w->j);
 }
 
-static void json_vcpus(struct json *j, const struct snapshot *g, size_t from, size_t to,
-		       const struct json_meta *m)
+static void write_spans(struct writer *w)
 {
-	const char *thread;
-	size_t i, e;
+	int s;
 
-	json_key(j, "vcpus");
-	json_array_begin(j);
-	for (i = from; i < to; i = e) {
-		const struct kvmstat_key *k = &g->samples[i].key;
+	for (s = 0; s < KVMSTAT_NR_SPANS; s++) {
+		if (!(w->m->spans & (1U << s)))
+			continue;
+		w->span = &w->row->val.span[s];
+		json_key(&w->j, span_name(s));
+		json_object_begin(&w->j);
+		write_fields(w, ndjson_span_fields, w->span);
+		json_object_end(&w->j);
+	}
+}
 
-		e = vcpu_end(g, i);
-		json_object_begin(j);
-		json_key(j, "vcpu");
-		if (k->vcpu == KVMSTAT_VCPU_UNKNOWN)
-			json_null(j);
+/* The non-empty buckets with their bounds; the last one's upper bound is open (null). */
+static void write_buckets(struct writer *w)
+{
+	const struct kvmstat_span_stats *s = w->span;
+	unsigned int i, first, last;
+	bool any = hist_range(s, &first, &last);
+
+	json_key(&w->j, "buckets");
+	json_array_begin(&w->j);
+	for (i = first; any && i <= last; i++) {
+		if (!s->hist[i])
+			continue;
+		json_object_begin(&w->j);
+		json_kv_u64(&w->j, "lo_ns", hist_bucket_lo(i));
+		json_key(&w->j, "hi_ns");
+		if (i + 1 < KVMSTAT_HIST_BUCKETS)
+			json_u64(&w->j, hist_bucket_hi(i));
 		else
-			json_u64(j, k->vcpu);
-		json_kv_u64(j, "tid", k->tid);
-		thread = m->names && m->names->thread_name ? m->names->thread_name(m->names->ctx, k->tid) : NULL;
-		json_kv_string(j, "thread", thread);
-		json_kv_u64(j, "exits", exits_of(g, i, e));
-		json_classes(j, g, i, e, m->spans);
-		json_object_end(j);
+			json_null(&w->j);
+		json_kv_u64(&w->j, "count", s->hist[i]);
+		json_object_end(&w->j);
 	}
-	json_array_end(j);
+	json_array_end(&w->j);
 }
 
-/* Per VM: its classes (byvm: grouped per VM) and, grouped per vCPU, its vCPUs' (byvcpu). */
-static void json_vms(struct json *j, const struct snapshot *byvcpu, const struct snapshot *byvm,
-		     const struct json_meta *m)
+static void write_nested(struct writer *w, const struct ndjson_field *f)
 {
-	const struct snapshot *g = byvcpu;
-	const char *name;
-	size_t i, e, c = 0, ce;
-
-	json_key(j, "vms");
-	json_array_begin(j);
-	for (i = 0; i < g->nr; i = e) {
-		__u32 vm = g->samples[i].key.vm;
-
-		for (e = i; e < g->nr && g->samples[e].key.vm == vm; e++)
-			;
-		for (ce = c; ce < byvm->nr && byvm->samples[ce].key.vm == vm; ce++)
-			;
-		json_object_begin(j);
-		json_kv_u64(j, "pid", vm);
-		name = m->names && m->names->vm_name ? m->names->vm_name(m->names->ctx, vm) : NULL;
-		json_kv_string(j, "name", name);
-		json_kv_u64(j, "exits", exits_of(g, i, e));
-		json_classes(j, byvm, c, ce, m->spans);
-		if (m->by == GROUP_VCPU)
-			json_vcpus(j, g, i, e, m);
-		json_object_end(j);
-		c = ce;
+	switch (f->nested) {
+	case NESTED_CLASSES:
+		write_classes(w);
+		break;
+	case NESTED_VMS:
+		write_vms(w);
+		break;
+	case NESTED_VCPUS:
+		write_vcpus(w);
+		break;
+	case NESTED_SPANS:
+		write_spans(w);
+		break;
+	case NESTED_BUCKETS:
+		write_buckets(w);
+		break;
 	}
-	json_array_end(j);
 }
 
-static void json_header(struct json *j, const struct snapshot *s, const struct json_meta *m)
+static void write_fields(struct writer *w, const struct ndjson_field *f, const void *obj)
 {
-	char buf[48];
-	int i;
-
-	json_kv_u64(j, "schema_version", KVMSTAT_SCHEMA_VERSION);
-	json_kv_string(j, "tool", "kvmstat-bpf");
-	json_kv_string(j, "version", KVMSTAT_VERSION);
-	json_kv_string(j, "type", m->type);
-	json_kv_string(j, "host", m->host ?: "");
-	json_kv_string(j, "arch", arch_name(s->arch) ?: "unknown");
-	json_kv_string(j, "kernel", m->kernel ?: "");
-	json_key(j, "interval");
-	json_object_begin(j);
-	json_kv_string(j, "start", fmt_rfc3339(&s->start_wall, buf, sizeof(buf)));
-	json_kv_string(j, "end", fmt_rfc3339(&s->end_wall, buf, sizeof(buf)));
-	json_kv_u64(j, "start_mono_ns", s->start_mono_ns);
-	json_kv_u64(j, "end_mono_ns", s->end_mono_ns);
-	json_object_end(j);
-	json_key(j, "spans");
-	json_array_begin(j);
-	for (i = 0; i < KVMSTAT_NR_SPANS; i++)
-		if (m->spans & (1U << i))
-			json_string(j, span_name(i));
-	json_array_end(j);
-	json_kv_string(j, "grouping", m->by == GROUP_VCPU ? "vcpu" : m->by == GROUP_VM ? "vm" : "class");
-	json_kv_string(j, "vcpu_source", m->vcpu_source ?: "thread");
-	json_key(j, "drops");
-	json_object_begin(j);
-	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
-		json_kv_u64(j, drop_names[i], s->drops[i]);
-	json_object_end(j);
+	for (; f->name; f++) {
+		if (f->type == NDJSON_NESTED)
+			write_nested(w, f);
+		else
+			write_member(w, f, obj);
+	}
 }
 
-/*
- * Each grouping from the one before (vCPU, then VM, then class), not from s: the
- * samples of a busy interval are merged once, the later groupings are small.
- */
-static int group_for_json(const struct snapshot *s, const struct json_meta *m,
-			  struct snapshot *byvcpu, struct snapshot *byvm, struct snapshot *byclass)
+int ndjson_write(FILE *out, const struct view *v, const struct ndjson_meta *m)
 {
-	if (m->by == GROUP_CLASS)
-		return snapshot_group(s, GROUP_CLASS, byclass);
-	return snapshot_group(s, GROUP_VCPU, byvcpu) ?: snapshot_group(byvcpu, GROUP_VM, byvm) ?:
-	       snapshot_group(byvm, GROUP_CLASS, byclass);
-}
+	const struct snapshot *s = v->snap;
+	struct ndjson_line line = {
+		.schema_version = KVMSTAT_SCHEMA_VERSION, .tool = "kvmstat-bpf",
+		.version = KVMSTAT_VERSION, .type = m->type, .host = m->host,
+		.arch = arch_name(s->arch) ?: "unknown", .kernel = m->kernel,
+		.start = s->start_wall, .end = s->end_wall,
+		.start_mono_ns = s->start_mono_ns, .end_mono_ns = s->end_mono_ns,
+		.spans = m->spans, .grouping = m->by, .vcpu_source = m->vcpu_source ?: "thread",
+		.exits = v->total.exits,
+	};
+	struct writer w = { .v = v, .m = m };
+	struct group_iter it;
 
-void render_json(FILE *out, const struct snapshot *s, const struct json_meta *m)
-{
-	struct snapshot byclass, byvm, byvcpu;
-	struct kvmstat_value total;
-	struct json j;
-
-	snapshot_init(&byclass, s->arch);
-	snapshot_init(&byvm, s->arch);
-	snapshot_init(&byvcpu, s->arch);
-	if (group_for_json(s, m, &byvcpu, &byvm, &byclass))
-		goto cleanup;
-	snapshot_total(&byclass, &total);
-	json_init(&j, out);
-	json_object_begin(&j);
-	json_header(&j, s, m);
-	json_kv_u64(&j, "exits", total.exits);
-	json_classes(&j, &byclass, 0, byclass.nr, m->spans);
-	if (m->by != GROUP_CLASS)
-		json_vms(&j, &byvcpu, &byvm, m);
-	json_object_end(&j);
+	memcpy(line.drops, s->drops, sizeof(line.drops));
+	view_groups(v, GROUP_CLASS, false, &it);
+	group_next(&it, &w.group);	/* every class (none when the view is empty) */
+	json_init(&w.j, out);
+	json_object_begin(&w.j);
+	write_fields(&w, ndjson_line_fields, &line);
+	json_object_end(&w.j);
 	fputc('\n', out);
-	fflush(out);
-cleanup:
-	snapshot_free(&byclass);
-	snapshot_free(&byvm);
-	snapshot_free(&byvcpu);
+	return stream_flush(out);
 }

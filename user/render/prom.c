@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Prometheus text exposition (format 0.0.4) of a cumulative snapshot, for
- * node_exporter's textfile collector. Counters since attach, so they only grow.
- *
  * Series: one per (class, origin, VM, vCPU). A vCPU's threads are merged (a
  * VMM may move a vCPU to another thread); when the vCPU id is unknown (thread
  * fallback) the thread stands for it: vcpu="tid:<tid>".
@@ -13,52 +10,44 @@
  * exactly the fine buckets below 2^k: le is written as 2^k - 1 ns, in seconds,
  * and every bucket count is exact, not interpolated.
  */
+#define _GNU_SOURCE	/* qsort_r */
 #include <errno.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "arch/arch.h"
+#include "lib/stream.h"
 #include "lib/utf8.h"
-#include "render/render.h"
+#include "model/hist.h"
+#include "model/schema.h"
+#include "render/prom.h"
 
-#define PROM_LE_FIRST_LOG2	8
-#define PROM_LE_LAST_LOG2	32
-#define PROM_LE_STEP_LOG2	2
+#define EXITS_METRIC "kvmstat_exits_total"
 
-static const char *const drop_reasons[KVMSTAT_NR_DROPS] = {
-	[KVMSTAT_DROP_STATS_FULL] = "stats_full",
-	[KVMSTAT_DROP_INFLIGHT] = "inflight",
-	[KVMSTAT_DROP_UNPAIRED] = "unpaired",
+static const char *const span_metric[KVMSTAT_NR_SPANS] = {
+	[KVMSTAT_SPAN_HANDLING] = "kvmstat_exit_handling_seconds",
+	[KVMSTAT_SPAN_GUEST] = "kvmstat_exit_guest_seconds",
 };
 
-/*
- * A label value: backslash, double quote and newline escaped, as the format
- * requires; invalid UTF-8 (a process name is any bytes) replaced by U+FFFD,
- * since one bad byte makes the collector drop the whole file.
- */
-static void put_label_value(FILE *out, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str, *end = s + strlen(str);
-	size_t n;
+static const char *const span_help[KVMSTAT_NR_SPANS] = {
+	[KVMSTAT_SPAN_HANDLING] = "Host time from kvm_exit to the next kvm_entry of the vCPU. "
+				  "le bounds are 2^k-1 ns: exact sums of the in-kernel buckets.",
+	[KVMSTAT_SPAN_GUEST] = "Guest run time from kvm_entry to the kvm_exit of the class. "
+			       "le bounds are 2^k-1 ns: exact sums of the in-kernel buckets.",
+};
 
-	fputc('"', out);
-	while (s < end) {
-		if (*s == '\\' || *s == '"' || *s == '\n') {
-			fprintf(out, "\\%c", *s == '\n' ? 'n' : *s);
-			s++;
-			continue;
-		}
-		n = utf8_valid_len(s, end);
-		if (n)
-			fwrite(s, 1, n, out);
-		else
-			fputs("\xef\xbf\xbd", out);
-		s += n ? n : 1;
-	}
-	fputc('"', out);
+/* The le bin of a fine bucket: the first 2^k its upper bound does not pass; PROM_NR_LE above all. */
+static unsigned int le_bin(unsigned int bucket)
+{
+	unsigned int i;
+
+	for (i = 0; i < PROM_NR_LE; i++)
+		if (hist_bucket_hi(bucket) <= 1ULL << (PROM_LE_FIRST_LOG2 + i * PROM_LE_STEP_LOG2))
+			return i;
+	return PROM_NR_LE;
 }
 
 /* ns as exact decimal seconds: 255 -> "0.000000255", 1500000000 -> "1.5". */
-static void put_seconds(FILE *out, __u64 ns)
+static bool put_seconds(struct strbuf *b, __u64 ns)
 {
 	char frac[16];
 	int n;
@@ -66,28 +55,302 @@ static void put_seconds(FILE *out, __u64 ns)
 	n = snprintf(frac, sizeof(frac), "%09llu", (unsigned long long)(ns % 1000000000ULL));
 	while (n > 0 && frac[n - 1] == '0')
 		frac[--n] = '\0';
-	fprintf(out, "%llu%s%s", (unsigned long long)(ns / 1000000000ULL), n ? "." : "", frac);
+	return strbuf_put_u64(b, ns / 1000000000ULL) && (!n || (strbuf_puts(b, ".") && strbuf_puts(b, frac)));
 }
 
-static void put_labels(FILE *out, enum kvmstat_arch arch, const struct kvmstat_key *k,
-		       const struct names *names)
+/*
+ * A label value: backslash, double quote and newline escaped, as the format
+ * requires; invalid UTF-8 (a process name is any bytes) replaced by U+FFFD,
+ * since one bad byte makes the collector drop the whole file.
+ */
+static bool put_label_value(struct strbuf *b, const char *str)
 {
-	const char *vm = names && names->vm_name ? names->vm_name(names->ctx, k->vm) : NULL;
-	char name[ARCH_NAME_LEN], num[32];
+	const unsigned char *s = (const unsigned char *)str, *end = s + strlen(str);
+	bool ok = strbuf_puts(b, "\"");
+	size_t n;
 
-	fputs("{arch=", out);
-	put_label_value(out, arch_name(arch) ?: "unknown");
-	fputs(",class=", out);
-	put_label_value(out, arch_class_name(arch, k->class, name, sizeof(name)));
-	fprintf(out, ",origin=\"%s\",vm=\"%u\",vm_name=", k->flags & KVMSTAT_KEY_USER ? "user" : "kernel",
-		k->vm);
-	put_label_value(out, vm ?: "");
-	if (k->vcpu == KVMSTAT_VCPU_UNKNOWN)
-		snprintf(num, sizeof(num), "tid:%u", k->tid);
+	while (ok && s < end) {
+		if (*s == '\\' || *s == '"' || *s == '\n') {
+			ok = strbuf_puts(b, *s == '\n' ? "\\n" : *s == '"' ? "\\\"" : "\\\\");
+			s++;
+			continue;
+		}
+		n = utf8_valid_len(s, end);
+		ok = n ? strbuf_put(b, s, n) : strbuf_puts(b, "\xef\xbf\xbd");
+		s += n ? n : 1;
+	}
+	return ok && strbuf_puts(b, "\"");
+}
+
+static bool put_label(struct strbuf *b, const char *sep_name, const char *value)
+{
+	return strbuf_puts(b, sep_name) && put_label_value(b, value);
+}
+
+/* `{arch="arm64",class="DABT_LOW",origin="user",vm="171",vm_name="",vcpu="0"`, unclosed. */
+static bool make_labels(const struct prom_state *ps, struct prom_series *s)
+{
+	const char *vm = names_vm(ps->o.names, s->key.vm);
+	char name[ARCH_NAME_LEN], num[32];
+	struct strbuf *b = &s->labels;
+
+	b->len = 0;
+	if (!put_label(b, "{arch=", arch_name(ps->arch) ?: "unknown") ||
+	    !put_label(b, ",class=", arch_class_name(ps->arch, s->key.class, name, sizeof(name))) ||
+	    !put_label(b, ",origin=", schema_name(&schema_origins, key_origin(&s->key))))
+		return false;
+	snprintf(num, sizeof(num), "%u", s->key.vm);
+	if (!put_label(b, ",vm=", num) || !put_label(b, ",vm_name=", vm ?: ""))
+		return false;
+	if (s->key.vcpu == KVMSTAT_VCPU_UNKNOWN)
+		snprintf(num, sizeof(num), "tid:%u", s->key.tid);
 	else
-		snprintf(num, sizeof(num), "%u", k->vcpu);
-	fputs(",vcpu=", out);
-	put_label_value(out, num);
+		snprintf(num, sizeof(num), "%u", s->key.vcpu);
+	s->vm_named = vm;
+	return put_label(b, ",vcpu=", num);
+}
+
+/* metric + labels + extra + "} " + value + "\n" */
+static bool put_line(struct strbuf *b, const char *metric, const struct prom_series *s,
+		     const char *extra, __u64 v)
+{
+	return strbuf_puts(b, metric) && strbuf_put(b, s->labels.s, s->labels.len) &&
+	       strbuf_puts(b, extra) && strbuf_puts(b, "} ") && strbuf_put_u64(b, v) &&
+	       strbuf_puts(b, "\n");
+}
+
+/* `,le="0.000000255"` per bound, made once. */
+static const char *le_label(unsigned int i)
+{
+	static char labels[PROM_NR_LE][32];
+	struct strbuf b = {};
+
+	if (!labels[i][0] && strbuf_puts(&b, ",le=\"") &&
+	    put_seconds(&b, (1ULL << (PROM_LE_FIRST_LOG2 + i * PROM_LE_STEP_LOG2)) - 1) &&
+	    strbuf_puts(&b, "\""))
+		snprintf(labels[i], sizeof(labels[i]), "%s", b.s);
+	strbuf_free(&b);
+	return labels[i];
+}
+
+static bool put_histogram(struct strbuf *b, const struct prom_series *s, enum kvmstat_span span)
+{
+	const char *metric = span_metric[span];
+	char name[64];
+	__u64 below = 0;
+	unsigned int i;
+	bool ok = true;
+
+	snprintf(name, sizeof(name), "%s_bucket", metric);
+	for (i = 0; i < PROM_NR_LE && ok; i++) {
+		below += s->span[span].bins[i];
+		ok = put_line(b, name, s, le_label(i), below);
+	}
+	ok = ok && put_line(b, name, s, ",le=\"+Inf\"", s->span[span].count);
+	snprintf(name, sizeof(name), "%s_sum", metric);
+	ok = ok && strbuf_puts(b, name) && strbuf_put(b, s->labels.s, s->labels.len) &&
+	     strbuf_puts(b, "} ") && put_seconds(b, s->span[span].sum_ns) && strbuf_puts(b, "\n");
+	snprintf(name, sizeof(name), "%s_count", metric);
+	return ok && put_line(b, name, s, "", s->span[span].count);
+}
+
+/* The series' lines, one part per family. */
+static bool make_text(const struct prom_state *ps, struct prom_series *s)
+{
+	struct strbuf *b = &s->text;
+	int span;
+
+	b->len = 0;
+	if (!put_line(b, EXITS_METRIC, s, "", s->exits))
+		return false;
+	s->part[0] = b->len;
+	for (span = 0; span < KVMSTAT_NR_SPANS; span++) {
+		if ((ps->o.spans & (1U << span)) && !put_histogram(b, s, span))
+			return false;
+		s->part[1 + span] = b->len;
+	}
+	return true;
+}
+
+void prom_state_init(struct prom_state *ps, enum kvmstat_arch arch, const struct prom_opts *o)
+{
+	memset(ps, 0, sizeof(*ps));
+	ps->arch = arch;
+	ps->o = *o;
+}
+
+void prom_state_free(struct prom_state *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->nr; i++) {
+		strbuf_free(&ps->series[i].labels);
+		strbuf_free(&ps->series[i].text);
+	}
+	free(ps->series);
+	free(ps->table);
+	free(ps->order);
+	memset(ps, 0, sizeof(*ps));
+}
+
+void prom_state_reset(struct prom_state *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->nr; i++) {
+		struct prom_series *s = &ps->series[i];
+
+		s->exits = 0;
+		memset(s->span, 0, sizeof(s->span));
+		s->dirty = true;
+	}
+	memset(ps->drops, 0, sizeof(ps->drops));
+	ps->adds = 0;
+}
+
+/* The series of a key: the vCPU's threads merged when its id is known. */
+static struct kvmstat_key series_key(const struct kvmstat_key *k)
+{
+	struct kvmstat_key s = *k;
+
+	if (s.vcpu != KVMSTAT_VCPU_UNKNOWN)
+		s.tid = 0;
+	return s;
+}
+
+static size_t key_hash(const struct kvmstat_key *k)
+{
+	__u64 h = k->class * 0x9E3779B97F4A7C15ULL;
+
+	h ^= (((__u64)k->vm << 32) | k->vcpu) * 0xC2B2AE3D27D4EB4FULL;
+	h ^= (((__u64)k->tid << 32) | k->flags) * 0x165667B19E3779F9ULL;
+	return h ^ (h >> 31);
+}
+
+static size_t *slot_of(const struct prom_state *ps, const struct kvmstat_key *k)
+{
+	size_t h;
+
+	for (h = key_hash(k) & ps->mask; ps->table[h]; h = (h + 1) & ps->mask)
+		if (!key_cmp(&ps->series[ps->table[h] - 1].key, k))
+			break;
+	return &ps->table[h];
+}
+
+/* Room for one more series, the table at most half full. */
+static int grow(struct prom_state *ps)
+{
+	size_t i, cap = ps->cap ? 2 * ps->cap : 64;
+	struct prom_series *n;
+
+	if (ps->nr < ps->cap)
+		return 0;
+	n = realloc(ps->series, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	ps->series = n;
+	ps->cap = cap;
+	free(ps->table);
+	ps->mask = 2 * cap - 1;
+	ps->table = calloc(2 * cap, sizeof(*ps->table));
+	if (!ps->table)
+		return -ENOMEM;
+	for (i = 0; i < ps->nr; i++)
+		*slot_of(ps, &ps->series[i].key) = i + 1;
+	return 0;
+}
+
+static struct prom_series *series_of(struct prom_state *ps, const struct kvmstat_key *k)
+{
+	struct kvmstat_key key = series_key(k);
+	struct prom_series *s;
+	size_t *slot;
+
+	if (ps->table && *(slot = slot_of(ps, &key)))
+		return &ps->series[*slot - 1];
+	if (grow(ps))
+		return NULL;
+	s = &ps->series[ps->nr];
+	memset(s, 0, sizeof(*s));
+	s->key = key;
+	*slot_of(ps, &key) = ++ps->nr;
+	ps->order_stale = true;
+	return s;
+}
+
+static void add_span(struct prom_series *s, enum kvmstat_span span, const struct kvmstat_span_stats *d)
+{
+	static unsigned char bin_of[KVMSTAT_HIST_BUCKETS + 1];	/* + 1: made once */
+	unsigned int i, first, last;
+
+	if (!bin_of[KVMSTAT_HIST_BUCKETS]) {
+		for (i = 0; i < KVMSTAT_HIST_BUCKETS; i++)
+			bin_of[i] = le_bin(i);
+		bin_of[KVMSTAT_HIST_BUCKETS] = 1;
+	}
+	s->span[span].count += d->count;
+	s->span[span].sum_ns += d->sum_ns;
+	if (hist_range(d, &first, &last))
+		for (i = first; i <= last; i++)
+			s->span[span].bins[bin_of[i]] += d->hist[i];
+}
+
+int prom_state_add(struct prom_state *ps, const struct snapshot *d)
+{
+	struct prom_series *s;
+	size_t i;
+	int span;
+
+	for (i = 0; i < d->nr; i++) {
+		s = series_of(ps, &d->samples[i].key);
+		if (!s)
+			return -ENOMEM;
+		s->exits += d->samples[i].val.exits;
+		for (span = 0; span < KVMSTAT_NR_SPANS; span++)
+			if (ps->o.spans & (1U << span))
+				add_span(s, span, &d->samples[i].val.span[span]);
+		s->dirty = true;
+	}
+	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
+		ps->drops[i] += d->drops[i];
+	ps->adds++;
+	return 0;
+}
+
+static int series_order_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct prom_series *s = ctx;
+
+	return key_cmp(&s[*(const size_t *)a].key, &s[*(const size_t *)b].key);
+}
+
+/* Remakes what changed: the order when series were added, the text of changed series. */
+static int refresh(struct prom_state *ps)
+{
+	size_t i, *order;
+
+	if (ps->order_stale) {
+		order = realloc(ps->order, (ps->nr ? ps->nr : 1) * sizeof(*order));
+		if (!order)
+			return -ENOMEM;
+		ps->order = order;
+		for (i = 0; i < ps->nr; i++)
+			order[i] = i;
+		qsort_r(order, ps->nr, sizeof(*order), series_order_cmp, ps->series);
+		ps->order_stale = false;
+	}
+	for (i = 0; i < ps->nr; i++) {
+		struct prom_series *s = &ps->series[i];
+
+		if (!s->dirty)
+			continue;
+		if ((!s->labels.s || !s->vm_named) && !make_labels(ps, s))
+			return -ENOMEM;
+		if (!make_text(ps, s))
+			return -ENOMEM;
+		s->dirty = false;
+	}
+	return 0;
 }
 
 static void put_family(FILE *out, const char *name, const char *type, const char *help)
@@ -95,122 +358,63 @@ static void put_family(FILE *out, const char *name, const char *type, const char
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void put_exits(FILE *out, const struct snapshot *g, const struct names *names)
+/* Every series' lines of one family: part f of their texts. */
+static void put_part(FILE *out, const struct prom_state *ps, int f)
 {
 	size_t i;
 
-	put_family(out, "kvmstat_exits_total", "counter",
-		   "KVM guest exits since kvmstat-bpf attached, by exit class, origin (user: went "
-		   "out to the VMM), VM (VMM pid) and vCPU.");
-	for (i = 0; i < g->nr; i++) {
-		fputs("kvmstat_exits_total", out);
-		put_labels(out, g->arch, &g->samples[i].key, names);
-		fprintf(out, "} %llu\n", (unsigned long long)g->samples[i].val.exits);
+	for (i = 0; i < ps->nr; i++) {
+		const struct prom_series *s = &ps->series[ps->order[i]];
+		size_t from = f ? s->part[f - 1] : 0;
+
+		fwrite_unlocked(s->text.s + from, 1, s->part[f] - from, out);
 	}
 }
 
-/* Observations below 2^log2 ns: the fine buckets that end at or below it. */
-static __u64 count_below(const struct kvmstat_span_stats *s, unsigned int log2)
+static void put_drops(FILE *out, const struct prom_state *ps)
 {
-	__u64 n = 0;
-	unsigned int i;
-
-	for (i = 0; i < KVMSTAT_HIST_BUCKETS && hist_bucket_hi(i) <= 1ULL << log2; i++)
-		n += s->hist[i];
-	return n;
-}
-
-static void put_histogram(FILE *out, const char *metric, const struct snapshot *g,
-			  const struct sample *smp, enum kvmstat_span span, const struct names *names)
-{
-	const struct kvmstat_span_stats *s = &smp->val.span[span];
-	unsigned int k;
-
-	for (k = PROM_LE_FIRST_LOG2; k <= PROM_LE_LAST_LOG2; k += PROM_LE_STEP_LOG2) {
-		fprintf(out, "%s_bucket", metric);
-		put_labels(out, g->arch, &smp->key, names);
-		fputs(",le=\"", out);
-		put_seconds(out, (1ULL << k) - 1);
-		fprintf(out, "\"} %llu\n", (unsigned long long)count_below(s, k));
-	}
-	fprintf(out, "%s_bucket", metric);
-	put_labels(out, g->arch, &smp->key, names);
-	fprintf(out, ",le=\"+Inf\"} %llu\n", (unsigned long long)s->count);
-	fprintf(out, "%s_sum", metric);
-	put_labels(out, g->arch, &smp->key, names);
-	fputs("} ", out);
-	put_seconds(out, s->sum_ns);
-	fprintf(out, "\n%s_count", metric);
-	put_labels(out, g->arch, &smp->key, names);
-	fprintf(out, "} %llu\n", (unsigned long long)s->count);
-}
-
-static void put_span(FILE *out, const struct snapshot *g, enum kvmstat_span span,
-		     const struct names *names)
-{
-	const char *metric = span == KVMSTAT_SPAN_GUEST ? "kvmstat_exit_guest_seconds"
-							: "kvmstat_exit_handling_seconds";
-	size_t i;
-
-	put_family(out, metric, "histogram", span == KVMSTAT_SPAN_GUEST ?
-		   "Guest run time from kvm_entry to the kvm_exit of the class. le bounds are "
-		   "2^k-1 ns: exact sums of the in-kernel buckets." :
-		   "Host time from kvm_exit to the next kvm_entry of the vCPU. le bounds are "
-		   "2^k-1 ns: exact sums of the in-kernel buckets.");
-	for (i = 0; i < g->nr; i++)
-		put_histogram(out, metric, g, &g->samples[i], span, names);
-}
-
-static void put_drops(FILE *out, const struct snapshot *s)
-{
+	char help[256];
+	size_t n;
 	int i;
 
-	put_family(out, "kvmstat_drops_total", "counter",
-		   "Events kvmstat-bpf could not count: stats_full (exit not counted, map full), "
-		   "inflight (interval not timed), unpaired (entry without a seen exit).");
-	for (i = 0; i < KVMSTAT_NR_DROPS; i++) {
-		fputs("kvmstat_drops_total{arch=", out);
-		put_label_value(out, arch_name(s->arch) ?: "unknown");
-		fprintf(out, ",reason=\"%s\"} %llu\n", drop_reasons[i], (unsigned long long)s->drops[i]);
-	}
+	n = snprintf(help, sizeof(help), "Events kvmstat-bpf could not count:");
+	for (i = 0; i < KVMSTAT_NR_DROPS && n < sizeof(help); i++)
+		n += snprintf(help + n, sizeof(help) - n, " %s (%s)%s", schema_name(&schema_drops, i),
+			      schema_drops.descs[i], i + 1 < KVMSTAT_NR_DROPS ? "," : ".");
+	put_family(out, "kvmstat_drops_total", "counter", help);
+	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
+		fprintf(out, "kvmstat_drops_total{arch=\"%s\",reason=\"%s\"} %llu\n",
+			arch_name(ps->arch) ?: "unknown", schema_name(&schema_drops, i),
+			(unsigned long long)ps->drops[i]);
 }
 
-/* The series keys: the vCPU's threads merged when its id is known. */
-static int series_of(const struct snapshot *s, struct snapshot *g)
+int prom_state_write(struct prom_state *ps, FILE *out)
 {
-	struct snapshot proj;
-	struct sample *n;
-	size_t i;
-	int err = 0;
+	int span, err = refresh(ps);
 
-	snapshot_init(&proj, s->arch);
-	for (i = 0; i < s->nr && !err; i++) {
-		n = snapshot_add(&proj, &s->samples[i].key, &s->samples[i].val);
-		if (!n)
-			err = -ENOMEM;
-		else if (n->key.vcpu != KVMSTAT_VCPU_UNKNOWN)
-			n->key.tid = 0;
+	if (err)
+		return err;
+	put_family(out, EXITS_METRIC, "counter",
+		   "KVM guest exits since kvmstat-bpf attached, by exit class, origin (user: went "
+		   "out to the VMM), VM (VMM pid) and vCPU.");
+	put_part(out, ps, 0);
+	for (span = 0; span < KVMSTAT_NR_SPANS; span++) {
+		if (!(ps->o.spans & (1U << span)))
+			continue;
+		put_family(out, span_metric[span], "histogram", span_help[span]);
+		put_part(out, ps, 1 + span);
 	}
-	if (!err)
-		err = snapshot_group(&proj, GROUP_VCPU, g);	/* sorts and merges equal keys */
-	snapshot_free(&proj);
-	return err;
+	put_drops(out, ps);
+	return stream_flush(out);
 }
 
-int render_prom(FILE *out, const struct snapshot *s, const struct prom_opts *o)
+int render_prom(FILE *out, const struct snapshot *cumulative, const struct prom_opts *o)
 {
-	struct snapshot g;
-	int span, err;
+	struct prom_state ps;
+	int err;
 
-	snapshot_init(&g, s->arch);
-	err = series_of(s, &g);
-	if (!err) {
-		put_exits(out, &g, o->names);
-		for (span = 0; span < KVMSTAT_NR_SPANS; span++)
-			if (o->spans & (1U << span))
-				put_span(out, &g, span, o->names);
-		put_drops(out, s);
-	}
-	snapshot_free(&g);
+	prom_state_init(&ps, cumulative->arch, o);
+	err = prom_state_add(&ps, cumulative) ?: prom_state_write(&ps, out);
+	prom_state_free(&ps);
 	return err;
 }

@@ -1,31 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The live/summary table. */
-#include <stdio.h>
+#include <errno.h>
 #include <string.h>
-#include "arch/arch.h"
 #include "lib/format.h"
-#include "render/render.h"
+#include "lib/stream.h"
+#include "render/table.h"
 
 #define LABEL_WIDTH 28
-
-const char *span_name(enum kvmstat_span span)
-{
-	return span == KVMSTAT_SPAN_GUEST ? "guest" : "handling";
-}
 
 static const char *span_title(enum kvmstat_span span)
 {
 	return span == KVMSTAT_SPAN_GUEST ? "guest time (kvm_entry -> kvm_exit)"
 					  : "handling time (kvm_exit -> kvm_entry)";
-}
-
-const char *class_label(enum kvmstat_arch arch, const struct kvmstat_key *key, char *buf, size_t len)
-{
-	char tmp[ARCH_NAME_LEN];
-
-	snprintf(buf, len, "%s%s", arch_class_name(arch, key->class, tmp, sizeof(tmp)),
-		 key->flags & KVMSTAT_KEY_USER ? "/user" : "");
-	return buf;
 }
 
 static double pct(__u64 part, __u64 whole)
@@ -59,86 +45,50 @@ static void print_row(FILE *out, const char *label, const struct kvmstat_value *
 		secs > 0 ? v->exits / secs : 0.0, pct(s->sum_ns, total->span[span].sum_ns), mn, avg, mx);
 }
 
-static bool same_group(const struct kvmstat_key *a, const struct kvmstat_key *b, enum grouping by)
-{
-	if (by == GROUP_CLASS)
-		return true;
-	if (a->vm != b->vm)
-		return false;
-	return by == GROUP_VM || (a->vcpu == b->vcpu && a->tid == b->tid);
-}
-
-static void print_group_title(FILE *out, const struct kvmstat_key *k, const struct table_opts *o)
-{
-	const struct names *n = o->names;
-	const char *vm = n && n->vm_name ? n->vm_name(n->ctx, k->vm) : NULL;
-	const char *thread = n && n->thread_name ? n->thread_name(n->ctx, k->tid) : NULL;
-
-	fprintf(out, "\nVM %u (%s)", k->vm, vm ?: "?");
-	if (o->by == GROUP_VCPU) {
-		if (k->vcpu == KVMSTAT_VCPU_UNKNOWN)
-			fprintf(out, "  vCPU ? thread %u (%s)", k->tid, thread ?: "?");
-		else
-			fprintf(out, "  vCPU %u thread %u (%s)", k->vcpu, k->tid, thread ?: "?");
-	}
-	fputc('\n', out);
-}
-
-static void print_title(FILE *out, const struct snapshot *v, const struct table_opts *o)
-{
-	double secs = (v->end_mono_ns - v->start_mono_ns) / 1e9;
-
-	fprintf(out, "kvmstat-bpf  %s  %s  %s %.2fs\n", arch_name(v->arch) ?: "unknown-arch",
-		span_title(o->span), o->final ? "whole run" : "interval", secs);
-}
-
-static void print_losses(FILE *out, const struct snapshot *v)
+static void print_losses(FILE *out, const struct snapshot *s)
 {
 	fprintf(out, "lost: %llu exits (stats map full), %llu (pending-exit slot lost)   "
 		"first entries (no exit seen before): %llu\n",
-		(unsigned long long)v->drops[KVMSTAT_DROP_STATS_FULL],
-		(unsigned long long)v->drops[KVMSTAT_DROP_INFLIGHT],
-		(unsigned long long)v->drops[KVMSTAT_DROP_UNPAIRED]);
+		(unsigned long long)s->drops[KVMSTAT_DROP_STATS_FULL],
+		(unsigned long long)s->drops[KVMSTAT_DROP_INFLIGHT],
+		(unsigned long long)s->drops[KVMSTAT_DROP_UNPAIRED]);
 }
 
-/* Sum of the rows of the group starting at i; returns the index after the group. */
-static size_t group_total(const struct snapshot *v, size_t i, enum grouping by, struct kvmstat_value *t)
+static void print_group(FILE *out, const struct view *v, const struct group *g,
+			const struct table_opts *o, double secs)
 {
-	size_t j;
-
-	memset(t, 0, sizeof(*t));
-	for (j = i; j < v->nr && same_group(&v->samples[i].key, &v->samples[j].key, by); j++)
-		value_merge(t, &v->samples[j].val);
-	return j;
-}
-
-void render_table(FILE *out, const struct snapshot *v, const struct table_opts *o)
-{
-	double secs = (v->end_mono_ns - v->start_mono_ns) / 1e9;
-	struct kvmstat_value total, group;
 	char label[64], name[48];
-	size_t i, j, end;
+	size_t i;
 
-	snapshot_total(v, &total);
-	print_title(out, v, o);
-	print_losses(out, v);
-	for (i = 0; i < v->nr; i = end) {
-		end = group_total(v, i, o->by, &group);
-		if (o->by != GROUP_CLASS)
-			print_group_title(out, &v->samples[i].key, o);
-		if (o->by != GROUP_CLASS || i == 0)
-			print_header(out);
-		for (j = i; j < end; j++) {
-			class_label(v->arch, &v->samples[j].key, name, sizeof(name));
-			snprintf(label, sizeof(label), "%s%s", o->by == GROUP_CLASS ? "" : "  ", name);
-			print_row(out, label, &v->samples[j].val, &total, secs, o->span);
-		}
-		if (o->by != GROUP_CLASS)
-			print_row(out, "  group total", &group, &total, secs, o->span);
+	if (o->by != GROUP_CLASS)
+		text_group_title(out, g, o);
+	print_header(out);
+	for (i = 0; i < g->nr; i++) {
+		class_label(v->snap->arch, &g->rows[i]->key, name, sizeof(name));
+		snprintf(label, sizeof(label), "%s%s", o->by == GROUP_CLASS ? "" : "  ", name);
+		print_row(out, label, &g->rows[i]->val, &v->total, secs, o->span);
 	}
-	if (!v->nr)
+	if (o->by != GROUP_CLASS)
+		print_row(out, "  group total", g->total, &v->total, secs, o->span);
+}
+
+int render_table(FILE *out, const struct view *v, const struct table_opts *o)
+{
+	const struct snapshot *s = v->snap;
+	double secs = (s->end_mono_ns - s->start_mono_ns) / 1e9;
+	struct group_iter it;
+	struct group g;
+
+	if (o->by != GROUP_CLASS && view_rows(v, o->by) && !v->level[o->by].totals)
+		return -EINVAL;
+	text_title(out, s, span_title(o->span), o->final);
+	print_losses(out, s);
+	view_groups(v, o->by, true, &it);
+	while (group_next(&it, &g))
+		print_group(out, v, &g, o, secs);
+	if (!view_rows(v, o->by))
 		print_header(out);
 	fputc('\n', out);
-	print_row(out, "TOTAL", &total, &total, secs, o->span);
-	fflush(out);
+	print_row(out, "TOTAL", &v->total, &v->total, secs, o->span);
+	return stream_flush(out);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Names of VMs and vCPU threads from /proc, cached (processes may be gone by the summary). */
-#ifndef KVMSTAT_NAMES_H
-#define KVMSTAT_NAMES_H
+#ifndef KVMSTAT_PROC_NAMES_H
+#define KVMSTAT_PROC_NAMES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,4 +26,4 @@ void names_cache_free(void);
 typedef const char *(*name_fallback_fn)(void *ctx, __u32 id, bool vm, char *buf, size_t len);
 void names_set_fallback(name_fallback_fn fn, void *ctx);
 
-#endif /* KVMSTAT_NAMES_H */
+#endif /* KVMSTAT_PROC_NAMES_H */

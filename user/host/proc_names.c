@@ -4,16 +4,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "host/names.h"
+#include "host/proc_names.h"
 
+/*
+ * Names found, by (kind, id): open addressing, so the names of thousands of
+ * vCPU threads cost one probe each, not a walk of every name known. Entries
+ * never move: a name handed out stays valid while the table grows.
+ */
 struct name_entry {
 	__u32 id;
-	int kind;
+	int kind;			/* NAME_VM or NAME_THREAD */
 	char name[NAME_LEN];
 };
 
-static struct name_entry *cache;
-static size_t cache_nr, cache_cap;
+enum { NAME_VM = 1, NAME_THREAD = 2 };
+
+static struct name_entry **cache;
+static size_t cache_nr, cache_mask;
 static name_fallback_fn fallback;
 static void *fallback_ctx;
 
@@ -23,41 +30,65 @@ void names_set_fallback(name_fallback_fn fn, void *ctx)
 	fallback_ctx = ctx;
 }
 
+static size_t cache_slot(struct name_entry **table, size_t mask, __u32 id, int kind)
+{
+	size_t h = (((__u64)id * 0x9E3779B97F4A7C15ULL) >> 32 ^ kind) & mask;
+
+	while (table[h] && (table[h]->id != id || table[h]->kind != kind))
+		h = (h + 1) & mask;
+	return h;
+}
+
 static const char *cache_find(__u32 id, int kind)
 {
-	size_t i;
+	struct name_entry *e = cache ? cache[cache_slot(cache, cache_mask, id, kind)] : NULL;
 
-	for (i = 0; i < cache_nr; i++)
-		if (cache[i].id == id && cache[i].kind == kind)
-			return cache[i].name;
-	return NULL;
+	return e ? e->name : NULL;
+}
+
+/* Twice the room, the table at most half full. */
+static bool cache_grow(void)
+{
+	size_t i, mask = cache ? 2 * cache_mask + 1 : 63;
+	struct name_entry **n = calloc(mask + 1, sizeof(*n));
+
+	if (!n)
+		return false;
+	for (i = 0; cache && i <= cache_mask; i++)
+		if (cache[i])
+			n[cache_slot(n, mask, cache[i]->id, cache[i]->kind)] = cache[i];
+	free(cache);
+	cache = n;
+	cache_mask = mask;
+	return true;
 }
 
 static const char *cache_put(__u32 id, int kind, const char *name)
 {
-	struct name_entry *n;
+	struct name_entry *e;
 
-	if (cache_nr == cache_cap) {
-		size_t cap = cache_cap ? cache_cap * 2 : 32;
-
-		n = realloc(cache, cap * sizeof(*n));
-		if (!n)
-			return NULL;
-		cache = n;
-		cache_cap = cap;
-	}
-	n = &cache[cache_nr++];
-	n->id = id;
-	n->kind = kind;
-	snprintf(n->name, sizeof(n->name), "%s", name);
-	return n->name;
+	if ((!cache || 2 * (cache_nr + 1) > cache_mask + 1) && !cache_grow())
+		return NULL;
+	e = malloc(sizeof(*e));
+	if (!e)
+		return NULL;
+	e->id = id;
+	e->kind = kind;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	cache[cache_slot(cache, cache_mask, id, kind)] = e;
+	cache_nr++;
+	return e->name;
 }
 
 void names_cache_free(void)
 {
+	size_t i;
+
+	for (i = 0; cache && i <= cache_mask; i++)
+		free(cache[i]);
 	free(cache);
 	cache = NULL;
-	cache_nr = cache_cap = 0;
+	cache_nr = cache_mask = 0;
 }
 
 static ssize_t read_file(const char *path, char *buf, size_t len)
@@ -138,7 +169,7 @@ static const char *read_comm(const char *path, char *buf, size_t len)
 const char *proc_vm_name(void *ctx, __u32 pid)
 {
 	char path[64], args[4096], name[NAME_LEN];
-	const char *found = cache_find(pid, 0), *n;
+	const char *found = cache_find(pid, NAME_VM), *n;
 	ssize_t len;
 
 	(void)ctx;
@@ -153,13 +184,13 @@ const char *proc_vm_name(void *ctx, __u32 pid)
 	}
 	if (!n && fallback)
 		n = fallback(fallback_ctx, pid, true, name, sizeof(name));
-	return n ? cache_put(pid, 0, n) : NULL;
+	return n ? cache_put(pid, NAME_VM, n) : NULL;
 }
 
 const char *proc_thread_name(void *ctx, __u32 tid)
 {
 	char path[64], name[NAME_LEN];
-	const char *found = cache_find(tid, 1), *n;
+	const char *found = cache_find(tid, NAME_THREAD), *n;
 
 	(void)ctx;
 	if (found)
@@ -168,7 +199,7 @@ const char *proc_thread_name(void *ctx, __u32 tid)
 	n = read_comm(path, name, sizeof(name));
 	if (!n && fallback)
 		n = fallback(fallback_ctx, tid, false, name, sizeof(name));
-	return n ? cache_put(tid, 1, n) : NULL;
+	return n ? cache_put(tid, NAME_THREAD, n) : NULL;
 }
 
 int vcpu_from_thread_name(const char *name)

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "arch/arch.h"
+#include "model/hist.h"
+#include "ndjson/fields.h"
+#include "ndjson/ndjson.h"
+
+#define FIELD(type_, name_, T, member, ...) \
+	{ .name = name_, .type = NDJSON_##type_, .offset = offsetof(T, member), __VA_ARGS__ }
+#define NESTED(name_, which, ...) { .name = name_, .type = NDJSON_NESTED, .nested = which, __VA_ARGS__ }
+#define DERIVED(name_, fn) { .name = name_, .type = NDJSON_DERIVED, .flags = NDJSON_UNREAD, .derive = fn }
+
+static const struct ndjson_field interval_fields[] = {
+	FIELD(TIME, "start", struct ndjson_line, start),
+	FIELD(TIME, "end", struct ndjson_line, end),
+	FIELD(U64, "start_mono_ns", struct ndjson_line, start_mono_ns),
+	FIELD(U64, "end_mono_ns", struct ndjson_line, end_mono_ns),
+	{},
+};
+
+const struct ndjson_field ndjson_line_fields[] = {
+	FIELD(U64, "schema_version", struct ndjson_line, schema_version),
+	FIELD(STRING, "tool", struct ndjson_line, tool),
+	FIELD(STRING, "version", struct ndjson_line, version, .flags = NDJSON_UNREAD),
+	FIELD(ENUM, "type", struct ndjson_line, type, .names = &schema_record_types),
+	FIELD(STRING, "host", struct ndjson_line, host),
+	FIELD(STRING, "arch", struct ndjson_line, arch),
+	FIELD(STRING, "kernel", struct ndjson_line, kernel),
+	{ .name = "interval", .type = NDJSON_OBJECT, .sub = interval_fields },
+	FIELD(SET, "spans", struct ndjson_line, spans, .names = &schema_spans),
+	FIELD(ENUM, "grouping", struct ndjson_line, grouping, .names = &schema_groupings),
+	FIELD(STRING, "vcpu_source", struct ndjson_line, vcpu_source),
+	FIELD(COUNTERS, "drops", struct ndjson_line, drops, .names = &schema_drops),
+	FIELD(U64, "exits", struct ndjson_line, exits, .flags = NDJSON_UNREAD),
+	NESTED("classes", NESTED_CLASSES),
+	NESTED("vms", NESTED_VMS),
+	{},
+};
+
+const struct ndjson_field ndjson_vm_fields[] = {
+	FIELD(ID, "pid", struct ndjson_vm, pid),
+	FIELD(STRING_OR_NULL, "name", struct ndjson_vm, name),
+	FIELD(U64, "exits", struct ndjson_vm, exits, .flags = NDJSON_UNREAD),
+	NESTED("classes", NESTED_CLASSES),
+	NESTED("vcpus", NESTED_VCPUS),
+	{},
+};
+
+const struct ndjson_field ndjson_vcpu_fields[] = {
+	FIELD(ID_OR_NULL, "vcpu", struct ndjson_vcpu, vcpu),
+	FIELD(ID, "tid", struct ndjson_vcpu, tid),
+	FIELD(STRING_OR_NULL, "thread", struct ndjson_vcpu, thread),
+	FIELD(U64, "exits", struct ndjson_vcpu, exits, .flags = NDJSON_UNREAD),
+	NESTED("classes", NESTED_CLASSES),
+	{},
+};
+
+static void class_code(struct json *j, const void *obj)
+{
+	const struct ndjson_class *c = obj;
+	char buf[ARCH_NAME_LEN];
+
+	json_string(j, arch_class_code(c->arch, c->class, buf, sizeof(buf)));
+}
+
+static void class_name(struct json *j, const void *obj)
+{
+	const struct ndjson_class *c = obj;
+	char buf[ARCH_NAME_LEN];
+
+	json_string(j, arch_class_name(c->arch, c->class, buf, sizeof(buf)));
+}
+
+const struct ndjson_field ndjson_class_fields[] = {
+	FIELD(HEX, "class", struct ndjson_class, class),
+	DERIVED("code", class_code),
+	DERIVED("name", class_name),
+	FIELD(ENUM, "origin", struct ndjson_class, origin, .names = &schema_origins),
+	FIELD(U64, "exits", struct ndjson_class, exits),
+	NESTED("(span)", NESTED_SPANS),	/* a member per enabled span, named by schema_spans */
+	{},
+};
+
+static void span_avg(struct json *j, const void *obj)
+{
+	const struct kvmstat_span_stats *s = obj;
+
+	json_u64(j, s->count ? s->sum_ns / s->count : 0);
+}
+
+static void span_percentile_of(struct json *j, const struct kvmstat_span_stats *s, double p)
+{
+	json_u64(j, span_percentile(s, p));
+}
+
+static void span_p50(struct json *j, const void *obj) { span_percentile_of(j, obj, 50); }
+static void span_p90(struct json *j, const void *obj) { span_percentile_of(j, obj, 90); }
+static void span_p99(struct json *j, const void *obj) { span_percentile_of(j, obj, 99); }
+
+const struct ndjson_field ndjson_span_fields[] = {
+	FIELD(U64, "count", struct kvmstat_span_stats, count),
+	FIELD(U64, "total_ns", struct kvmstat_span_stats, sum_ns),
+	FIELD(U64, "min_ns", struct kvmstat_span_stats, min_ns),
+	FIELD(U64, "max_ns", struct kvmstat_span_stats, max_ns),
+	DERIVED("avg_ns", span_avg),
+	DERIVED("p50_ns", span_p50),
+	DERIVED("p90_ns", span_p90),
+	DERIVED("p99_ns", span_p99),
+	NESTED("buckets", NESTED_BUCKETS),
+	{},
+};
