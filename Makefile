@@ -218,7 +218,8 @@ bench:
 	$(Q)bash scripts/deps.sh
 	$(Q)bash bench/run.sh
 
-SUITES := unit="bash tests/unit/run-all.sh $(UNIT_TESTS)" \
+SUITES := layout="bash tests/layout/test_layout.sh" \
+	unit="bash tests/unit/run-all.sh $(UNIT_TESTS)" \
 	cli="bash tests/cli/test_cli.sh ./kvmstat-bpf" \
 	scripts="bash tests/scripts/test_fetch_mirror.sh" \
 	bpf="$(OUT)/tests/test_bpf" \
