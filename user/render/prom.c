@@ -12,6 +12,8 @@
  */
 #define _GNU_SOURCE	/* qsort_r */
 #include <errno.h>
+#include <stdio.h>
+#include <sys/uio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "arch/arch.h"
@@ -46,16 +48,24 @@ static unsigned int le_bin(unsigned int bucket)
 	return PROM_NR_LE;
 }
 
-/* ns as exact decimal seconds: 255 -> "0.000000255", 1500000000 -> "1.5". */
-static bool put_seconds(struct strbuf *b, __u64 ns)
+/* ns as exact decimal seconds at p: 255 -> "0.000000255", 1500000000 -> "1.5". Returns the end. */
+static char *put_seconds(char *p, __u64 ns)
 {
-	char frac[16];
-	int n;
+	char frac[9];
+	__u64 f = ns % 1000000000ULL;
+	int i, n = 9;
 
-	n = snprintf(frac, sizeof(frac), "%09llu", (unsigned long long)(ns % 1000000000ULL));
+	p = put_decimal(p, ns / 1000000000ULL);
+	for (i = 8; i >= 0; i--, f /= 10)
+		frac[i] = '0' + f % 10;
 	while (n > 0 && frac[n - 1] == '0')
-		frac[--n] = '\0';
-	return strbuf_put_u64(b, ns / 1000000000ULL) && (!n || (strbuf_puts(b, ".") && strbuf_puts(b, frac)));
+		n--;
+	if (n) {
+		*p++ = '.';
+		memcpy(p, frac, n);
+		p += n;
+	}
+	return p;
 }
 
 /*
@@ -110,65 +120,104 @@ static bool make_labels(const struct prom_state *ps, struct prom_series *s)
 	return put_label(b, ",vcpu=", num);
 }
 
-/* metric + labels + extra + "} " + value + "\n" */
-static bool put_line(struct strbuf *b, const char *metric, const struct prom_series *s,
-		     const char *extra, __u64 v)
-{
-	return strbuf_puts(b, metric) && strbuf_put(b, s->labels.s, s->labels.len) &&
-	       strbuf_puts(b, extra) && strbuf_puts(b, "} ") && strbuf_put_u64(b, v) &&
-	       strbuf_puts(b, "\n");
-}
+/* A metric name and its length. */
+struct name {
+	const char *s;
+	size_t len;
+};
 
-/* `,le="0.000000255"` per bound, made once. */
-static const char *le_label(unsigned int i)
+#define NAME(str) { str, sizeof(str) - 1 }
+
+/* Per span: its histogram's _bucket, _sum and _count series names. */
+static const struct name hist_names[KVMSTAT_NR_SPANS][3] = {
+	[KVMSTAT_SPAN_HANDLING] = { NAME("kvmstat_exit_handling_seconds_bucket"),
+				    NAME("kvmstat_exit_handling_seconds_sum"),
+				    NAME("kvmstat_exit_handling_seconds_count") },
+	[KVMSTAT_SPAN_GUEST] = { NAME("kvmstat_exit_guest_seconds_bucket"),
+				 NAME("kvmstat_exit_guest_seconds_sum"),
+				 NAME("kvmstat_exit_guest_seconds_count") },
+};
+static const struct name exits_name = NAME(EXITS_METRIC);
+
+#define LINE_MAX_EXTRA	64	/* a line's bytes besides its labels: name, le label, value */
+
+/* `{arch=...,le="0.000000255"` per bound, the le part made once. */
+static const struct name *le_label(unsigned int i)
 {
 	static char labels[PROM_NR_LE][32];
-	struct strbuf b = {};
+	static struct name names[PROM_NR_LE];
+	char *p;
 
-	if (!labels[i][0] && strbuf_puts(&b, ",le=\"") &&
-	    put_seconds(&b, (1ULL << (PROM_LE_FIRST_LOG2 + i * PROM_LE_STEP_LOG2)) - 1) &&
-	    strbuf_puts(&b, "\""))
-		snprintf(labels[i], sizeof(labels[i]), "%s", b.s);
-	strbuf_free(&b);
-	return labels[i];
+	if (!names[i].s) {
+		p = labels[i] + sprintf(labels[i], ",le=\"");
+		p = put_seconds(p, (1ULL << (PROM_LE_FIRST_LOG2 + i * PROM_LE_STEP_LOG2)) - 1);
+		*p++ = '"';
+		names[i] = (struct name){ labels[i], p - labels[i] };
+	}
+	return &names[i];
 }
 
-static bool put_histogram(struct strbuf *b, const struct prom_series *s, enum kvmstat_span span)
+/* name + labels + extra + "} " at p; the value follows. */
+static char *put_series(char *p, const struct name *name, const struct prom_series *s,
+			const struct name *extra)
 {
-	const char *metric = span_metric[span];
-	char name[64];
+	memcpy(p, name->s, name->len);
+	p += name->len;
+	memcpy(p, s->labels.s, s->labels.len);
+	p += s->labels.len;
+	if (extra) {
+		memcpy(p, extra->s, extra->len);
+		p += extra->len;
+	}
+	*p++ = '}';
+	*p++ = ' ';
+	return p;
+}
+
+static char *put_line(char *p, const struct name *name, const struct prom_series *s,
+		      const struct name *extra, __u64 v)
+{
+	p = put_decimal(put_series(p, name, s, extra), v);
+	*p++ = '\n';
+	return p;
+}
+
+static char *put_histogram(char *p, const struct prom_series *s, enum kvmstat_span span)
+{
+	static const struct name inf = NAME(",le=\"+Inf\"");
+	const struct name *names = hist_names[span];
 	__u64 below = 0;
 	unsigned int i;
-	bool ok = true;
 
-	snprintf(name, sizeof(name), "%s_bucket", metric);
-	for (i = 0; i < PROM_NR_LE && ok; i++) {
+	for (i = 0; i < PROM_NR_LE; i++) {
 		below += s->span[span].bins[i];
-		ok = put_line(b, name, s, le_label(i), below);
+		p = put_line(p, &names[0], s, le_label(i), below);
 	}
-	ok = ok && put_line(b, name, s, ",le=\"+Inf\"", s->span[span].count);
-	snprintf(name, sizeof(name), "%s_sum", metric);
-	ok = ok && strbuf_puts(b, name) && strbuf_put(b, s->labels.s, s->labels.len) &&
-	     strbuf_puts(b, "} ") && put_seconds(b, s->span[span].sum_ns) && strbuf_puts(b, "\n");
-	snprintf(name, sizeof(name), "%s_count", metric);
-	return ok && put_line(b, name, s, "", s->span[span].count);
+	p = put_line(p, &names[0], s, &inf, s->span[span].count);
+	p = put_seconds(put_series(p, &names[1], s, NULL), s->span[span].sum_ns);
+	*p++ = '\n';
+	return put_line(p, &names[2], s, NULL, s->span[span].count);
 }
 
-/* The series' lines, one part per family. */
+/* The series' lines, one part per family, written straight into room reserved for them all. */
 static bool make_text(const struct prom_state *ps, struct prom_series *s)
 {
+	unsigned int lines = 1 + __builtin_popcount(ps->o.spans) * (PROM_NR_LE + 3);
 	struct strbuf *b = &s->text;
+	char *p;
 	int span;
 
 	b->len = 0;
-	if (!put_line(b, EXITS_METRIC, s, "", s->exits))
+	if (!strbuf_reserve(b, lines * (s->labels.len + LINE_MAX_EXTRA)))
 		return false;
-	s->part[0] = b->len;
+	p = put_line(b->s, &exits_name, s, NULL, s->exits);
+	s->part[0] = p - b->s;
 	for (span = 0; span < KVMSTAT_NR_SPANS; span++) {
-		if ((ps->o.spans & (1U << span)) && !put_histogram(b, s, span))
-			return false;
-		s->part[1 + span] = b->len;
+		if (ps->o.spans & (1U << span))
+			p = put_histogram(p, s, span);
+		s->part[1 + span] = p - b->s;
 	}
+	b->len = p - b->s;
 	return true;
 }
 
@@ -358,17 +407,55 @@ static void put_family(FILE *out, const char *name, const char *type, const char
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* Every series' lines of one family: part f of their texts. */
-static void put_part(FILE *out, const struct prom_state *ps, int f)
+#define IOV_BATCH 1024	/* IOV_MAX on Linux */
+
+/* Writes all of iov[0..n) to fd, however many bytes each writev takes. 0 or -errno. */
+static int writev_all(int fd, struct iovec *iov, int n)
 {
+	ssize_t w;
+
+	while (n > 0) {
+		w = writev(fd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		for (; n > 0 && (size_t)w >= iov->iov_len; n--, iov++)
+			w -= iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= w;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Every series' lines of one family (part f of their texts), in key order.
+ * Straight from the kept texts to the file with writev: one copy, by the kernel,
+ * where stdio would copy every byte once more.
+ */
+static int put_part(FILE *out, const struct prom_state *ps, int f)
+{
+	struct iovec iov[IOV_BATCH];
+	int fd = fileno(out), n = 0, err = fd >= 0 ? stream_flush(out) : 0;
 	size_t i;
 
-	for (i = 0; i < ps->nr; i++) {
+	for (i = 0; i < ps->nr && !err; i++) {
 		const struct prom_series *s = &ps->series[ps->order[i]];
 		size_t from = f ? s->part[f - 1] : 0;
 
-		fwrite_unlocked(s->text.s + from, 1, s->part[f] - from, out);
+		if (fd < 0) {
+			fwrite_unlocked(s->text.s + from, 1, s->part[f] - from, out);
+			continue;
+		}
+		iov[n++] = (struct iovec){ s->text.s + from, s->part[f] - from };
+		if (n == IOV_BATCH) {
+			err = writev_all(fd, iov, n);
+			n = 0;
+		}
 	}
+	return err ?: n ? writev_all(fd, iov, n) : 0;
 }
 
 static void put_drops(FILE *out, const struct prom_state *ps)
@@ -397,15 +484,16 @@ int prom_state_write(struct prom_state *ps, FILE *out)
 	put_family(out, EXITS_METRIC, "counter",
 		   "KVM guest exits since kvmstat-bpf attached, by exit class, origin (user: went "
 		   "out to the VMM), VM (VMM pid) and vCPU.");
-	put_part(out, ps, 0);
-	for (span = 0; span < KVMSTAT_NR_SPANS; span++) {
+	err = put_part(out, ps, 0);
+	for (span = 0; span < KVMSTAT_NR_SPANS && !err; span++) {
 		if (!(ps->o.spans & (1U << span)))
 			continue;
 		put_family(out, span_metric[span], "histogram", span_help[span]);
-		put_part(out, ps, 1 + span);
+		err = put_part(out, ps, 1 + span);
 	}
-	put_drops(out, ps);
-	return stream_flush(out);
+	if (!err)
+		put_drops(out, ps);
+	return err ?: stream_flush(out);
 }
 
 int render_prom(FILE *out, const struct snapshot *cumulative, const struct prom_opts *o)
