@@ -35,6 +35,7 @@
 #define NR_INTERVALS	4
 #define EXITS_PER_STEP	700	/* per thread and interval: 8400 exits in all */
 #define TRAP		2U
+#define GEN_VM_UUID	"0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"	/* tests/report/test_report.sh */
 
 static struct kvmstat_bpf *skel;
 static pthread_barrier_t go, done;
@@ -128,7 +129,14 @@ static const char *thread_name(void *ctx, __u32 tid)
 	return "CPU ?/KVM";
 }
 
-static const struct names names = { vm_name, thread_name, NULL };
+static const char *vm_uuid(void *ctx, __u32 pid)
+{
+	(void)ctx;
+	(void)pid;
+	return GEN_VM_UUID;
+}
+
+static const struct names names = { .vm_name = vm_name, .thread_name = thread_name, .vm_uuid = vm_uuid };
 
 /* run's loop, the intervals driven by the vCPU threads instead of a timer; cum: --cumulative. */
 static int generate(struct stats_reader *r, struct run_output *out, struct run_output *cum,

@@ -143,6 +143,14 @@ else
 	skip report_needs_no_root "setpriv not installed"
 fi
 
+# QEMU's -uuid of the VM (gen-ndjson's names), written per VM, read back and written again.
+got=$("$BIN" report --json - "$A" 2>"$err" | $PY -c 'import json,sys; print(json.load(sys.stdin)["vms"][0]["vm_uuid"])')
+[ "$got" = 0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0 ] && grep -q 'vm_uuid="0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"' "$dir/a.1.prom" &&
+	ok vm_uuid_written_and_read_back || fail vm_uuid_written_and_read_back "got '$got' $(head -n1 "$err")"
+edit "$A" "$dir/no-uuid.ndjson" 'for vm in o.get("vms", []): vm.pop("vm_uuid")'
+got=$("$BIN" report --json - "$dir/no-uuid.ndjson" 2>"$err" | $PY -c 'import json,sys; print(json.load(sys.stdin)["vms"][0]["vm_uuid"])')
+[ "$got" = None ] && ok vm_uuid_absent_in_older_lines_reads_as_null || fail vm_uuid_absent_in_older_lines_reads_as_null "got '$got' $(head -n1 "$err")"
+
 # --- filters, grouping, merging -------------------------------------------------------
 # vCPU ids for the threads (gen-ndjson's are unknown): 0, 1, 2 by tid order, every line.
 edit "$A" "$dir/ids.ndjson" '

@@ -150,7 +150,7 @@ TEST(grouped_by_vcpu_with_names)
 		"\n"
 		"  HVC64\n"
 		"    no handling time measured\n";
-	const struct names names = { vm_name, thread_name, NULL };
+	const struct names names = { .vm_name = vm_name, .thread_name = thread_name };
 	struct kvmstat_span_stats h;
 	struct snapshot s;
 	char *out;
@@ -197,7 +197,7 @@ static const char *evil_name(void *ctx, __u32 pid)
 /* The text views print names with control characters and bad UTF-8 as '?'. */
 TEST(views_print_names_safely)
 {
-	const struct names names = { evil_name, NULL, NULL };
+	const struct names names = { .vm_name = evil_name };
 	struct view_opts o = { .by = GROUP_VCPU, .spans = 1, .hist = true, .names = &names };
 	struct kvmstat_span_stats h;
 	struct snapshot s;

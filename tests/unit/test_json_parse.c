@@ -246,7 +246,7 @@ static const char *thread_name(void *ctx, __u32 tid)
 	return tid == 101 ? "CPU 0/KVM" : NULL;
 }
 
-static const struct names test_names = { vm_name, thread_name, NULL };
+static const struct names test_names = { .vm_name = vm_name, .thread_name = thread_name };
 
 /*
  * VM 100: vCPU 0 (tid 101) 3 DABT_LOW exits that went to the VMM, handled in
@@ -344,6 +344,7 @@ TEST(render_json_vcpu_nesting_reads_back)
 	ASSERT_EQ(jval_get(vm, "pid")->num.u, 100);
 	ASSERT_STR(jval_get(vm, "name")->str.s, "web \"1\"\n\xc3\xa9");
 	ASSERT_EQ(jval_get(vm, "exits")->num.u, 4);
+	ASSERT_EQ(jval_get(vm, "vm_uuid")->type, JVAL_NULL);	/* no -uuid known */
 	vcpu = &jval_get(vm, "vcpus")->arr.items[0];
 	ASSERT_EQ(jval_get(vcpu, "vcpu")->num.u, 0);
 	ASSERT_EQ(jval_get(vcpu, "tid")->num.u, 101);

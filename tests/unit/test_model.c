@@ -364,6 +364,26 @@ TEST(qemu_guest_names)
 	ASSERT_EQ(vcpu_from_thread_name("qemu-system-aar"), -1);
 }
 
+/* QEMU's -uuid, as qemu_uuid_parse() takes it (8-4-4-4-12 hex digits), lowercased. */
+TEST(qemu_vm_uuids)
+{
+	static const char a[] = "qemu\0-name\0web\0-uuid\0001F2E3D4C-5B6A-4789-8abc-def012345678\0-m\0001G";
+	static const char b[] = "qemu\0--uuid\0001f2e3d4c-5b6a-4789-8abc-def012345678";
+	static const char short_[] = "qemu\0-uuid\0001f2e3d4c-5b6a-4789-8abc-def01234567";
+	static const char nodash[] = "qemu\0-uuid\0001f2e3d4c05b6a-4789-8abc-def012345678";
+	static const char nothex[] = "qemu\0-uuid\0001f2e3d4c-5b6a-4789-8abc-def01234567g";
+	static const char last[] = "qemu\0-uuid";
+	char buf[UUID_STR_LEN];
+
+	ASSERT_STR(qemu_vm_uuid(a, sizeof(a), buf, sizeof(buf)), "1f2e3d4c-5b6a-4789-8abc-def012345678");
+	ASSERT_STR(qemu_vm_uuid(b, sizeof(b), buf, sizeof(buf)), "1f2e3d4c-5b6a-4789-8abc-def012345678");
+	ASSERT_TRUE(!qemu_vm_uuid(short_, sizeof(short_), buf, sizeof(buf)));
+	ASSERT_TRUE(!qemu_vm_uuid(nodash, sizeof(nodash), buf, sizeof(buf)));
+	ASSERT_TRUE(!qemu_vm_uuid(nothex, sizeof(nothex), buf, sizeof(buf)));
+	ASSERT_TRUE(!qemu_vm_uuid(last, sizeof(last), buf, sizeof(buf)));
+	ASSERT_STR(qemu_guest_name(a, sizeof(a), buf, sizeof(buf)), "web");
+}
+
 TEST_MAIN(TEST_CASE(delta_min_max_bound_the_interval),
 	  TEST_CASE(group_merges_every_sample_into_its_key_in_order),
 	  TEST_CASE(group_by_class_merges_vcpus_and_keeps_origin_apart),
@@ -375,4 +395,5 @@ TEST_MAIN(TEST_CASE(delta_min_max_bound_the_interval),
 	  TEST_CASE(histogram_bucket_bounds),
 	  TEST_CASE(percentile_from_buckets),
 	  TEST_CASE(durations_and_seconds),
-	  TEST_CASE(qemu_guest_names))
+	  TEST_CASE(qemu_guest_names),
+	  TEST_CASE(qemu_vm_uuids))

@@ -19,7 +19,13 @@ static const char *vm_name(void *ctx, __u32 pid)
 	return pid == 100 ? "we\"b\\1\n\xff" : NULL;	/* quote, backslash, newline, bad UTF-8 */
 }
 
-static const struct names names = { vm_name, NULL, NULL };
+static const char *vm_uuid(void *ctx, __u32 pid)
+{
+	(void)ctx;
+	return pid == 100 ? "1f2e3d4c-5b6a-4789-8abc-def012345678" : NULL;
+}
+
+static const struct names names = { .vm_name = vm_name, .vm_uuid = vm_uuid };
 
 static void add(struct snapshot *s, __u32 vm, __u32 vcpu, __u32 tid, __u64 class, __u32 flags,
 		__u64 exits, const struct kvmstat_span_stats *h)
@@ -70,9 +76,10 @@ static char *render(const struct snapshot *s, __u32 spans)
 }
 
 #define L1 "{arch=\"arm64\",class=\"DABT_LOW\",origin=\"user\",vm=\"100\"," \
-	   "vm_name=\"we\\\"b\\\\1\\n\xef\xbf\xbd\",vcpu=\"0\""
+	   "vm_name=\"we\\\"b\\\\1\\n\xef\xbf\xbd\",vm_uuid=\"1f2e3d4c-5b6a-4789-8abc-def012345678\"," \
+	   "vcpu=\"0\""
 #define L2 "{arch=\"arm64\",class=\"HVC64\",origin=\"kernel\",vm=\"200\",vm_name=\"\"," \
-	   "vcpu=\"tid:201\""
+	   "vm_uuid=\"\",vcpu=\"tid:201\""
 #define H "kvmstat_exit_handling_seconds"
 
 static const char want_handling[] =
@@ -135,7 +142,8 @@ TEST(exact_exposition_threads_merged_labels_escaped)
 	snapshot_free(&s);
 }
 
-#define L3 "{arch=\"riscv\",class=\"VIRTUAL_INST\",origin=\"kernel\",vm=\"7\",vm_name=\"\",vcpu=\"3\""
+#define L3 "{arch=\"riscv\",class=\"VIRTUAL_INST\",origin=\"kernel\",vm=\"7\",vm_name=\"\",vm_uuid=\"\"," \
+	   "vcpu=\"3\""
 #define G "kvmstat_exit_guest_seconds"
 
 /* The guest span gets its own family; the open-ended last bucket only counts in +Inf. */

@@ -23,7 +23,7 @@
 
 struct name_entry {
 	__u32 id;
-	bool thread;
+	enum record_name kind;
 	char *name;
 };
 
@@ -49,21 +49,21 @@ struct report {
 	size_t nr_names;
 };
 
-static struct name_entry *find_name(struct report *rep, bool thread, __u32 id)
+static struct name_entry *find_name(struct report *rep, enum record_name kind, __u32 id)
 {
 	size_t i;
 
 	for (i = 0; i < rep->nr_names; i++)
-		if (rep->names[i].id == id && rep->names[i].thread == thread)
+		if (rep->names[i].id == id && rep->names[i].kind == kind)
 			return &rep->names[i];
 	return NULL;
 }
 
 /* The latest name a line gave a VM or thread wins (a process may rename itself). */
-static void remember_name(void *ctx, bool thread, __u32 id, const char *name)
+static void remember_name(void *ctx, enum record_name kind, __u32 id, const char *name)
 {
 	struct report *rep = ctx;
-	struct name_entry *e = find_name(rep, thread, id), *n;
+	struct name_entry *e = find_name(rep, kind, id), *n;
 	char *copy = strdup(name);
 
 	if (!copy)
@@ -79,19 +79,26 @@ static void remember_name(void *ctx, bool thread, __u32 id, const char *name)
 		return;
 	}
 	rep->names = n;
-	rep->names[rep->nr_names++] = (struct name_entry){ id, thread, copy };
+	rep->names[rep->nr_names++] = (struct name_entry){ id, kind, copy };
 }
 
 static const char *vm_name(void *ctx, __u32 pid)
 {
-	struct name_entry *e = find_name(ctx, false, pid);
+	struct name_entry *e = find_name(ctx, RECORD_VM_NAME, pid);
+
+	return e ? e->name : NULL;
+}
+
+static const char *vm_uuid(void *ctx, __u32 pid)
+{
+	struct name_entry *e = find_name(ctx, RECORD_VM_UUID, pid);
 
 	return e ? e->name : NULL;
 }
 
 static const char *thread_name(void *ctx, __u32 tid)
 {
-	struct name_entry *e = find_name(ctx, true, tid);
+	struct name_entry *e = find_name(ctx, RECORD_THREAD_NAME, tid);
 
 	return e ? e->name : NULL;
 }
@@ -151,7 +158,7 @@ static int merge_record(struct report *rep, struct record *r, size_t line)
 
 static const struct names *report_names(struct report *rep)
 {
-	static struct names n = { .vm_name = vm_name, .thread_name = thread_name };
+	static struct names n = { .vm_name = vm_name, .thread_name = thread_name, .vm_uuid = vm_uuid };
 
 	n.ctx = rep;
 	return &n;

@@ -27,6 +27,7 @@ static void on_signal(int sig)
 static const struct names proc_names = {
 	.vm_name = proc_vm_name,
 	.thread_name = proc_thread_name,
+	.vm_uuid = proc_vm_uuid,
 };
 
 struct run_state {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@ struct name_entry {
 	char name[NAME_LEN];
 };
 
-enum { NAME_VM = 1, NAME_THREAD = 2 };
+enum { NAME_VM = 1, NAME_THREAD = 2, NAME_UUID = 3 };
 
 static struct name_entry **cache;
 static size_t cache_nr, cache_mask;
@@ -142,18 +143,45 @@ static const char *parse_name_opt(const char *v, const char *end, char *buf, siz
 	return NULL;
 }
 
-const char *qemu_guest_name(const char *args, size_t len, char *buf, size_t buflen)
+/* The argument after QEMU's -OPT or --OPT in a NUL-separated command line, or NULL. */
+static const char *qemu_option(const char *args, size_t len, const char *opt)
 {
 	const char *p = args, *end = args + len;
 
 	while (p < end) {
 		size_t n = strnlen(p, end - p);
 
-		if ((!strcmp(p, "-name") || !strcmp(p, "--name")) && p + n + 1 < end)
-			return parse_name_opt(p + n + 1, end, buf, buflen);
+		if (p[0] == '-' && !strcmp(p + 1 + (p[1] == '-'), opt) && p + n + 1 < end)
+			return p + n + 1;
 		p += n + 1;
 	}
 	return NULL;
+}
+
+const char *qemu_guest_name(const char *args, size_t len, char *buf, size_t buflen)
+{
+	const char *v = qemu_option(args, len, "name");
+
+	return v ? parse_name_opt(v, args + len, buf, buflen) : NULL;
+}
+
+const char *qemu_vm_uuid(const char *args, size_t len, char *buf, size_t buflen)
+{
+	const char *v = qemu_option(args, len, "uuid");
+	size_t i;
+
+	/* as QEMU's qemu_uuid_parse() takes it: 8-4-4-4-12 hex digits */
+	if (!v || strnlen(v, args + len - v) != UUID_STR_LEN - 1 || buflen < UUID_STR_LEN)
+		return NULL;
+	for (i = 0; i < UUID_STR_LEN - 1; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? v[i] != '-' : !isxdigit((unsigned char)v[i]))
+			return NULL;
+		buf[i] = tolower((unsigned char)v[i]);
+	}
+	buf[i] = '\0';
+	return buf;
 }
 
 static const char *read_comm(const char *path, char *buf, size_t len)
@@ -166,6 +194,14 @@ static const char *read_comm(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+static ssize_t read_cmdline(__u32 pid, char *args, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	return read_file(path, args, len);
+}
+
 const char *proc_vm_name(void *ctx, __u32 pid)
 {
 	char path[64], args[4096], name[NAME_LEN];
@@ -175,8 +211,7 @@ const char *proc_vm_name(void *ctx, __u32 pid)
 	(void)ctx;
 	if (found)
 		return found;
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	len = read_file(path, args, sizeof(args));
+	len = read_cmdline(pid, args, sizeof(args));
 	n = len > 0 ? qemu_guest_name(args, len, name, sizeof(name)) : NULL;
 	if (!n) {
 		snprintf(path, sizeof(path), "/proc/%u/comm", pid);
@@ -185,6 +220,23 @@ const char *proc_vm_name(void *ctx, __u32 pid)
 	if (!n && fallback)
 		n = fallback(fallback_ctx, pid, true, name, sizeof(name));
 	return n ? cache_put(pid, NAME_VM, n) : NULL;
+}
+
+const char *proc_vm_uuid(void *ctx, __u32 pid)
+{
+	char args[4096], uuid[UUID_STR_LEN];
+	const char *found = cache_find(pid, NAME_UUID), *u;
+	ssize_t len;
+
+	(void)ctx;
+	if (found)
+		return *found ? found : NULL;
+	len = read_cmdline(pid, args, sizeof(args));
+	if (len <= 0)
+		return NULL;	/* gone, or not readable now: asked again next time */
+	u = qemu_vm_uuid(args, len, uuid, sizeof(uuid));
+	found = cache_put(pid, NAME_UUID, u ?: "");	/* "": none, known */
+	return found && *found ? found : NULL;
 }
 
 const char *proc_thread_name(void *ctx, __u32 tid)

@@ -8,13 +8,19 @@
 #include <linux/types.h>
 
 #define NAME_LEN 64
+#define UUID_STR_LEN 37		/* "8-4-4-4-12" hex digits and the NUL */
 
 /* QEMU's guest name from its command line (-name guest=NAME,... or -name NAME), else NULL.
  * args: NUL-separated, as /proc/PID/cmdline. */
 const char *qemu_guest_name(const char *args, size_t len, char *buf, size_t buflen);
 
+/* QEMU's -uuid UUID in lowercase, else NULL (absent or not a UUID). args as above. */
+const char *qemu_vm_uuid(const char *args, size_t len, char *buf, size_t buflen);
+
 /* VM name: QEMU guest name, else comm; NULL if the process is unknown. */
 const char *proc_vm_name(void *ctx, __u32 pid);
+/* The VM's UUID (QEMU's -uuid), NULL if it has none or the process is unknown. */
+const char *proc_vm_uuid(void *ctx, __u32 pid);
 /* Thread name (comm), e.g. "CPU 1/KVM"; NULL if unknown. */
 const char *proc_thread_name(void *ctx, __u32 tid);
 /* The vCPU index QEMU puts in a vCPU thread's name ("CPU N/KVM"), or -1. */

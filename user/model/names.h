@@ -12,6 +12,7 @@
 struct names {
 	const char *(*vm_name)(void *ctx, __u32 pid);		/* NULL if unknown */
 	const char *(*thread_name)(void *ctx, __u32 tid);	/* NULL if unknown */
+	const char *(*vm_uuid)(void *ctx, __u32 pid);		/* NULL if unknown or none */
 	void *ctx;
 };
 
@@ -19,6 +20,11 @@ struct names {
 static inline const char *names_vm(const struct names *n, __u32 pid)
 {
 	return n && n->vm_name ? n->vm_name(n->ctx, pid) : NULL;
+}
+
+static inline const char *names_vm_uuid(const struct names *n, __u32 pid)
+{
+	return n && n->vm_uuid ? n->vm_uuid(n->ctx, pid) : NULL;
 }
 
 static inline const char *names_thread(const struct names *n, __u32 tid)

@@ -39,6 +39,7 @@ const struct ndjson_field ndjson_line_fields[] = {
 const struct ndjson_field ndjson_vm_fields[] = {
 	FIELD(ID, "pid", struct ndjson_vm, pid),
 	FIELD(STRING_OR_NULL, "name", struct ndjson_vm, name),
+	FIELD(STRING_OR_NULL, "vm_uuid", struct ndjson_vm, uuid, .flags = NDJSON_OPTIONAL),
 	FIELD(U64, "exits", struct ndjson_vm, exits, .flags = NDJSON_UNREAD),
 	NESTED("classes", NESTED_CLASSES),
 	NESTED("vcpus", NESTED_VCPUS),

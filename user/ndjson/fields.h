@@ -77,6 +77,7 @@ struct ndjson_line {
 struct ndjson_vm {
 	__u32 pid;
 	const char *name;
+	const char *uuid;		/* QEMU's -uuid */
 	__u64 exits;
 };
 

@@ -43,9 +43,16 @@ struct record {
 	char vcpu_source[RECORD_STR_LEN];
 };
 
-/* Told every VM and vCPU thread name a record carries (name never NULL). */
+/* What a name a record carries names. */
+enum record_name {
+	RECORD_VM_NAME,		/* id: the VM's pid */
+	RECORD_THREAD_NAME,	/* id: the thread's tid */
+	RECORD_VM_UUID,		/* id: the VM's pid */
+};
+
+/* Told every name a record carries (name never NULL). */
 struct record_names {
-	void (*name)(void *ctx, bool thread, __u32 id, const char *name);
+	void (*name)(void *ctx, enum record_name kind, __u32 id, const char *name);
 	void *ctx;
 };
 

@@ -358,10 +358,10 @@ static int read_class(struct dec *d, const struct jval *c, const char *where)
 	return snapshot_add(&d->r->snap, &k, &v) ? 0 : -ENOMEM;
 }
 
-static void tell_name(struct dec *d, bool thread, __u32 id, const char *name)
+static void tell_name(struct dec *d, enum record_name kind, __u32 id, const char *name)
 {
 	if (name && d->names && d->names->name)
-		d->names->name(d->names->ctx, thread, id, name);
+		d->names->name(d->names->ctx, kind, id, name);
 }
 
 static int read_vcpu(struct dec *d, const struct jval *c, const char *where)
@@ -371,7 +371,7 @@ static int read_vcpu(struct dec *d, const struct jval *c, const char *where)
 
 	if (err)
 		return err;
-	tell_name(d, true, vcpu.tid, vcpu.thread);
+	tell_name(d, RECORD_THREAD_NAME, vcpu.tid, vcpu.thread);
 	d->base.vcpu = vcpu.vcpu;
 	d->base.tid = vcpu.tid;
 	return read_fields(d, c, where, ndjson_vcpu_fields, &vcpu, true);
@@ -384,7 +384,8 @@ static int read_vm(struct dec *d, const struct jval *o, const char *where)
 
 	if (err)
 		return err;
-	tell_name(d, false, vm.pid, vm.name);
+	tell_name(d, RECORD_VM_NAME, vm.pid, vm.name);
+	tell_name(d, RECORD_VM_UUID, vm.pid, vm.uuid);
 	d->base = (struct kvmstat_key){ .vm = vm.pid };
 	return read_fields(d, o, where, ndjson_vm_fields, &vm, true);
 }

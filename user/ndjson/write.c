@@ -163,6 +163,7 @@ static void write_vms(struct writer *w)
 		vm = (struct ndjson_vm){
 			.pid = w->group.key->vm, .exits = w->group.exits,
 			.name = names_vm(w->m->names, w->group.key->vm),
+			.uuid = names_vm_uuid(w->m->names, w->group.key->vm),
 		};
 		json_object_begin(&w->j);
 		write_fields(w, ndjson_vm_fields, &vm);

@@ -97,10 +97,11 @@ static bool put_label(struct strbuf *b, const char *sep_name, const char *value)
 	return strbuf_puts(b, sep_name) && put_label_value(b, value);
 }
 
-/* `{arch="arm64",class="DABT_LOW",origin="user",vm="171",vm_name="",vcpu="0"`, unclosed. */
+/* `{arch="arm64",class="DABT_LOW",origin="user",vm="171",vm_name="",vm_uuid="",vcpu="0"`, unclosed. */
 static bool make_labels(const struct prom_state *ps, struct prom_series *s)
 {
 	const char *vm = names_vm(ps->o.names, s->key.vm);
+	const char *uuid = names_vm_uuid(ps->o.names, s->key.vm);
 	char name[ARCH_NAME_LEN], num[32];
 	struct strbuf *b = &s->labels;
 
@@ -110,7 +111,8 @@ static bool make_labels(const struct prom_state *ps, struct prom_series *s)
 	    !put_label(b, ",origin=", schema_name(&schema_origins, key_origin(&s->key))))
 		return false;
 	snprintf(num, sizeof(num), "%u", s->key.vm);
-	if (!put_label(b, ",vm=", num) || !put_label(b, ",vm_name=", vm ?: ""))
+	if (!put_label(b, ",vm=", num) || !put_label(b, ",vm_name=", vm ?: "") ||
+	    !put_label(b, ",vm_uuid=", uuid ?: ""))
 		return false;
 	if (s->key.vcpu == KVMSTAT_VCPU_UNKNOWN)
 		snprintf(num, sizeof(num), "tid:%u", s->key.tid);
