@@ -56,6 +56,15 @@ expect_error bad_vcpu_source 2 "invalid vCPU source 'magic'" "$BIN" run --vcpu-s
 expect_error unknown_option 64 "unrecognized option '--frob'" "$BIN" run --frob
 expect_error stray_argument 2 "unexpected argument 'extra'" "$BIN" run extra
 expect_error bad_arch 2 "unknown arch 'sparc'" "$BIN" list --arch sparc
+# argp names the command: its usage, errors and the hint to its own --help.
+for cmd in run report list; do
+	"$BIN" $cmd --bogus >"$out" 2>"$err"
+	if grep -q "Try \`kvmstat-bpf $cmd --help'" "$err"; then
+		ok "hint_names_${cmd}"
+	else
+		fail "hint_names_${cmd}" "stderr: $(tr '\n' ' ' <"$err")"
+	fi
+done
 
 # list: the classes the issue names, with names.
 check_list() {

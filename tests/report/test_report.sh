@@ -299,5 +299,23 @@ fi
 expect_error run_prom_unwritable "^failed to write Prometheus file '$dir/no/x.prom': No such file or directory$" \
 	"$BIN" run -d 1 --prom-file "$dir/no/x.prom"
 
+# --- a failed write is said, and the exit status tells (/dev/full: every write fails, ENOSPC) -------
+"$BIN" report "$A" >/dev/full 2>"$err"
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(wc -l <"$err")" -eq 1 ] &&
+	grep -qx "failed to write table: No space left on device" "$err" && ok report_table_write_error ||
+	fail report_table_write_error "exit $rc, stderr '$(head -c 200 "$err")'"
+expect_error report_json_write_error "^failed to write JSON output '/dev/full': No space left on device$" \
+	"$BIN" report --json /dev/full "$A"
+# run goes on after a failed periodic write, says the first, counts them, and exits 1
+"$BIN" run -d 1 -i 0.5 --json /dev/full >"$out" 2>"$err"
+rc=$?
+if [ "$rc" -eq 1 ] && [ "$(head -n1 "$err")" = "failed to write JSON output '/dev/full': No space left on device" ] &&
+	grep -qx "kvmstat-bpf: 3 writes of the JSON output failed" "$err" && grep -q '^=== summary ===$' "$out"; then
+	ok run_json_write_errors_counted
+else
+	fail run_json_write_errors_counted "exit $rc, stderr '$(head -c 300 "$err")'"
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -200,8 +200,9 @@ int cmd_run(const struct run_opts *o)
 	err = run_loop(&st);
 	if (!err)
 		err = emit_summary(&st);
-	/* Periodic outputs went on after a failed write: it is said, and the exit status tells. */
-	if (!err && output_failures(&st.out, true))
+	/* Outputs went on after a failed write: the first was said, the count is, and the
+	 * exit status tells. */
+	if (output_failures(&st.out, true) && !err)
 		err = -EIO;
 cleanup:
 	output_free(&st.out);
