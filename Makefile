@@ -123,7 +123,8 @@ $(BPF_OUT):
 	$(Q)mkdir -p $@
 
 # --- tests ------------------------------------------------------------------------
-UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_OUT)/%,$(wildcard tests/unit/test_*.c))
+# One test file beside each unit: tests/unit/<folder>/test_<unit>.c tests user/<folder>/<unit>.c.
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_OUT)/%,$(wildcard tests/unit/*/test_*.c))
 BPF_TESTS := $(OUT)/tests/test_bpf $(OUT)/tests/test_core $(OUT)/tests/test_percentile \
 	$(OUT)/tests/gen-ndjson
 X86_UAPI_DIR ?= /usr/include/x86_64-linux-gnu/asm
@@ -133,10 +134,10 @@ $(UNIT_OUT)/x86_uapi_exits.h: tests/unit/gen-x86-uapi-exits.sh $(X86_UAPI_DIR)/v
 	$(Q)mkdir -p $(@D)
 	$(Q)bash $< $(X86_UAPI_DIR) > $@
 
-$(HOST_OUT)/tests/unit/test_arch.o: $(UNIT_OUT)/x86_uapi_exits.h
+$(HOST_OUT)/tests/unit/arch/test_arch.o: $(UNIT_OUT)/x86_uapi_exits.h
 
 # A unit test: its own object and the library (only the objects it uses are linked).
-$(UNIT_OUT)/test_%: $(HOST_OUT)/tests/unit/test_%.o $(LIB)
+$(UNIT_TESTS): $(UNIT_OUT)/%: $(HOST_OUT)/tests/unit/%.o $(LIB)
 	$(call msg,TEST-LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lm

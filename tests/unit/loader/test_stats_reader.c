@@ -327,10 +327,62 @@ TEST(packed_single_span_lands_in_its_span)
 	free(f.values);
 }
 
+/* Every bucket of s outside [bucket of min, bucket of max] is empty, and the buckets hold count. */
+static bool holds_only_its_range(const struct kvmstat_span_stats *s)
+{
+	unsigned int b, first = 1, last = 0;
+	__u64 sum = 0;
+
+	hist_range(s, &first, &last);
+	for (b = 0; b < KVMSTAT_HIST_BUCKETS; b++) {
+		if (s->hist[b] && (b < first || b > last))
+			return false;
+		sum += s->hist[b];
+	}
+	return sum == s->count;
+}
+
+/*
+ * The reader writes a changed slot's buckets only over their range, into a
+ * buffer it keeps zero elsewhere: with other slots changing each read (so a
+ * sample's place held another slot's buckets before), nothing is left over.
+ */
+TEST(interval_samples_hold_nothing_outside_their_range)
+{
+	struct fake f;
+	struct stats_reader r;
+	__u64 x = 7, ns;
+	int round, i, s;
+	__u32 slot;
+	size_t k;
+
+	fake_init(&f, 1U << KVMSTAT_SPAN_GUEST);
+	for (slot = 0; slot < SLOTS; slot++)
+		publish(&f, slot, slot);
+	stats_reader_init(&r, &f.src, KVMSTAT_ARCH_RISCV, NULL);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	for (round = 0; round < 40; round++) {
+		for (i = 0; i < 1 + round % 5; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			ns = 1ULL << ((x >> 40) % 34);		/* 1 ns .. 8 s: ranges far apart */
+			exit_once(&f, (x >> 33) % SLOTS, ns + (x >> 20) % ns);
+		}
+		ASSERT_EQ(stats_reader_update(&r), 0);
+		for (k = 0; k < r.interval.nr; k++)
+			for (s = 0; s < KVMSTAT_NR_SPANS; s++)
+				if (!ASSERT_TRUE(holds_only_its_range(&r.interval.samples[k].val.span[s])))
+					goto out;
+	}
+out:
+	stats_reader_free(&r);
+	free(f.values);
+}
+
 TEST_MAIN(TEST_CASE(baseline_is_in_no_interval_and_not_since_start),
 	  TEST_CASE(idle_slots_skipped_and_a_span_alone_seen),
 	  TEST_CASE(half_written_slot_waits_for_its_count),
 	  TEST_CASE(unpublished_slot_stops_the_scan),
 	  TEST_CASE(intervals_sum_to_since_start),
 	  TEST_CASE(filter_leaves_keys_out_of_every_snapshot),
-	  TEST_CASE(packed_single_span_lands_in_its_span))
+	  TEST_CASE(packed_single_span_lands_in_its_span),
+	  TEST_CASE(interval_samples_hold_nothing_outside_their_range))

@@ -1,51 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the snapshot model and the renderers on hand-written snapshots. */
+/* The grouped view: rows merged per grouping, in key order, with the vCPU of early samples resolved. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../arch/arch.h"
-#include "host/proc_names.h"
-#include "lib/format.h"
-#include "lib/json.h"
-#include "model/hist.h"
 #include "model/view.h"
-#include "render/table.h"
+#include "fixtures.h"
 #include "test.h"
-
-#define DABT_LOW KVMSTAT_ARM64_CLASS(2, 0x24)
-#define HVC64 KVMSTAT_ARM64_CLASS(2, 0x16)
-#define IRQ KVMSTAT_ARM64_CLASS(0, 0)
-
-static void add(struct snapshot *s, __u32 vm, __u32 vcpu, __u32 tid, __u64 class, __u32 flags,
-		__u64 exits, __u64 ns_each)
-{
-	struct kvmstat_key k = { .class = class, .vm = vm, .vcpu = vcpu, .tid = tid, .flags = flags };
-	struct kvmstat_value v = { .exits = exits };
-	struct kvmstat_span_stats *sp = &v.span[KVMSTAT_SPAN_HANDLING];
-
-	sp->count = exits;
-	sp->sum_ns = exits * ns_each;
-	sp->min_ns = sp->max_ns = ns_each;
-	sp->hist[20] = exits;	/* any bucket: these tests don't read it */
-	snapshot_add(s, &k, &v);
-}
-
-static char *render(const struct snapshot *s, enum grouping by)
-{
-	struct table_opts o = { .by = by, .span = KVMSTAT_SPAN_HANDLING };
-	struct view v;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (ASSERT_EQ(view_build(&v, s, by, 1U << by), 0)) {
-		view_sort(&v, by, SORT_COUNT, KVMSTAT_SPAN_HANDLING);
-		ASSERT_EQ(render_table(f, &v, &o), 0);
-	}
-	view_free(&v);
-	fclose(f);
-	return buf;
-}
 
 /* g = the rows of s's view at one grouping, in key order, with their projected keys. */
 static int snapshot_group(const struct snapshot *s, enum grouping by, struct snapshot *g)
@@ -62,51 +22,6 @@ static int snapshot_group(const struct snapshot *s, enum grouping by, struct sna
 			err = -1;
 	view_free(&v);
 	return err;
-}
-
-/* The line of a rendered table that starts with label (after indentation). */
-static const char *row(const char *table, const char *label)
-{
-	static char line[256];
-	const char *p = table;
-
-	while (p && *p) {
-		const char *end = strchr(p, '\n');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		const char *t = p;
-
-		while (*t == ' ')
-			t++;
-		if (!strncmp(t, label, strlen(label)) && t[strlen(label)] == ' ') {
-			snprintf(line, sizeof(line), "%.*s", (int)n, p);
-			return line;
-		}
-		p = end ? end + 1 : NULL;
-	}
-	return "";
-}
-
-TEST(delta_min_max_bound_the_interval)
-{
-	struct kvmstat_span_stats p = {}, c, d;
-
-	/* Before: 2 intervals of 100 and 5000 ns. After: plus 2 of 1000 and 1100 ns. */
-	p.count = 2; p.sum_ns = 5100; p.min_ns = 100; p.max_ns = 5000;
-	p.hist[4 * 5 + 2] = 1;		/* 100 = 64 + 2*16: octave 6, sub-bucket 2 */
-	p.hist[4 * 11 + 1] = 1;		/* 5000 = 4096 + 1*1024 (+...) */
-	c = p;
-	c.count = 4; c.sum_ns = 7200;
-	c.hist[4 * 8 + 3] = 2;		/* 1000 and 1100 in [896, 1024) and [1024, ...)? see below */
-	span_delta(&p, &c, &d);
-	/* Cumulative extremes did not move: bounded by the interval's own bucket [896, 1024). */
-	ASSERT_EQ(d.min_ns, 896);
-	ASSERT_EQ(d.max_ns, 1023);
-	ASSERT_EQ(d.count, 2);
-	ASSERT_EQ(d.sum_ns, 2100);
-	/* A moved extreme happened in the interval: exact. */
-	c.max_ns = 6000;
-	span_delta(&p, &c, &d);
-	ASSERT_EQ(d.max_ns, 6000);
 }
 
 /* Key order: vm, vcpu, tid, class, flags. */
@@ -209,191 +124,106 @@ TEST(group_by_vcpu_resolves_threads_seen_before_their_vcpu)
 	snapshot_free(&s);
 }
 
-TEST(table_rows_by_class)
+/* A random snapshot: 7 VMs, threads with known and unknown vCPUs, 23 classes, both origins. */
+static void random_snapshot(struct snapshot *s, size_t n)
+{
+	__u64 x = 4242;
+	size_t i;
+
+	snapshot_init(s, KVMSTAT_ARCH_X86);
+	for (i = 0; i < n; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		add(s, 100 + (x >> 40) % 7, (x >> 50) % 9 ? (x >> 20) % 5 : KVMSTAT_VCPU_UNKNOWN,
+		    1000 + (x >> 20) % 5, (x >> 8) % 23, (x >> 30) & 1, 1 + (x >> 44) % 50, 1 + (x >> 12) % 5000);
+	}
+}
+
+/* Does sample k belong to the group g of level by (its VM, or its thread)? */
+static bool in_group(const struct kvmstat_key *k, const struct kvmstat_key *g, enum grouping by)
+{
+	return by == GROUP_CLASS || (k->vm == g->vm && (by == GROUP_VM || k->tid == g->tid));
+}
+
+/* Each group's totals and exits are the sums of its samples; a VM's children are its threads. */
+TEST(groups_totals_and_children)
 {
 	struct snapshot s;
-	char *t;
+	struct group_iter it, ci;
+	struct group g, c;
+	struct view v;
+	size_t i, nr_vcpu_groups;
+	int by;
 
-	snapshot_init(&s, KVMSTAT_ARCH_ARM64);
-	s.end_mono_ns = 2000000000;	/* a 2 s interval */
-	add(&s, 100, 0, 101, DABT_LOW, KVMSTAT_KEY_USER, 30, 4000);
-	add(&s, 100, 1, 102, HVC64, 0, 10, 1000);
-	t = render(&s, GROUP_CLASS);
-	/* label, count, %, rate/s, time%, min, avg, max */
-	ASSERT_STR(row(t, "DABT_LOW/user"),
-		   "DABT_LOW/user                        30   75.0       15.0   92.3   4.00us   4.00us   4.00us");
-	ASSERT_STR(row(t, "HVC64"),
-		   "HVC64                                10   25.0        5.0    7.7   1.00us   1.00us   1.00us");
-	ASSERT_STR(row(t, "TOTAL"),
-		   "TOTAL                                40  100.0       20.0  100.0   1.00us   3.25us   4.00us");
-	ASSERT_TRUE(strstr(t, "arm64  handling time (kvm_exit -> kvm_entry)  interval 2.00s"));
-	ASSERT_TRUE(!strchr(t, '\033'));
-	if (test_failed)
-		fputs(t, stdout);
-	free(t);
+	random_snapshot(&s, 2000);
+	if (!ASSERT_EQ(view_build(&v, &s, GROUP_VCPU, 7), 0))
+		return;
+	for (by = GROUP_CLASS; by <= GROUP_VCPU; by++) {
+		view_groups(&v, by, false, &it);
+		while (group_next(&it, &g)) {
+			struct kvmstat_value want = {};
+			__u64 rows = 0;
+
+			for (i = 0; i < s.nr; i++)
+				if (in_group(&s.samples[i].key, g.key, by))
+					value_merge(&want, &s.samples[i].val);
+			for (i = 0; i < g.nr; i++)
+				rows += g.rows[i]->val.exits;
+			ASSERT_EQ(g.exits, want.exits);
+			ASSERT_EQ(rows, want.exits);
+			if (!ASSERT_TRUE(g.total != NULL))
+				goto out;
+			ASSERT_EQ(g.total->exits, want.exits);
+			ASSERT_EQ(g.total->span[0].sum_ns, want.span[0].sum_ns);
+			ASSERT_EQ(g.total->span[0].min_ns, want.span[0].min_ns);
+			ASSERT_EQ(g.total->span[0].max_ns, want.span[0].max_ns);
+			ASSERT_TRUE(!memcmp(g.total->span[0].hist, want.span[0].hist, sizeof(want.span[0].hist)));
+		}
+	}
+	ASSERT_EQ(v.total.exits, v.level[GROUP_CLASS].groups[0].exits);
+	nr_vcpu_groups = 0;
+	view_groups(&v, GROUP_VM, false, &it);
+	while (group_next(&it, &g)) {
+		view_children(&v, GROUP_VM, &g, &ci);
+		while (group_next(&ci, &c)) {
+			ASSERT_EQ(c.key->vm, g.key->vm);
+			nr_vcpu_groups++;
+		}
+	}
+	ASSERT_EQ(nr_vcpu_groups, v.level[GROUP_VCPU].nr_groups);
+out:
+	view_free(&v);
 	snapshot_free(&s);
 }
 
-TEST(table_grouped_by_vcpu_has_group_totals)
+/* Sorting orders the rows within each group and leaves the groups where they were. */
+TEST(sort_keeps_groups_together)
 {
 	struct snapshot s;
-	char *t;
+	struct group_iter it, sorted;
+	struct group g, h;
+	struct view v;
+	size_t i;
 
-	snapshot_init(&s, KVMSTAT_ARCH_RISCV);
-	s.end_mono_ns = 1000000000;
-	add(&s, 100, 0, 101, 23, 0, 3, 10);
-	add(&s, 100, 0, 101, KVMSTAT_RISCV_INTR_BIT | 5, 0, 1, 10);
-	add(&s, 100, 1, 102, 10, 0, 6, 10);
-	t = render(&s, GROUP_VCPU);
-	ASSERT_TRUE(strstr(t, "VM 100 (?)  vCPU 0 thread 101 (?)"));
-	ASSERT_TRUE(strstr(t, "VM 100 (?)  vCPU 1 thread 102 (?)"));
-	ASSERT_STR(row(t, "group total"),
-		   "  group total                         4   40.0        4.0   40.0     10ns     10ns     10ns");
-	free(t);
+	random_snapshot(&s, 500);
+	if (!ASSERT_EQ(view_build(&v, &s, GROUP_VM, 0), 0))
+		return;
+	view_sort(&v, GROUP_VM, SORT_COUNT, KVMSTAT_SPAN_HANDLING);
+	view_groups(&v, GROUP_VM, false, &it);
+	view_groups(&v, GROUP_VM, true, &sorted);
+	while (group_next(&it, &g) && group_next(&sorted, &h)) {
+		ASSERT_EQ(g.key->vm, h.key->vm);
+		ASSERT_EQ(g.nr, h.nr);
+		for (i = 1; i < h.nr; i++)
+			ASSERT_TRUE(h.rows[i - 1]->val.exits >= h.rows[i]->val.exits);
+		for (i = 1; i < g.nr; i++)	/* key order: class, then origin */
+			ASSERT_TRUE(g.rows[i - 1]->key.class <= g.rows[i]->key.class);
+	}
+	view_free(&v);
 	snapshot_free(&s);
 }
 
-static char *escaped(const char *s)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	json_write_escaped(f, s);
-	fclose(f);
-	return buf;
-}
-
-TEST(json_escapes_per_rfc8259)
-{
-	char *e;
-
-	e = escaped("vm \"a\\b\"");
-	ASSERT_STR(e, "\"vm \\\"a\\\\b\\\"\"");
-	free(e);
-	e = escaped("tab\there\nnl\x01\x1f\x7f'");
-	ASSERT_STR(e, "\"tab\\there\\nnl\\u0001\\u001f\x7f'\"");
-	free(e);
-	e = escaped("caf\xc3\xa9 \xff\xc0\xaf \xed\xa0\x80");	/* valid é; invalid, overlong, surrogate */
-	ASSERT_STR(e, "\"caf\xc3\xa9 \\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\"");
-	free(e);
-}
-
-TEST(json_writer_separators)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct json j;
-
-	json_init(&j, f);
-	json_object_begin(&j);
-	json_kv_u64(&j, "a", 1);
-	json_key(&j, "b");
-	json_array_begin(&j);
-	json_u64(&j, 2);
-	json_object_begin(&j);
-	json_object_end(&j);
-	json_null(&j);
-	json_array_end(&j);
-	json_kv_string(&j, "c", "x");
-	json_object_end(&j);
-	fclose(f);
-	ASSERT_STR(buf, "{\"a\":1,\"b\":[2,{},null],\"c\":\"x\"}");
-	free(buf);
-}
-
-TEST(histogram_bucket_bounds)
-{
-	ASSERT_EQ(hist_bucket_lo(3), 3);
-	ASSERT_EQ(hist_bucket_hi(3), 4);
-	ASSERT_EQ(hist_bucket_lo(4), 4);
-	ASSERT_EQ(hist_bucket_lo(8), 8);
-	ASSERT_EQ(hist_bucket_lo(9), 10);
-	ASSERT_EQ(hist_bucket_lo(35), 896);
-	ASSERT_EQ(hist_bucket_hi(35), 1024);
-	ASSERT_EQ(hist_bucket_hi(KVMSTAT_HIST_BUCKETS - 1), UINT64_MAX);
-}
-
-TEST(percentile_from_buckets)
-{
-	struct kvmstat_span_stats s = { .count = 100, .min_ns = 900, .max_ns = 1900 };
-
-	s.hist[35] = 50;	/* [896, 1024) */
-	s.hist[39] = 50;	/* [1792, 2048) */
-	ASSERT_EQ(span_percentile(&s, 50), 959);	/* midpoint of [896, 1023], not below min */
-	ASSERT_EQ(span_percentile(&s, 51), 1900);	/* midpoint 1919 clamped to max */
-	ASSERT_EQ(span_percentile(&s, 99), 1900);
-	s.count = 0;
-	ASSERT_EQ(span_percentile(&s, 50), 0);
-}
-
-TEST(durations_and_seconds)
-{
-	char b[DURATION_LEN];
-	__u64 ns;
-
-	ASSERT_STR(fmt_duration(0, b, sizeof(b)), "0ns");
-	ASSERT_STR(fmt_duration(999, b, sizeof(b)), "999ns");
-	ASSERT_STR(fmt_duration(1234, b, sizeof(b)), "1.23us");
-	ASSERT_STR(fmt_duration(45600, b, sizeof(b)), "45.6us");
-	ASSERT_STR(fmt_duration(999999, b, sizeof(b)), "1.00ms");
-	ASSERT_STR(fmt_duration(2500000000ULL, b, sizeof(b)), "2.50s");
-	ASSERT_EQ(parse_seconds("0.2", &ns), 0);
-	ASSERT_EQ(ns, 200000000);
-	ASSERT_TRUE(parse_seconds("0", &ns) < 0);
-	ASSERT_TRUE(parse_seconds("-1", &ns) < 0);
-	ASSERT_TRUE(parse_seconds("1x", &ns) < 0);
-	ASSERT_TRUE(parse_seconds("nan", &ns) < 0);
-	ASSERT_TRUE(parse_seconds("", &ns) < 0);
-}
-
-TEST(qemu_guest_names)
-{
-	static const char a[] = "qemu-system-aarch64\0-name\0guest=web1,debug-threads=on\0-m\0001G";
-	static const char b[] = "qemu\0-name\0db,,2,process=x";
-	static const char c[] = "qemu\0-m\0001G";
-	static const char d[] = "qemu\0-name";
-	char buf[NAME_LEN];
-
-	ASSERT_STR(qemu_guest_name(a, sizeof(a), buf, sizeof(buf)), "web1");
-	ASSERT_STR(qemu_guest_name(b, sizeof(b), buf, sizeof(buf)), "db,2");
-	ASSERT_TRUE(!qemu_guest_name(c, sizeof(c), buf, sizeof(buf)));
-	ASSERT_TRUE(!qemu_guest_name(d, sizeof(d), buf, sizeof(buf)));
-	ASSERT_EQ(vcpu_from_thread_name("CPU 3/KVM"), 3);
-	ASSERT_EQ(vcpu_from_thread_name("qemu-system-aar"), -1);
-}
-
-/* QEMU's -uuid, as qemu_uuid_parse() takes it (8-4-4-4-12 hex digits), lowercased. */
-TEST(qemu_vm_uuids)
-{
-	static const char a[] = "qemu\0-name\0web\0-uuid\0001F2E3D4C-5B6A-4789-8abc-def012345678\0-m\0001G";
-	static const char b[] = "qemu\0--uuid\0001f2e3d4c-5b6a-4789-8abc-def012345678";
-	static const char short_[] = "qemu\0-uuid\0001f2e3d4c-5b6a-4789-8abc-def01234567";
-	static const char nodash[] = "qemu\0-uuid\0001f2e3d4c05b6a-4789-8abc-def012345678";
-	static const char nothex[] = "qemu\0-uuid\0001f2e3d4c-5b6a-4789-8abc-def01234567g";
-	static const char last[] = "qemu\0-uuid";
-	char buf[UUID_STR_LEN];
-
-	ASSERT_STR(qemu_vm_uuid(a, sizeof(a), buf, sizeof(buf)), "1f2e3d4c-5b6a-4789-8abc-def012345678");
-	ASSERT_STR(qemu_vm_uuid(b, sizeof(b), buf, sizeof(buf)), "1f2e3d4c-5b6a-4789-8abc-def012345678");
-	ASSERT_TRUE(!qemu_vm_uuid(short_, sizeof(short_), buf, sizeof(buf)));
-	ASSERT_TRUE(!qemu_vm_uuid(nodash, sizeof(nodash), buf, sizeof(buf)));
-	ASSERT_TRUE(!qemu_vm_uuid(nothex, sizeof(nothex), buf, sizeof(buf)));
-	ASSERT_TRUE(!qemu_vm_uuid(last, sizeof(last), buf, sizeof(buf)));
-	ASSERT_STR(qemu_guest_name(a, sizeof(a), buf, sizeof(buf)), "web");
-}
-
-TEST_MAIN(TEST_CASE(delta_min_max_bound_the_interval),
-	  TEST_CASE(group_merges_every_sample_into_its_key_in_order),
+TEST_MAIN(TEST_CASE(group_merges_every_sample_into_its_key_in_order),
 	  TEST_CASE(group_by_class_merges_vcpus_and_keeps_origin_apart),
 	  TEST_CASE(group_by_vcpu_resolves_threads_seen_before_their_vcpu),
-	  TEST_CASE(table_rows_by_class),
-	  TEST_CASE(table_grouped_by_vcpu_has_group_totals),
-	  TEST_CASE(json_escapes_per_rfc8259),
-	  TEST_CASE(json_writer_separators),
-	  TEST_CASE(histogram_bucket_bounds),
-	  TEST_CASE(percentile_from_buckets),
-	  TEST_CASE(durations_and_seconds),
-	  TEST_CASE(qemu_guest_names),
-	  TEST_CASE(qemu_vm_uuids))
+	  TEST_CASE(groups_totals_and_children),
+	  TEST_CASE(sort_keeps_groups_together))

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "model/hist.h"
 #include "render/prom.h"
 #include "test.h"
 
@@ -199,6 +200,69 @@ TEST(promtool_accepts_it)
 	snapshot_free(&s);
 }
 
+/* A random interval: keys of 3 VMs, known and unknown vCPUs, timed in both spans. */
+static void random_interval(struct snapshot *s, __u64 *x)
+{
+	struct kvmstat_span_stats h = {};
+	int i, n;
+
+	snapshot_init(s, KVMSTAT_ARCH_ARM64);
+	for (i = 0, n = 1 + *x % 40; i < n; i++) {
+		*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+		memset(&h, 0, sizeof(h));
+		h.count = 1 + (*x >> 50) % 3;
+		h.min_ns = h.max_ns = 1ULL << (4 + (*x >> 20) % 30);	/* 16 ns .. 8 s */
+		h.sum_ns = h.count * h.min_ns;
+		h.hist[hist_bucket_of(h.min_ns)] = h.count;
+		add(s, 100 + (*x >> 40) % 3, (*x >> 44) % 4 ? (*x >> 46) % 3 : KVMSTAT_VCPU_UNKNOWN,
+		    200 + (*x >> 48) % 6, (*x >> 8) % 2 ? DABT_LOW : HVC64, (*x >> 9) & 1, h.count, &h);
+		s->samples[s->nr - 1].val.span[KVMSTAT_SPAN_GUEST] = h;
+	}
+	s->drops[KVMSTAT_DROP_UNPAIRED] = *x % 3;
+}
+
+/*
+ * The state across intervals, each adding only what changed, writes what one
+ * exposition of all the intervals together writes: the same text, byte for byte.
+ */
+TEST(state_updated_per_interval_equals_one_exposition_of_the_sum)
+{
+	struct prom_opts o = { .spans = 3, .names = &names };
+	struct snapshot d, all;
+	struct prom_state ps;
+	char *inc = NULL, *once;
+	size_t len, k;
+	__u64 x = 17;
+	FILE *f;
+	int i;
+
+	snapshot_init(&all, KVMSTAT_ARCH_ARM64);
+	prom_state_init(&ps, KVMSTAT_ARCH_ARM64, &o);
+	for (i = 0; i < 12; i++) {
+		random_interval(&d, &x);
+		ASSERT_EQ(prom_state_add(&ps, &d), 0);
+		for (k = 0; k < d.nr; k++)
+			snapshot_add(&all, &d.samples[k].key, &d.samples[k].val);
+		all.drops[KVMSTAT_DROP_UNPAIRED] += d.drops[KVMSTAT_DROP_UNPAIRED];
+		snapshot_free(&d);
+		if (i == 5) {	/* a write in between: texts kept, then remade as series change */
+			f = fopen("/dev/null", "w");
+			ASSERT_EQ(prom_state_write(&ps, f), 0);
+			fclose(f);
+		}
+	}
+	f = open_memstream(&inc, &len);
+	ASSERT_EQ(prom_state_write(&ps, f), 0);
+	fclose(f);
+	once = render(&all, 3);
+	ASSERT_STR(inc, once);
+	free(inc);
+	free(once);
+	prom_state_free(&ps);
+	snapshot_free(&all);
+}
+
 TEST_MAIN(TEST_CASE(exact_exposition_threads_merged_labels_escaped),
 	  TEST_CASE(guest_span_and_open_ended_bucket),
-	  TEST_CASE(promtool_accepts_it))
+	  TEST_CASE(promtool_accepts_it),
+	  TEST_CASE(state_updated_per_interval_equals_one_exposition_of_the_sum))

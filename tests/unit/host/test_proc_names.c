@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/* QEMU's command line: the guest name, the UUID; vCPU ids from thread names. */
+#include "host/proc_names.h"
+#include "test.h"
+
+TEST(qemu_guest_names)
+{
+	static const char a[] = "qemu-system-aarch64\0-name\0guest=web1,debug-threads=on\0-m\0001G";
+	static const char b[] = "qemu\0-name\0db,,2,process=x";
+	static const char c[] = "qemu\0-m\0001G";
+	static const char d[] = "qemu\0-name";
+	char buf[NAME_LEN];
+
+	ASSERT_STR(qemu_guest_name(a, sizeof(a), buf, sizeof(buf)), "web1");
+	ASSERT_STR(qemu_guest_name(b, sizeof(b), buf, sizeof(buf)), "db,2");
+	ASSERT_TRUE(!qemu_guest_name(c, sizeof(c), buf, sizeof(buf)));
+	ASSERT_TRUE(!qemu_guest_name(d, sizeof(d), buf, sizeof(buf)));
+	ASSERT_EQ(vcpu_from_thread_name("CPU 3/KVM"), 3);
+	ASSERT_EQ(vcpu_from_thread_name("qemu-system-aar"), -1);
+}
+
+/* QEMU's -uuid, as qemu_uuid_parse() takes it (8-4-4-4-12 hex digits), lowercased. */
+TEST(qemu_vm_uuids)
+{
+	static const char a[] = "qemu\0-name\0web\0-uuid\0001F2E3D4C-5B6A-4789-8abc-def012345678\0-m\0001G";
+	static const char b[] = "qemu\0--uuid\0001f2e3d4c-5b6a-4789-8abc-def012345678";
+	static const char short_[] = "qemu\0-uuid\0001f2e3d4c-5b6a-4789-8abc-def01234567";
+	static const char nodash[] = "qemu\0-uuid\0001f2e3d4c05b6a-4789-8abc-def012345678";
+	static const char nothex[] = "qemu\0-uuid\0001f2e3d4c-5b6a-4789-8abc-def01234567g";
+	static const char last[] = "qemu\0-uuid";
+	char buf[UUID_STR_LEN];
+
+	ASSERT_STR(qemu_vm_uuid(a, sizeof(a), buf, sizeof(buf)), "1f2e3d4c-5b6a-4789-8abc-def012345678");
+	ASSERT_STR(qemu_vm_uuid(b, sizeof(b), buf, sizeof(buf)), "1f2e3d4c-5b6a-4789-8abc-def012345678");
+	ASSERT_TRUE(!qemu_vm_uuid(short_, sizeof(short_), buf, sizeof(buf)));
+	ASSERT_TRUE(!qemu_vm_uuid(nodash, sizeof(nodash), buf, sizeof(buf)));
+	ASSERT_TRUE(!qemu_vm_uuid(nothex, sizeof(nothex), buf, sizeof(buf)));
+	ASSERT_TRUE(!qemu_vm_uuid(last, sizeof(last), buf, sizeof(buf)));
+	ASSERT_STR(qemu_guest_name(a, sizeof(a), buf, sizeof(buf)), "web");
+}
+
+TEST_MAIN(TEST_CASE(qemu_guest_names),
+	  TEST_CASE(qemu_vm_uuids))
