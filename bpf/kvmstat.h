@@ -40,7 +40,8 @@ enum kvmstat_span {
  * Values 0..3 ns have a bucket each; v >= 4 with k = floor(log2 v) goes to
  * 4 * (k - 1) + the two bits below the leading one. A bucket is 1/4 of its
  * octave wide, so its midpoint is within 1/8 of any value in it.
- * The last bucket also takes everything above its lower bound (~8.6 s).
+ * The last bucket (127) also takes everything above its lower bound, 2^32 + 3 * 2^30 ns
+ * = 7516192768 ns (~7.5 s: hist_bucket_lo(127), tested in tests/unit/model/test_hist.c).
  */
 #define KVMSTAT_HIST_SUB_BITS	2
 #define KVMSTAT_HIST_SUB	(1 << KVMSTAT_HIST_SUB_BITS)

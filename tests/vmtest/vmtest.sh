@@ -31,7 +31,8 @@ usage() {
 	exit 2
 }
 
-# Per-arch QEMU command line (PLATFORM.md), console and KVM modules in load order.
+# Per-arch QEMU command line (measured settings, tests/vmtest/README.md), console and KVM
+# modules in load order.
 # shellcheck disable=SC2054 # the commas are QEMU's (-M virt,virtualization=on)
 arch_setup() {
 	case "$1" in

@@ -46,6 +46,7 @@ TEST(bucket_of_agrees_with_the_bounds)
 			ASSERT_EQ(hist_bucket_of_lo(hist_bucket_lo(b) + 1), -1);
 	}
 	ASSERT_EQ(hist_bucket_of(UINT64_MAX), KVMSTAT_HIST_BUCKETS - 1);	/* open-ended */
+	ASSERT_EQ(hist_bucket_lo(KVMSTAT_HIST_BUCKETS - 1), 7516192768ULL);	/* kvmstat.h: ~7.5 s */
 	for (i = 0; i < 100000; i++) {
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 		ns = x >> (x % 64);
