@@ -29,16 +29,6 @@ void snapshot_clear(struct snapshot *s, enum kvmstat_arch arch)
 	s->cap = cap;
 }
 
-void snapshot_copy_meta(struct snapshot *d, const struct snapshot *s)
-{
-	d->arch = s->arch;
-	d->start_mono_ns = s->start_mono_ns;
-	d->end_mono_ns = s->end_mono_ns;
-	d->start_wall = s->start_wall;
-	d->end_wall = s->end_wall;
-	memcpy(d->drops, s->drops, sizeof(d->drops));
-}
-
 static int reserve(struct snapshot *s, size_t cap, bool zeroed)
 {
 	struct sample *n;
@@ -83,6 +73,15 @@ struct sample *snapshot_add(struct snapshot *s, const struct kvmstat_key *key,
 	n->val = *val;
 	s->nr++;
 	return n;
+}
+
+__u64 key_hash(const struct kvmstat_key *k)
+{
+	__u64 h = k->class * 0x9E3779B97F4A7C15ULL;
+
+	h ^= (((__u64)k->vm << 32) | k->vcpu) * 0xC2B2AE3D27D4EB4FULL;
+	h ^= (((__u64)k->tid << 32) | k->flags) * 0x165667B19E3779F9ULL;
+	return h ^ (h >> 31);
 }
 
 int key_cmp(const struct kvmstat_key *a, const struct kvmstat_key *b)

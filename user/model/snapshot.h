@@ -44,11 +44,11 @@ int snapshot_reserve(struct snapshot *s, size_t cap);
 int snapshot_reserve_zeroed(struct snapshot *s, size_t cap);
 /* Empties s but keeps its buffer: a buffer reused every interval is not faulted in again. */
 void snapshot_clear(struct snapshot *s, enum kvmstat_arch arch);
-/* Copies what s covers (arch, times, drops) into d, not the samples. */
-void snapshot_copy_meta(struct snapshot *d, const struct snapshot *s);
 
 /* Order of keys: vm, vcpu, tid, class, flags. */
 int key_cmp(const struct kvmstat_key *a, const struct kvmstat_key *b);
+/* A hash of every field, for tables of keys (open addressing: mask its low bits). */
+__u64 key_hash(const struct kvmstat_key *k);
 
 /*
  * d = c - p, two cumulative readings of one key's span: exact count, sum and

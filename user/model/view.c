@@ -96,15 +96,6 @@ struct rows_found {
 	size_t mask;
 };
 
-static __u64 key_hash(const struct kvmstat_key *k)
-{
-	__u64 h = k->class * 0x9E3779B97F4A7C15ULL;
-
-	h ^= (((__u64)k->vm << 32) | k->vcpu) * 0xC2B2AE3D27D4EB4FULL;
-	h ^= (((__u64)k->tid << 32) | k->flags) * 0x165667B19E3779F9ULL;
-	return h ^ (h >> 31);
-}
-
 /* The row of key, a new one if none has it yet. */
 static size_t row_of_key(struct rows_found *f, const struct kvmstat_key *key, size_t input)
 {

@@ -269,15 +269,6 @@ static struct kvmstat_key series_key(const struct kvmstat_key *k)
 	return s;
 }
 
-static size_t key_hash(const struct kvmstat_key *k)
-{
-	__u64 h = k->class * 0x9E3779B97F4A7C15ULL;
-
-	h ^= (((__u64)k->vm << 32) | k->vcpu) * 0xC2B2AE3D27D4EB4FULL;
-	h ^= (((__u64)k->tid << 32) | k->flags) * 0x165667B19E3779F9ULL;
-	return h ^ (h >> 31);
-}
-
 static size_t *slot_of(const struct prom_state *ps, const struct kvmstat_key *k)
 {
 	size_t h;
