@@ -9,7 +9,7 @@
  * durations (ns to ms) through BPF_PROG_TEST_RUN, so the kernel side
  * aggregates them exactly as for a guest. Each interval is then read from the
  * mapped stats arrays by run's reader and written by run's own output code
- * (output.c), as
+ * (cli/output.c), as
  * `run --span both --hist -b GROUPING --json --prom-file` with stdout not a tty:
  *   PREFIX.ndjson        one line per interval, then the total line
  *   PREFIX.run.txt       what run prints: tables and histograms per interval,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of `kvmstat-bpf list` output (user/list.c). */
+/* Unit tests of `kvmstat-bpf list` output (user/cli/list.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
