@@ -302,12 +302,18 @@ static int grow(struct prom_state *ps)
 	return 0;
 }
 
-static struct prom_series *series_of(struct prom_state *ps, const struct kvmstat_key *k)
+/*
+ * The series of key k; guess: the one after the previous sample's (an interval
+ * lists keys in the order their series were made), else the hash table.
+ */
+static struct prom_series *series_of(struct prom_state *ps, const struct kvmstat_key *k, size_t guess)
 {
 	struct kvmstat_key key = series_key(k);
 	struct prom_series *s;
 	size_t *slot;
 
+	if (guess < ps->nr && !key_cmp(&ps->series[guess].key, &key))
+		return &ps->series[guess];
 	if (ps->table && *(slot = slot_of(ps, &key)))
 		return &ps->series[*slot - 1];
 	if (grow(ps))
@@ -339,12 +345,12 @@ static void add_span(struct prom_series *s, enum kvmstat_span span, const struct
 
 int prom_state_add(struct prom_state *ps, const struct snapshot *d)
 {
-	struct prom_series *s;
+	struct prom_series *s = NULL;
 	size_t i;
 	int span;
 
 	for (i = 0; i < d->nr; i++) {
-		s = series_of(ps, &d->samples[i].key);
+		s = series_of(ps, &d->samples[i].key, s ? (size_t)(s - ps->series) + 1 : 0);
 		if (!s)
 			return -ENOMEM;
 		s->exits += d->samples[i].val.exits;
