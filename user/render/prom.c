@@ -143,20 +143,20 @@ static const struct name exits_name = NAME(EXITS_METRIC);
 
 #define LINE_MAX_EXTRA	64	/* a line's bytes besides its labels: name, le label, value */
 
-/* `{arch=...,le="0.000000255"` per bound, the le part made once. */
-static const struct name *le_label(unsigned int i)
+/* `,le="0.000000255"` per bound and the le bin of each fine bucket, into the state. */
+static void make_bounds(struct prom_state *ps)
 {
-	static char labels[PROM_NR_LE][32];
-	static struct name names[PROM_NR_LE];
+	unsigned int i;
 	char *p;
 
-	if (!names[i].s) {
-		p = labels[i] + sprintf(labels[i], ",le=\"");
+	for (i = 0; i < PROM_NR_LE; i++) {
+		p = ps->le_labels[i] + sprintf(ps->le_labels[i], ",le=\"");
 		p = put_seconds(p, (1ULL << (PROM_LE_FIRST_LOG2 + i * PROM_LE_STEP_LOG2)) - 1);
 		*p++ = '"';
-		names[i] = (struct name){ labels[i], p - labels[i] };
+		ps->le_len[i] = p - ps->le_labels[i];
 	}
-	return &names[i];
+	for (i = 0; i < KVMSTAT_HIST_BUCKETS; i++)
+		ps->bin_of[i] = le_bin(i);
 }
 
 /* name + labels + extra + "} " at p; the value follows. */
@@ -184,16 +184,19 @@ static char *put_line(char *p, const struct name *name, const struct prom_series
 	return p;
 }
 
-static char *put_histogram(char *p, const struct prom_series *s, enum kvmstat_span span)
+static char *put_histogram(char *p, const struct prom_state *ps, const struct prom_series *s,
+			   enum kvmstat_span span)
 {
 	static const struct name inf = NAME(",le=\"+Inf\"");
 	const struct name *names = hist_names[span];
+	struct name le;
 	__u64 below = 0;
 	unsigned int i;
 
 	for (i = 0; i < PROM_NR_LE; i++) {
 		below += s->span[span].bins[i];
-		p = put_line(p, &names[0], s, le_label(i), below);
+		le = (struct name){ ps->le_labels[i], ps->le_len[i] };
+		p = put_line(p, &names[0], s, &le, below);
 	}
 	p = put_line(p, &names[0], s, &inf, s->span[span].count);
 	p = put_seconds(put_series(p, &names[1], s, NULL), s->span[span].sum_ns);
@@ -216,7 +219,7 @@ static bool make_text(const struct prom_state *ps, struct prom_series *s)
 	s->part[0] = p - b->s;
 	for (span = 0; span < KVMSTAT_NR_SPANS; span++) {
 		if (ps->o.spans & (1U << span))
-			p = put_histogram(p, s, span);
+			p = put_histogram(p, ps, s, span);
 		s->part[1 + span] = p - b->s;
 	}
 	b->len = p - b->s;
@@ -228,6 +231,7 @@ void prom_state_init(struct prom_state *ps, enum kvmstat_arch arch, const struct
 	memset(ps, 0, sizeof(*ps));
 	ps->arch = arch;
 	ps->o = *o;
+	make_bounds(ps);
 }
 
 void prom_state_free(struct prom_state *ps)
@@ -326,21 +330,16 @@ static struct prom_series *series_of(struct prom_state *ps, const struct kvmstat
 	return s;
 }
 
-static void add_span(struct prom_series *s, enum kvmstat_span span, const struct kvmstat_span_stats *d)
+static void add_span(const struct prom_state *ps, struct prom_series *s, enum kvmstat_span span,
+		     const struct kvmstat_span_stats *d)
 {
-	static unsigned char bin_of[KVMSTAT_HIST_BUCKETS + 1];	/* + 1: made once */
 	unsigned int i, first, last;
 
-	if (!bin_of[KVMSTAT_HIST_BUCKETS]) {
-		for (i = 0; i < KVMSTAT_HIST_BUCKETS; i++)
-			bin_of[i] = le_bin(i);
-		bin_of[KVMSTAT_HIST_BUCKETS] = 1;
-	}
 	s->span[span].count += d->count;
 	s->span[span].sum_ns += d->sum_ns;
 	if (hist_range(d, &first, &last))
 		for (i = first; i <= last; i++)
-			s->span[span].bins[bin_of[i]] += d->hist[i];
+			s->span[span].bins[ps->bin_of[i]] += d->hist[i];
 }
 
 int prom_state_add(struct prom_state *ps, const struct snapshot *d)
@@ -356,7 +355,7 @@ int prom_state_add(struct prom_state *ps, const struct snapshot *d)
 		s->exits += d->samples[i].val.exits;
 		for (span = 0; span < KVMSTAT_NR_SPANS; span++)
 			if (ps->o.spans & (1U << span))
-				add_span(s, span, &d->samples[i].val.span[span]);
+				add_span(ps, s, span, &d->samples[i].val.span[span]);
 		s->dirty = true;
 	}
 	for (i = 0; i < KVMSTAT_NR_DROPS; i++)

@@ -47,6 +47,10 @@ struct prom_series {
 struct prom_state {
 	enum kvmstat_arch arch;
 	struct prom_opts o;
+	/* made at init (no shared statics: a state may be written from another thread) */
+	unsigned char bin_of[KVMSTAT_HIST_BUCKETS];	/* the le bin of each fine bucket */
+	char le_labels[PROM_NR_LE][24];			/* `,le="0.000000255"` */
+	unsigned char le_len[PROM_NR_LE];
 	struct prom_series *series;
 	size_t nr, cap;
 	size_t *table, mask;		/* open addressing: series + 1, 0 empty */
