@@ -48,7 +48,7 @@ void stats_source_unmap(struct stats_source *src);
 void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o);
 /* Sets autoload on exactly the programs an arch needs (used by the CO-RE tests too). */
 void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry);
-/* Names the kernel recorded when it first saw a thread (names.h fallback; ctx: the loader). */
+/* Names the kernel recorded when it first saw a thread (host/proc_names.h fallback; ctx: the loader). */
 const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t len);
 /* A map's kernel memory by the kernel's own accounting (fdinfo memlock), 0 if unknown. */
 unsigned long long loader_map_memlock(int fd);

@@ -3,7 +3,7 @@
  * The stats arrays read in place (kvmstat.h "Stats layout"). The reader keeps
  * each slot's value as last read and, per read, diffs only the slots whose
  * counts moved: an interval costs what changed, not how many keys exist.
- * Pure code: the loader maps the arrays (loader.h), tests hand it plain memory.
+ * Pure code: the loader maps the arrays (loader/loader.h), tests hand it plain memory.
  */
 #ifndef KVMSTAT_STATS_READER_H
 #define KVMSTAT_STATS_READER_H
