@@ -185,8 +185,10 @@ static int to_string(struct dec *d, const struct jval *v, const char *path, bool
 	}
 	if (null_ok && v->type != JVAL_STRING)
 		return bad(d, "%s: expected a string or null", path);
+	if (check_type(d, v, path, JVAL_STRING))
+		return -EINVAL;
 	*out = v->str.s;
-	return check_type(d, v, path, JVAL_STRING);
+	return 0;
 }
 
 static int to_time(struct dec *d, const struct jval *v, const char *path, struct timespec *ts)
