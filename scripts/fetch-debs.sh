@@ -3,6 +3,7 @@
 #
 # Usage: scripts/fetch-debs.sh arm64|riscv|x86|headers|--mirror
 #   arm64|riscv|x86  $CACHE/<arch>/{Image,modules/,busybox,vmlinux.btf,release,config}
+#                    modules/net/: virtio-net and what it needs (QEMU user networking)
 #                    riscv/x86 also kvm.btf (split BTF of kvm.ko); merged.btf: standalone BTF with KVM's types
 #   headers          $CACHE/headers = root of linux-headers-<abi>-common (asm/esr.h, csr.h, vmx.h ...)
 # CACHE is ${KVMSTAT_CACHE:-$HOME/.cache/kvmstat-bpf}. Logs go to stderr; the last line on stdout
@@ -212,6 +213,21 @@ kvm_modules() {
 	esac
 }
 
+# virtio-net for QEMU user networking (tests/prometheus: a server in the emulated host reached from
+# the build machine through a host forward), in load order; modules on all three kernels.
+net_modules() { echo failover net_failover virtio_net; }
+
+# $CACHE/ARCH/modules/net/*.ko from the unpacked image tree $1 of kernel release $2.
+layout_net_modules() {
+	local tree=$1 release=$2 dir=$3 m ko
+	mkdir -p "$dir/modules/net"
+	for m in $(net_modules); do
+		ko=$(find "$tree"/{usr/,}lib/modules/"$release" -name "$m.ko*" 2>/dev/null | head -n1 || true)
+		[ -n "$ko" ] || die "no $m.ko in the $release image package"
+		decompress_module "$ko" "$dir/modules/net/$m.ko"
+	done
+}
+
 layout_arch() {
 	local arch=$1 darch abi img img_n img_v bb bb_v tree dir=$CACHE/$1 release m ko
 	darch=$(debian_arch "$arch")
@@ -244,6 +260,7 @@ layout_arch() {
 		[ -n "$ko" ] || die "no $m.ko in $(basename "$img")"
 		decompress_module "$ko" "$dir/modules/$m.ko"
 	done
+	layout_net_modules "$tree/k" "$release" "$dir"
 
 	python3 "$SCRIPTS/extract-btf.py" "$dir/Image" "$dir/vmlinux.btf.tmp" >&2 ||
 		die "failed to extract BTF from $dir/Image"
@@ -300,6 +317,7 @@ complete() {
 	esac
 	for f in Image busybox vmlinux.btf release; do [ -s "$dir/$f" ] || return 1; done
 	for f in $(kvm_modules "$1"); do [ -s "$dir/modules/$f.ko" ] || return 1; done
+	for f in $(net_modules); do [ -s "$dir/modules/net/$f.ko" ] || return 1; done
 }
 
 main() {

@@ -7,6 +7,8 @@
 #   --timeout S     kill QEMU after S seconds (default 300)
 #   --env NAME=VAL  environment for SCRIPT (repeatable)
 #   --log FILE      console log (default build/vmtest/ARCH/<script>.log)
+#   --forward H:G   TCP host forward 127.0.0.1:H (build machine) -> guest port G (repeatable): QEMU
+#                   user networking, restricted (the guest reaches nothing), guest eth0 10.0.2.15
 #   -v              also stream the console to stdout
 #   SCRIPT          copied to /test/ and run by /init with VMTEST_ARCH=ARCH, cwd /test
 #   FILE[=/DEST]    copied into the initramfs: to /DEST, else executables to /bin/, others to /test/
@@ -70,12 +72,14 @@ parse_args() {
 	ENVS=()
 	LOG=""
 	VERBOSE=0
+	FORWARDS=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--append) [ $# -ge 2 ] || usage; APPEND=$2; shift 2 ;;
 		--timeout) [ $# -ge 2 ] || usage; TIMEOUT=$2; shift 2 ;;
 		--env) [ $# -ge 2 ] || usage; ENVS+=("$2"); shift 2 ;;
 		--log) [ $# -ge 2 ] || usage; LOG=$2; shift 2 ;;
+		--forward) [ $# -ge 2 ] || usage; FORWARDS+=("$2"); shift 2 ;;
 		-v) VERBOSE=1; shift ;;
 		-h | --help) usage ;;
 		--) shift; break ;;
@@ -93,6 +97,20 @@ parse_args() {
 	for e in "${ENVS[@]}"; do
 		[[ "$e" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "--env wants NAME=VALUE, got '$e'"
 	done
+	for e in "${FORWARDS[@]}"; do
+		[[ "$e" =~ ^[0-9]+:[0-9]+$ ]] || die "--forward wants HOSTPORT:GUESTPORT, got '$e'"
+	done
+}
+
+# QEMU user networking for --forward: restrict=on cuts the guest off from the host and the
+# outside (forwards still work); every forward listens on the build machine's loopback only.
+net_args() {
+	local f fwd=""
+	[ ${#FORWARDS[@]} -gt 0 ] || return 0
+	for f in "${FORWARDS[@]}"; do
+		fwd+=",hostfwd=tcp:127.0.0.1:${f%%:*}-:${f#*:}"
+	done
+	echo "-netdev user,id=n0,restrict=on$fwd -device virtio-net-pci,netdev=n0"
 }
 
 # Copy FILE[=/DEST] into the initramfs tree $1.
@@ -119,6 +137,7 @@ write_init() {
 		echo "ARCH='$ARCH'"
 		echo "MODULES='$MODULES'"
 		echo "SCRIPT='/test/$script_name'"
+		echo "NET_MODULES='$NET_MODULES'"
 	} >"$tree/etc/vmtest.conf"
 	: >"$tree/etc/vmtest.env"
 	for e in "${ENVS[@]}"; do
@@ -150,6 +169,14 @@ for m in $MODULES; do
 	insmod "/lib/modules/kvm/$m.ko" || fail "failed to load $m.ko"
 done
 [ -e /dev/kvm ] || fail "no /dev/kvm after loading KVM"
+if [ -n "$NET_MODULES" ]; then
+	for m in $NET_MODULES; do
+		insmod "/lib/modules/net/$m.ko" || fail "failed to load $m.ko"
+	done
+	# QEMU user networking's guest address: host forwards go to it.
+	ip link set lo up && ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up ||
+		fail "failed to configure eth0"
+fi
 echo 1 >/proc/sys/net/core/bpf_jit_enable || fail "failed to enable the BPF JIT"
 # Only errors and worse reach the console while the test runs (other messages would split
 # its output lines); KVM's own messages are shown once, warnings after the test.
@@ -179,6 +206,14 @@ build_initramfs() {
 	for m in $MODULES; do
 		cp "$cache/modules/$m.ko" "$tree/lib/modules/kvm/$m.ko"
 	done
+	NET_MODULES=""
+	if [ ${#FORWARDS[@]} -gt 0 ]; then
+		NET_MODULES="failover net_failover virtio_net"	# load order (scripts/fetch-debs.sh)
+		mkdir -p "$tree/lib/modules/net"
+		for m in $NET_MODULES; do
+			cp "$cache/modules/net/$m.ko" "$tree/lib/modules/net/$m.ko"
+		done
+	fi
 	# A console node before devtmpfs is mounted, so early /init output is not lost.
 	mknod -m 600 "$tree/dev/console" c 5 1 2>/dev/null || true
 	cp "$SCRIPT" "$tree/test/$(basename "$SCRIPT")"
@@ -194,7 +229,10 @@ build_initramfs() {
 boot() {
 	local cache=$1 initrd=$2 append
 	append="console=$CONSOLE rdinit=/init panic=-1 $APPEND"
-	local cmd=(timeout -k 5 "$TIMEOUT" "$QEMU" "${QEMU_ARGS[@]}" -nographic -no-reboot
+	local net
+	# shellcheck disable=SC2207 # net_args prints words without blanks inside them
+	net=($(net_args))
+	local cmd=(timeout -k 5 "$TIMEOUT" "$QEMU" "${QEMU_ARGS[@]}" "${net[@]}" -nographic -no-reboot
 		-kernel "$cache/Image" -initrd "$initrd" -append "$append")
 	echo "vmtest: ${cmd[*]}" >&2
 	if [ "$VERBOSE" = 1 ]; then
