@@ -42,8 +42,17 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Wno-unused-parameter -Ivmlinu
 ARCH_SRCS := $(wildcard arch/*.c)
 # What needs libbpf and the skeleton: the loader, run and the command line around them.
 LOADER_SRCS := user/loader/loader.c user/cli/run.c user/cli/main.c
+# run --listen: libmicrohttpd where it links. Debian ships no static libp11-kit (which its
+# gnutls needs), so the static loaders of the emulated hosts are built without it; the arm64
+# loader with HTTP for tests/prometheus is dynamically linked (build/arm64/dynamic/).
+HTTP_SRCS := user/cli/http_export.c user/cli/http_export_none.c
+HTTP_SRC := $(if $(shell pkg-config --exists libmicrohttpd && echo y),user/cli/http_export.c,user/cli/http_export_none.c)
+HTTP_LIBS := $(if $(filter %/http_export.c,$(HTTP_SRC)),-lmicrohttpd -lpthread)
+ifeq ($(HTTP_LIBS),)
+$(warning libmicrohttpd-dev not installed: kvmstat-bpf is built without run --listen (make deps))
+endif
 # Everything else is pure (no libbpf): the static library the tests and benchmarks link.
-LIB_SRCS := $(ARCH_SRCS) $(filter-out $(LOADER_SRCS),$(wildcard user/*/*.c))
+LIB_SRCS := $(ARCH_SRCS) $(filter-out $(LOADER_SRCS) $(HTTP_SRCS),$(wildcard user/*/*.c))
 LIB_SRCS := $(filter-out user/compat/%,$(LIB_SRCS))
 ALL_SRCS := $(LIB_SRCS) $(LOADER_SRCS)
 # For the static cross builds, which compile every source in one command.
@@ -125,6 +134,10 @@ $(BPF_OUT):
 # --- tests ------------------------------------------------------------------------
 # One test file beside each unit: tests/unit/<folder>/test_<unit>.c tests user/<folder>/<unit>.c.
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_OUT)/%,$(wildcard tests/unit/*/test_*.c))
+# The /metrics server needs libmicrohttpd: without it, no test of it either.
+ifeq ($(HTTP_LIBS),)
+UNIT_TESTS := $(filter-out $(UNIT_OUT)/cli/test_http_export,$(UNIT_TESTS))
+endif
 BPF_TESTS := $(OUT)/tests/test_bpf $(OUT)/tests/test_core $(OUT)/tests/test_percentile \
 	$(OUT)/tests/gen-ndjson
 X86_UAPI_DIR ?= /usr/include/x86_64-linux-gnu/asm
@@ -136,11 +149,15 @@ $(UNIT_OUT)/x86_uapi_exits.h: tests/unit/gen-x86-uapi-exits.sh $(X86_UAPI_DIR)/v
 
 $(HOST_OUT)/tests/unit/arch/test_arch.o: $(UNIT_OUT)/x86_uapi_exits.h
 
+# The /metrics server over real sockets: also its object (not in the library) and libmicrohttpd.
+$(UNIT_OUT)/cli/test_http_export: $(HOST_OUT)/user/cli/http_export.o
+$(UNIT_OUT)/cli/test_http_export: UNIT_LIBS := $(HTTP_LIBS)
+
 # A unit test: its own object and the library (only the objects it uses are linked).
 $(UNIT_TESTS): $(UNIT_OUT)/%: $(HOST_OUT)/tests/unit/%.o $(LIB)
 	$(call msg,TEST-LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lm
+	$(Q)$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(LIB) -lm $(UNIT_LIBS)
 
 # BPF tests (BPF_PROG_TEST_RUN on this kernel) and the report tests' generator of NDJSON by
 # the real read/delta/render path: the loader, libbpf and the library.
