@@ -89,7 +89,7 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 UNIT_OUT := $(OUT)/unit
 LIB := $(OUT)/libkvmstat.a
 LIB_OBJS := $(patsubst %.c,$(HOST_OUT)/%.o,$(LIB_SRCS))
-LOADER_OBJS := $(patsubst %.c,$(HOST_OUT)/%.o,$(LOADER_SRCS))
+LOADER_OBJS := $(patsubst %.c,$(HOST_OUT)/%.o,$(LOADER_SRCS) $(HTTP_SRC))
 # Tests and benchmarks also include "../unit/test.h", "arch.h" and the generated x86 uapi table.
 $(HOST_OUT)/tests/%.o $(HOST_OUT)/bench/%.o: EXTRA_CFLAGS := -Iarch -Itests/unit -I$(UNIT_OUT)
 
@@ -109,7 +109,7 @@ $(LIB): $(LIB_OBJS)
 
 kvmstat-bpf: $(LOADER_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lbpf -lelf -lz -lm
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lbpf -lelf -lz -lm $(HTTP_LIBS)
 
 -include $(shell find $(OUT) -name '*.d' 2>/dev/null)
 
@@ -118,12 +118,25 @@ $(OUT)/arm64/kvmstat-bpf $(OUT)/x86/kvmstat-bpf: $(OUT)/%/kvmstat-bpf: $(ALL_SRC
 		$(BPF_OUT)/kvmstat.skel.h
 	$(call msg,STATIC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(call cross_link,$*,$@,$(ALL_SRCS),$(USER_CFLAGS)) -lm
+	$(Q)$(call cross_link,$*,$@,$(ALL_SRCS) user/cli/http_export_none.c,$(USER_CFLAGS)) -lm
+
+# The arm64 loader with run --listen, dynamically linked against Debian's arm64 libraries
+# (scripts/deps.sh installs them as :arm64 packages), and their closure with ld.so for the
+# emulated host's /lib.
+$(OUT)/arm64/dynamic/kvmstat-bpf: $(ALL_SRCS) user/cli/http_export.c $(HEADERS) $(BPF_OUT)/kvmstat.skel.h
+	$(call msg,DYNAMIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CROSS_CC_arm64) $(USER_CFLAGS) -o $@ $(ALL_SRCS) user/cli/http_export.c \
+		-lbpf -lelf -lz -lmicrohttpd -lpthread -lm
+
+$(OUT)/arm64/dynamic/lib/.complete: $(OUT)/arm64/dynamic/kvmstat-bpf scripts/lib-closure.sh
+	$(Q)bash scripts/lib-closure.sh $< aarch64-linux-gnu $(@D)
+	$(Q)touch $@
 
 $(OUT)/riscv/kvmstat-bpf: $(ALL_SRCS) $(HEADERS) $(BPF_OUT)/kvmstat.skel.h $(CROSS_PREREQ_riscv)
 	$(call msg,STATIC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(call cross_link,riscv,$@,$(ALL_SRCS),$(USER_CFLAGS)) -lm
+	$(Q)$(call cross_link,riscv,$@,$(ALL_SRCS) user/cli/http_export_none.c,$(USER_CFLAGS)) -lm
 
 $(CROSS_PREREQ_riscv):
 	$(Q)bash scripts/riscv-sysroot.sh >/dev/null

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "arch/arch.h"
+#include "cli/http_export.h"
 #include "cli/list.h"
 #include "cli/report.h"
 #include "cli/run.h"
@@ -94,7 +95,9 @@ static const char run_doc[] =
 "\n"
 "Histograms (--hist): per class, one line per power of two; p50/p90/p99 come from the in-kernel buckets (4 per power of two) and are within 1/8 of the exact value. --prom-file rewrites a Prometheus textfile (write + rename) every interval with the counts since attach.\n"
 "\n"
-"USAGE: kvmstat-bpf run [-i SEC] [-d SEC] [-s KEY] [-b GROUP] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--cumulative] [--json FILE] [--prom-file PATH]\n"
+"--listen serves the same exposition at http://ADDR:PORT/metrics for Prometheus (OpenMetrics when the scraper asks for it), updated every interval. A port alone listens on 127.0.0.1; any other address must be given (the wildcard 0.0.0.0 is refused).\n"
+"\n"
+"USAGE: kvmstat-bpf run [-i SEC] [-d SEC] [-s KEY] [-b GROUP] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--cumulative] [--json FILE] [--prom-file PATH] [--listen [ADDR:]PORT] [-q]\n"
 "\n"
 "EXAMPLES:\n"
 "    kvmstat-bpf run                     # live table every second until Ctrl-C\n"
@@ -107,7 +110,9 @@ static const char run_doc[] =
 "    kvmstat-bpf run --hist -i 10        # latency histograms every 10 s\n"
 "    kvmstat-bpf run --hist --cumulative # histograms since attach\n"
 "    kvmstat-bpf run --json out.ndjson   # also one JSON line per interval\n"
-"    kvmstat-bpf run --prom-file /var/lib/prometheus/node-exporter/kvmstat.prom";
+"    kvmstat-bpf run --prom-file /var/lib/prometheus/node-exporter/kvmstat.prom\n"
+"    kvmstat-bpf run --listen 9435 -q    # /metrics on 127.0.0.1:9435, no tables\n"
+"    kvmstat-bpf run --listen 192.0.2.7:9435 -q -i 5  # one interface, 5 s updates";
 
 enum {
 	OPT_SPAN = 0x100,
@@ -121,6 +126,7 @@ enum {
 	OPT_HIST,
 	OPT_CUMULATIVE,
 	OPT_PROM_FILE,
+	OPT_LISTEN,
 };
 
 static const struct argp_option run_options[] = {
@@ -135,6 +141,8 @@ static const struct argp_option run_options[] = {
 	{ "cumulative", OPT_CUMULATIVE, NULL, 0, "Tables and histograms since attach (default: per interval)", 0 },
 	{ "json", OPT_JSON, "FILE", 0, "Write NDJSON, one line per interval and a total ('-': stdout)", 0 },
 	{ "prom-file", OPT_PROM_FILE, "PATH", 0, "Write Prometheus text format to PATH every interval (node_exporter textfile)", 0 },
+	{ "listen", OPT_LISTEN, "[ADDR:]PORT", 0, "Serve /metrics over HTTP (Prometheus text or OpenMetrics); ADDR defaults to 127.0.0.1", 0 },
+	{ "quiet", 'q', NULL, 0, "No tables or summary on stdout (with --listen, --prom-file or --json FILE)", 0 },
 	{ "max-keys", OPT_MAX_KEYS, "N", 0, "Stats map entries (class x vCPU thread), default 16384", 0 },
 	{ "classic", OPT_CLASSIC, NULL, 0, "Classic tracepoints instead of tp_btf", 0 },
 	{ "time-every", OPT_TIME_EVERY, "N", 0, "Time 1 exit in N (power of two), still count every exit (default 1: time all)", 0 },
@@ -264,6 +272,20 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROM_FILE:
 		o->prom_path = arg;
+		break;
+	case OPT_LISTEN: {
+		char err[256];
+
+		if (!http_export_available())
+			argp_failure(state, EXIT_USAGE, 0, "--listen: this build has no HTTP server (built "
+				     "without libmicrohttpd); use --prom-file");
+		if (parse_listen_addr(arg, &o->listen_addr, err, sizeof(err)))
+			argp_failure(state, EXIT_USAGE, 0, "%s", err);
+		o->listen = true;
+		break;
+	}
+	case 'q':
+		o->quiet_table = true;
 		break;
 	case OPT_MAX_KEYS:
 		o->loader.max_keys = parse_positive(state, "--max-keys", arg, 1U << 24);

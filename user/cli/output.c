@@ -2,14 +2,17 @@
 /* run's outputs per interval and at the end, from its reader of the stats arrays. */
 #include <errno.h>
 #include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 #include "lib/stream.h"
+#include "render/openmetrics.h"
 #include "cli/output.h"
 
 static const char *const output_names[NR_OUTPUTS] = {
 	[OUTPUT_TABLE] = "table",
 	[OUTPUT_JSON] = "JSON output",
 	[OUTPUT_PROM] = "Prometheus file",
+	[OUTPUT_HTTP] = "exposition for /metrics",
 };
 
 /* Counts a failed write of an output; the first one is said. -ENOMEM is passed on. */
@@ -66,17 +69,47 @@ int output_prom_update(struct run_output *o, const struct stats_reader *r)
 	return err;
 }
 
-int output_prom(struct run_output *o, const struct stats_reader *r)
+/* Both formats of the exposition to the publisher (which takes the buffers). */
+static int publish_expo(struct run_output *o)
 {
+	char *text = NULL, *om = NULL;
+	size_t text_len = 0, om_len = 0;
+	FILE *f = open_memstream(&text, &text_len);
 	int err;
 
-	if (!o->prom_path)
-		return 0;
-	err = output_prom_update(o, r) ?: file_replace(o->prom_path, write_prom, &o->prom_state);
-	if (err && !o->failed[OUTPUT_PROM]++)
-		fprintf(stderr, "failed to write %s '%s': %s\n", output_names[OUTPUT_PROM], o->prom_path,
-			strerror(-err));
+	if (!f)
+		return -ENOMEM;
+	err = prom_state_write(&o->prom_state, f);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	err = err ?: prom_text_to_openmetrics(text, text_len, &om, &om_len);
+	if (err) {
+		free(text);
+		return err;
+	}
+	return o->publish(o->publish_ctx, text, text_len, om, om_len);
+}
+
+/* As failed(), passing every error on. */
+static int failed_write(struct run_output *o, enum output_kind k, int err)
+{
+	failed(o, k, err);
 	return err;
+}
+
+int output_prom(struct run_output *o, const struct stats_reader *r)
+{
+	int err, file_err = 0, http_err = 0;
+
+	if (!o->prom_path && !o->publish)
+		return 0;
+	err = output_prom_update(o, r);
+	if (o->prom_path)
+		file_err = failed_write(o, OUTPUT_PROM,
+					err ?: file_replace(o->prom_path, write_prom, &o->prom_state));
+	if (o->publish)
+		http_err = failed_write(o, OUTPUT_HTTP, err ?: publish_expo(o));
+	return file_err ?: http_err;
 }
 
 static int write_json(struct run_output *o, const struct view *v, enum record_type type)
@@ -136,7 +169,7 @@ int output_interval(struct run_output *o, const struct stats_reader *r)
 	if (!err && o->json)
 		err = write_json(o, &v, RECORD_INTERVAL);
 	view_free(&v);
-	if (!err && o->prom_path)
+	if (!err && (o->prom_path || o->publish))
 		err = output_prom(o, r) == -ENOMEM ? -ENOMEM : 0;
 	return err;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What `run` writes from its reads of the stats arrays: per interval the tables
- * (and histograms), a JSON line and the Prometheus file; at the end the summary
- * and the JSON total line. Apart from run.c, which needs BPF and KVM exits, so
- * the report round-trip test and the loader benchmark drive this very code.
+ * (and histograms), a JSON line, the Prometheus file and the exposition served
+ * by run --listen; at the end the summary and the JSON total line. Apart from
+ * run.c, which needs BPF and KVM exits, so the report round-trip test and the
+ * loader benchmark drive this very code.
  *
  * A failed write is said on stderr (the first of each output: `failed to write
  * <what>: <why>`), counted, and the run goes on; run exits non-zero at the end.
@@ -22,8 +23,12 @@ enum output_kind {
 	OUTPUT_TABLE,
 	OUTPUT_JSON,
 	OUTPUT_PROM,
+	OUTPUT_HTTP,			/* the exposition published for run --listen */
 	NR_OUTPUTS,
 };
+
+/* Takes a complete exposition in both formats (malloc'ed; also on error): run --listen. */
+typedef int (*expo_publish_fn)(void *ctx, char *text, size_t text_len, char *om, size_t om_len);
 
 struct run_output {
 	FILE *table;			/* tables and histograms; NULL: none (JSON on stdout) */
@@ -34,6 +39,8 @@ struct run_output {
 	const char *json_path;		/* for messages */
 	struct ndjson_meta meta;	/* .type is set per line */
 	const char *prom_path;		/* NULL: none */
+	expo_publish_fn publish;	/* run --listen; NULL: none */
+	void *publish_ctx;
 	struct prom_opts prom;
 	/* state */
 	struct prom_state prom_state;	/* the exposition, updated with each read's changes */
@@ -46,8 +53,10 @@ struct run_output {
 int output_prom_update(struct run_output *o, const struct stats_reader *r);
 
 /*
- * The Prometheus file of the counts since load (so counters only grow), from
- * the reads r made since the last call; written atomically (file_replace).
+ * The Prometheus exposition of the counts since load (so counters only grow),
+ * from the reads r made since the last call: the file, written atomically
+ * (file_replace), and both formats published for the HTTP server (which only
+ * ever serves what was published: it reads nothing else of run's).
  * 0, or the error, said on stderr.
  */
 int output_prom(struct run_output *o, const struct stats_reader *r);

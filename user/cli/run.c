@@ -11,6 +11,7 @@
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "arch/arch.h"
+#include "cli/http_export.h"
 #include "cli/output.h"
 #include "cli/run.h"
 #include "host/proc_names.h"
@@ -38,6 +39,8 @@ struct run_state {
 	bool tty;
 	struct utsname uts;
 	struct run_output out;
+	struct prom_info prom_info;	/* kvmstat_build_info */
+	struct http_export *http;	/* --listen */
 };
 
 /* Reads what changed since the previous read (the first read: the baseline). */
@@ -72,6 +75,11 @@ static int emit_summary(struct run_state *st)
 	return err;
 }
 
+static int publish_http(void *http, char *text, size_t text_len, char *om, size_t om_len)
+{
+	return http_export_publish(http, text, text_len, om, om_len);
+}
+
 /* What run writes, where and how, once the loader has said where vCPU ids come from. */
 static void setup_output(struct run_state *st)
 {
@@ -89,8 +97,12 @@ static void setup_output(struct run_state *st)
 			  .vcpu_source = st->loader.vcpu_source, .spans = o->loader.spans,
 			  .by = o->json_by, .names = &proc_names },
 		.prom_path = o->prom_path,
-		.prom = { .spans = o->loader.spans, .names = &proc_names },
+		.publish = st->http ? publish_http : NULL,
+		.publish_ctx = st->http,
+		.prom = { .spans = o->loader.spans, .names = &proc_names, .info = &st->prom_info },
 	};
+	st->prom_info = (struct prom_info){ .version = KVMSTAT_VERSION, .kernel = st->uts.release,
+					    .vcpu_source = st->loader.vcpu_source };
 }
 
 static void print_setup(struct run_state *st)
@@ -172,6 +184,11 @@ int cmd_run(const struct run_opts *o)
 	err = open_json(&st);
 	if (err)
 		return 1;
+	/* Before attaching: a port in use fails at once. Scrapes get 503 until the first publish. */
+	if (o->listen && http_export_start(&st.http, &o->listen_addr)) {
+		err = 1;
+		goto cleanup;
+	}
 	err = loader_start(&st.loader, &o->loader);
 	if (err)
 		goto cleanup;
@@ -193,7 +210,8 @@ int cmd_run(const struct run_opts *o)
 	err = read_stats(&st);
 	if (err)
 		goto cleanup;
-	/* The first write tells at once if the file cannot be written at all. */
+	/* The first write tells at once if the file cannot be written at all; the first publish
+	 * serves the baseline, so every series exists from the first scrape. */
 	err = output_prom(&st.out, &st.reader);
 	if (err)
 		goto cleanup;
@@ -205,6 +223,7 @@ int cmd_run(const struct run_opts *o)
 	if (output_failures(&st.out, true) && !err)
 		err = -EIO;
 cleanup:
+	http_export_stop(st.http);	/* first: its thread reads nothing of ours after this */
 	output_free(&st.out);
 	names_set_fallback(NULL, NULL);
 	loader_stop(&st.loader);

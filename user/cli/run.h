@@ -3,6 +3,7 @@
 #define KVMSTAT_RUN_H
 
 #include <stdbool.h>
+#include "cli/http_parse.h"
 #include "loader/loader.h"
 #include "model/filter.h"
 #include "model/schema.h"
@@ -20,6 +21,8 @@ struct run_opts {
 	bool hist;			/* latency histograms under each table */
 	bool cumulative;		/* tables and histograms since attach, not per interval */
 	const char *prom_path;		/* Prometheus textfile, rewritten every interval */
+	bool listen;			/* serve /metrics over HTTP on listen_addr */
+	struct listen_addr listen_addr;
 	struct sample_filter filter;	/* --vcpu, in user space (-p is filtered in the kernel) */
 };
 

@@ -245,6 +245,7 @@ void prom_state_free(struct prom_state *ps)
 	free(ps->series);
 	free(ps->table);
 	free(ps->order);
+	strbuf_free(&ps->info);
 	memset(ps, 0, sizeof(*ps));
 }
 
@@ -473,6 +474,71 @@ static void put_drops(FILE *out, const struct prom_state *ps)
 			(unsigned long long)ps->drops[i]);
 }
 
+/* ,spans="handling,guest": the spans timed, by their schema names. */
+static bool put_spans_label(struct strbuf *b, __u32 spans)
+{
+	bool ok = strbuf_puts(b, ",spans=\"");
+	int span, n = 0;
+
+	for (span = 0; ok && span < KVMSTAT_NR_SPANS; span++)
+		if (spans & (1U << span))
+			ok = (!n++ || strbuf_puts(b, ",")) && strbuf_puts(b, span_name(span));
+	return ok && strbuf_puts(b, "\"");
+}
+
+static bool make_build_info(const struct prom_state *ps, struct strbuf *b)
+{
+	const struct prom_info *in = ps->o.info;
+
+	b->len = 0;
+	return put_label(b, "kvmstat_build_info{version=", in->version ?: "") &&
+	       put_label(b, ",arch=", arch_name(ps->arch) ?: "unknown") &&
+	       put_label(b, ",kernel=", in->kernel ?: "") &&
+	       put_label(b, ",vcpu_source=", in->vcpu_source ?: "") &&
+	       put_spans_label(b, ps->o.spans) && strbuf_puts(b, "} 1\n");
+}
+
+/* One line per VM of the series (in key order: a VM's series are together). */
+static bool make_vm_info(const struct prom_state *ps, struct strbuf *b)
+{
+	char num[16];
+	size_t i;
+
+	b->len = 0;
+	for (i = 0; i < ps->nr; i++) {
+		__u32 vm = ps->series[ps->order[i]].key.vm;
+
+		if (i && ps->series[ps->order[i - 1]].key.vm == vm)
+			continue;
+		snprintf(num, sizeof(num), "%u", vm);
+		if (!put_label(b, "kvmstat_vm_info{vm=", num) ||
+		    !put_label(b, ",vm_name=", names_vm(ps->o.names, vm) ?: "") ||
+		    !put_label(b, ",vm_uuid=", names_vm_uuid(ps->o.names, vm) ?: "") ||
+		    !strbuf_puts(b, "} 1\n"))
+			return false;
+	}
+	return true;
+}
+
+/* kvmstat_build_info and kvmstat_vm_info: names looked up now, not kept with the series. */
+static int put_info(FILE *out, struct prom_state *ps)
+{
+	if (!make_build_info(ps, &ps->info))
+		return -ENOMEM;
+	put_family(out, "kvmstat_build_info", "gauge",
+		   "kvmstat-bpf's version, the host's arch and kernel, where vCPU ids come from and "
+		   "the spans timed; always 1.");
+	fwrite_unlocked(ps->info.s, 1, ps->info.len, out);
+	if (!make_vm_info(ps, &ps->info))
+		return -ENOMEM;
+	put_family(out, "kvmstat_vm_info", "gauge",
+		   "A VM seen since attach: VMM pid (vm, as on every series), name, and UUID (QEMU "
+		   "-uuid, else empty); always 1. Join on vm to add names and UUIDs to queries.");
+	if (ps->info.len)
+		fwrite_unlocked(ps->info.s, 1, ps->info.len, out);
+	return 0;
+}
+
 int prom_state_write(struct prom_state *ps, FILE *out)
 {
 	int span, err = refresh(ps);
@@ -491,6 +557,8 @@ int prom_state_write(struct prom_state *ps, FILE *out)
 	}
 	if (!err)
 		put_drops(out, ps);
+	if (!err && ps->o.info)
+		err = put_info(out, ps);
 	return err ?: stream_flush(out);
 }
 

@@ -24,9 +24,18 @@
 #define PROM_LE_STEP_LOG2	2
 #define PROM_NR_LE	((PROM_LE_LAST_LOG2 - PROM_LE_FIRST_LOG2) / PROM_LE_STEP_LOG2 + 1)
 
+/* What kvmstat_build_info says about the exporter. */
+struct prom_info {
+	const char *version;
+	const char *kernel;		/* uname release */
+	const char *vcpu_source;	/* "fentry:kvm_arch_vcpu_ioctl_run", "thread", ... */
+};
+
 struct prom_opts {
 	__u32 spans;			/* bit per enum kvmstat_span: a histogram each */
 	const struct names *names;
+	/* Set: also kvmstat_build_info and one kvmstat_vm_info per VM (gauges of 1 to join on). */
+	const struct prom_info *info;
 };
 
 /* One series: a (class, origin, VM, vCPU) with what was counted since load. */
@@ -57,6 +66,7 @@ struct prom_state {
 	size_t *order;			/* series in key order, as written */
 	bool order_stale;
 	__u64 drops[KVMSTAT_NR_DROPS];
+	struct strbuf info;		/* the info families' lines, remade at each write */
 	unsigned long adds;		/* snapshots added since the state was (re)started */
 };
 
@@ -66,7 +76,11 @@ void prom_state_free(struct prom_state *ps);
 void prom_state_reset(struct prom_state *ps);
 /* Adds d's counts and drops (an interval's, or the first time those since load). 0 or -ENOMEM. */
 int prom_state_add(struct prom_state *ps, const struct snapshot *d);
-/* The exposition of everything added so far. 0, -ENOMEM or a write error. */
+/*
+ * The exposition of everything added so far: kvmstat_exits_total, a histogram
+ * per span, kvmstat_drops_total; with o->info kvmstat_build_info and one
+ * kvmstat_vm_info{vm,vm_name,vm_uuid} per VM seen. 0, -ENOMEM or a write error.
+ */
 int prom_state_write(struct prom_state *ps, FILE *out);
 
 /* The exposition of one cumulative snapshot (a state used once). 0, -ENOMEM or a write error. */

@@ -27,6 +27,9 @@ static const char *vm_uuid(void *ctx, __u32 pid)
 }
 
 static const struct names names = { .vm_name = vm_name, .vm_uuid = vm_uuid };
+static const struct prom_info info = {
+	.version = "9.9.9", .kernel = "6.12.0-test", .vcpu_source = "tp_btf:kvm_entry",
+};
 
 static void add(struct snapshot *s, __u32 vm, __u32 vcpu, __u32 tid, __u64 class, __u32 flags,
 		__u64 exits, const struct kvmstat_span_stats *h)
@@ -64,9 +67,9 @@ static void sample_snapshot(struct snapshot *s)
 	s->drops[KVMSTAT_DROP_UNPAIRED] = 1;
 }
 
-static char *render(const struct snapshot *s, __u32 spans)
+static char *render_info(const struct snapshot *s, __u32 spans, const struct prom_info *in)
 {
-	struct prom_opts o = { .spans = spans, .names = &names };
+	struct prom_opts o = { .spans = spans, .names = &names, .info = in };
 	char *buf = NULL;
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
@@ -74,6 +77,12 @@ static char *render(const struct snapshot *s, __u32 spans)
 	ASSERT_EQ(render_prom(f, s, &o), 0);
 	fclose(f);
 	return buf;
+}
+
+/* Without prom_info: no info families (want_handling ends with the drops). */
+static char *render(const struct snapshot *s, __u32 spans)
+{
+	return render_info(s, spans, NULL);
 }
 
 #define L1 "{arch=\"arm64\",class=\"DABT_LOW\",origin=\"user\",vm=\"100\"," \
@@ -189,13 +198,45 @@ TEST(promtool_accepts_it)
 		return;
 	f = fdopen(fd, "w");
 	sample_snapshot(&s);
-	out = render(&s, 3);
+	out = render_info(&s, 3, &info);
 	fputs(out, f);
 	fclose(f);
 	/* check metrics also lints names, HELP, units and label escaping; it says nothing when clean */
 	snprintf(cmd, sizeof(cmd), PROMTOOL " check metrics < %s", path);
 	ASSERT_EQ(system(cmd), 0);
 	unlink(path);
+	free(out);
+	snapshot_free(&s);
+}
+
+static const char want_info[] =
+	"# HELP kvmstat_build_info kvmstat-bpf's version, the host's arch and kernel, where vCPU ids "
+	"come from and the spans timed; always 1.\n"
+	"# TYPE kvmstat_build_info gauge\n"
+	"kvmstat_build_info{version=\"9.9.9\",arch=\"arm64\",kernel=\"6.12.0-test\","
+	"vcpu_source=\"tp_btf:kvm_entry\",spans=\"handling,guest\"} 1\n"
+	"# HELP kvmstat_vm_info A VM seen since attach: VMM pid (vm, as on every series), name, and "
+	"UUID (QEMU -uuid, else empty); always 1. Join on vm to add names and UUIDs to queries.\n"
+	"# TYPE kvmstat_vm_info gauge\n"
+	"kvmstat_vm_info{vm=\"100\",vm_name=\"we\\\"b\\\\1\\n\xef\xbf\xbd\","
+	"vm_uuid=\"1f2e3d4c-5b6a-4789-8abc-def012345678\"} 1\n"
+	"kvmstat_vm_info{vm=\"200\",vm_name=\"\",vm_uuid=\"\"} 1\n";
+
+/* With prom_info: build info, then one vm_info per VM (VM 100's two threads: one line), last. */
+TEST(build_and_vm_info_last_one_per_vm)
+{
+	struct snapshot s;
+	char *out;
+	size_t n, k = strlen(want_info);
+
+	sample_snapshot(&s);
+	out = render_info(&s, 3, &info);
+	n = strlen(out);
+	if (ASSERT_TRUE(n >= k))
+		ASSERT_STR(out + n - k, want_info);
+	free(out);
+	out = render_info(&s, 1U << KVMSTAT_SPAN_HANDLING, &info);
+	ASSERT_TRUE(strstr(out, ",spans=\"handling\"} 1\n") != NULL);
 	free(out);
 	snapshot_free(&s);
 }
@@ -227,7 +268,7 @@ static void random_interval(struct snapshot *s, __u64 *x)
  */
 TEST(state_updated_per_interval_equals_one_exposition_of_the_sum)
 {
-	struct prom_opts o = { .spans = 3, .names = &names };
+	struct prom_opts o = { .spans = 3, .names = &names, .info = &info };
 	struct snapshot d, all;
 	struct prom_state ps;
 	char *inc = NULL, *once;
@@ -254,7 +295,7 @@ TEST(state_updated_per_interval_equals_one_exposition_of_the_sum)
 	f = open_memstream(&inc, &len);
 	ASSERT_EQ(prom_state_write(&ps, f), 0);
 	fclose(f);
-	once = render(&all, 3);
+	once = render_info(&all, 3, &info);
 	ASSERT_STR(inc, once);
 	free(inc);
 	free(once);
@@ -264,5 +305,6 @@ TEST(state_updated_per_interval_equals_one_exposition_of_the_sum)
 
 TEST_MAIN(TEST_CASE(exact_exposition_threads_merged_labels_escaped),
 	  TEST_CASE(guest_span_and_open_ended_bucket),
+	  TEST_CASE(build_and_vm_info_last_one_per_vm),
 	  TEST_CASE(promtool_accepts_it),
 	  TEST_CASE(state_updated_per_interval_equals_one_exposition_of_the_sum))
