@@ -67,6 +67,9 @@ else
 all: kvmstat-bpf
 endif
 
+# After `all`: the first target in the file is the default goal.
+include scripts/install.mk
+
 deps:
 	$(Q)bash scripts/deps.sh
 
@@ -229,6 +232,11 @@ endif
 
 VMTEST_BINS := $(foreach a,$(VMTEST_ARCHES),$(OUT)/$(a)/kvmstat-bpf $(OUT)/vmtest/$(a)/vmm)
 
+# A real Prometheus scrapes run --listen in the emulated arm64 host (tests/prometheus/e2e.sh).
+.PHONY: prometheus-e2e
+prometheus-e2e: $(OUT)/arm64/dynamic/lib/.complete $(OUT)/vmtest/arm64/vmm
+	$(Q)bash tests/prometheus/e2e.sh --kvmstat $(OUT)/arm64/dynamic/kvmstat-bpf
+
 # --- benchmarks (not part of make test) ------------------------------------------------
 $(OUT)/arm64/floor $(OUT)/x86/floor: $(OUT)/%/floor: bench/floor.c $(BPF_OUT)/floor.skel.h
 	$(call msg,STATIC,$@)
@@ -259,6 +267,10 @@ SUITES := layout="bash tests/layout/test_layout.sh" \
 	core="bash scripts/fetch-debs.sh arm64 >/dev/null && bash scripts/fetch-debs.sh riscv >/dev/null && \
 		bash scripts/fetch-debs.sh x86 >/dev/null && $(OUT)/tests/test_core" \
 	kernel-tables="bash scripts/fetch-debs.sh headers >/dev/null && bash tests/check-kernel-tables.sh --bin ./kvmstat-bpf" \
+	cli-listen="bash tests/cli/test_listen.sh ./kvmstat-bpf" \
+	contrib="bash tests/contrib/test_contrib.sh" \
+	install="bash tests/install/test_install.sh" \
+	prometheus-e2e="$(MAKE) -s prometheus-e2e" \
 	vmtest-arm64="$(MAKE) -s vmtest-arm64" \
 	vmtest-arm64-nvhe="$(MAKE) -s vmtest-arm64-nvhe" \
 	vmtest-riscv="$(MAKE) -s vmtest-riscv" \
@@ -273,7 +285,7 @@ test:
 	$(Q)bash scripts/deps.sh
 	$(Q)$(MAKE) test-run
 
-test-run: kvmstat-bpf $(UNIT_TESTS) $(BPF_TESTS) $(VMTEST_BINS)
+test-run: kvmstat-bpf $(UNIT_TESTS) $(BPF_TESTS) $(VMTEST_BINS) $(OUT)/arm64/dynamic/lib/.complete
 	$(Q)bash tests/run-suites.sh $(SUITES)
 
 demo:

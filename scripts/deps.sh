@@ -10,8 +10,11 @@ HOST_PKGS=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 	python3 python3-jsonschema prometheus
+	libmicrohttpd-dev curl iproute2 strace man-db bash-completion lintian systemd
+	python3-yaml python3-prometheus-client
 )
-ARM64_PKGS=(libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64)
+# libmicrohttpd-dev:arm64: the arm64 loader with run --listen (build/arm64/dynamic, tests/prometheus).
+ARM64_PKGS=(libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 libmicrohttpd-dev:arm64)
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: must run as root (apt-get install)" >&2
