@@ -10,7 +10,8 @@ counts, the target still up). Checks:
   counts     sum by (vm, vcpu, class) (kvmstat_exits_total) == the VMM's expected count and
              the raw tracefs kvm_exit count of the vCPU's thread, for every (VM, vCPU, class);
              no other series
-  VMs        kvmstat_vm_info: one series per VMM with its name; joins on vm give the name
+  VMs        kvmstat_vm_info: one series per VMM with its name and -uuid (also the vm_uuid
+             label of its exits); joins on vm give the name
   timing     kvmstat_exit_handling_seconds_count == the thread's kvm_exit -> kvm_entry pairs
              in the trace (exact); every le bucket == the sum of kvmstat-bpf's fine buckets
              below it (its NDJSON total line: exact); histogram_quantile(q) per class in the
@@ -170,8 +171,17 @@ def check_vm_info(prom, log, ck):
         info[int(m["vm"])].append((m.get("vm_name"), m.get("vm_uuid", ""), v))
     ck.equal("kvmstat_vm_info: one series per VMM", sorted(log.vms), sorted(info))
     for pid, vm in sorted(log.vms.items()):
-        ck.equal(f"kvmstat_vm_info{{vm=\"{pid}\"}}: (vm_name, vm_uuid, value)",
-                 [(vm["name"], "", 1.0)], info.get(pid))
+        # the VMM's -uuid as QEMU's (tests/vmtest/guest.sh: vmA has one, vmB none), lowercase
+        ck.equal(f"kvmstat_vm_info{{vm=\"{pid}\"}}: (vm_name, vm_uuid, value) == the VMM's "
+                 "name and -uuid", [(vm["name"], vm.get("uuid", "").lower(), 1.0)], info.get(pid))
+    status, res = prom.query("count by (vm, vm_uuid) (kvmstat_exits_total)")
+    labels = defaultdict(set)
+    for m, v in res:
+        labels[int(m["vm"])].add(m.get("vm_uuid", ""))
+    ck.equal("kvmstat_exits_total's vm_uuid label per VM == the VMM's -uuid",
+             {p: {vm.get("uuid", "").lower()} for p, vm in log.vms.items()}, dict(labels))
+    ck.check(any(vm.get("uuid") for vm in log.vms.values()),
+             "test data: a VMM carries a -uuid (else the UUID checks compare empty strings)")
     status, res = prom.query("sum by (vm) (kvmstat_exits_total) * on (vm) group_left (vm_name) "
                              "kvmstat_vm_info")
     joined = {int(m["vm"]): m.get("vm_name") for m, v in res}

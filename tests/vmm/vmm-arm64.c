@@ -411,9 +411,9 @@ static void report_vcpu(struct vmm_vcpu *common)
 
 const struct vmm_arch vmm_arch = {
 	.prog = "vmm-arm64",
-	.usage = "usage: vmm-arm64 [--name NAME] [--vcpus N] [--mmio A,B,..] [--hvc A,B,..]\n"
-		 "                 [--sys A,B,..] [--wfi A,B,..] [--wfi-us US] [--spin N]\n"
-		 "                 [--vcpu-ids A,B,..] [--vm-thread]\n",
+	.usage = "usage: vmm-arm64 [--name NAME] [-uuid UUID] [--vcpus N] [--mmio A,B,..]\n"
+		 "                 [--hvc A,B,..] [--sys A,B,..] [--wfi A,B,..] [--wfi-us US]\n"
+		 "                 [--spin N] [--vcpu-ids A,B,..] [--vm-thread]\n",
 	.counts = count_options,
 	.nr_counts = NR_COUNTS,
 	.options = VMM_OPT_WFI_US | VMM_OPT_VCPU_IDS | VMM_OPT_VM_THREAD,

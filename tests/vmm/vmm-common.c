@@ -49,6 +49,7 @@ void vmm_error(const char *fmt, ...)
 /* getopt_long values; the arch's count options follow OPT_COUNT. */
 enum {
 	OPT_NAME = 256,
+	OPT_UUID,
 	OPT_VCPUS,
 	OPT_WFI_US,
 	OPT_SPIN,
@@ -106,6 +107,7 @@ static void fill_longopts(struct option *opts)
 	int n = 0, k;
 
 	opts[n++] = (struct option){ "name", required_argument, NULL, OPT_NAME };
+	opts[n++] = (struct option){ "uuid", required_argument, NULL, OPT_UUID };
 	opts[n++] = (struct option){ "vcpus", required_argument, NULL, OPT_VCPUS };
 	for (k = 0; k < vmm_arch.nr_counts; k++)
 		opts[n++] = (struct option){ vmm_arch.counts[k].flag + 2, required_argument, NULL,
@@ -126,6 +128,7 @@ static void apply_option(struct vmm_options *o, int opt, const char *arg)
 
 	switch (opt) {
 	case OPT_NAME: o->name = arg; break;
+	case OPT_UUID: o->uuid = arg; break;
 	case OPT_VCPUS: o->nr_vcpus = (int)parse_number(arg, "--vcpus"); break;
 	case OPT_WFI_US: o->wfi_us = parse_number(arg, "--wfi-us"); break;
 	case OPT_SPIN: o->spin = parse_number(arg, "--spin"); break;
@@ -162,6 +165,8 @@ static void check_options(const struct vmm_options *o)
 		vmm_usage_error("--wfi-us must be at most 1000000");
 	if (strpbrk(o->name, " \t\n="))
 		vmm_usage_error("--name must not contain blanks or '='");
+	if (o->uuid && (!*o->uuid || strpbrk(o->uuid, " \t\n=")))
+		vmm_usage_error("-uuid must be one word");
 	check_ids(o);
 }
 
@@ -172,7 +177,8 @@ static void parse_options(int argc, char **argv, struct vmm_options *o)
 
 	set_defaults(o);
 	fill_longopts(longopts);
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+	/* _only: one dash too, as QEMU takes its options ("-uuid X": what /proc/PID/cmdline shows). */
+	while ((opt = getopt_long_only(argc, argv, "", longopts, NULL)) != -1)
 		apply_option(o, opt, optarg);
 	if (optind != argc)
 		vmm_usage_error("unexpected argument");
@@ -405,6 +411,8 @@ static void report_vcpu(struct vmm_vcpu *v)
 static void print_start(const struct vmm_options *o, uint64_t wfi_ticks)
 {
 	printf("VMM vm_pid=%d name=%s start vcpus=%d", getpid(), o->name, o->nr_vcpus);
+	if (o->uuid)
+		printf(" uuid=%s", o->uuid);
 	if (vmm_arch.options & VMM_OPT_WFI_US)
 		printf(" wfi_us=%llu wfi_ticks=%llu", (unsigned long long)o->wfi_us,
 		       (unsigned long long)wfi_ticks);

@@ -6,8 +6,10 @@
  * vmm-<arch>.c keeps its guest, register setup, exit handling and expected
  * classes, describes itself in `vmm_arch` and has its own main().
  *
- * Command line: --name NAME (the process name, by which the tool under test
- * names the VM), --vcpus N, the arch's per-vCPU exit counts ("--mmio A,B,..":
+ * Command line (options take one dash too, as QEMU's do): --name NAME (the
+ * process name, by which the tool under test names the VM), -uuid UUID
+ * (carried only: it is in /proc/PID/cmdline, where the tool reads QEMU's
+ * -uuid), --vcpus N, the arch's per-vCPU exit counts ("--mmio A,B,..":
  * vCPUs past the list keep their defaults), --spin N (busy-loop iterations
  * before each exit) and, where the arch takes them:
  *   --wfi-us US        a timer period for each wfi
@@ -18,7 +20,7 @@
  *                      kvm->userspace_pid is then that thread's id, not the
  *                      process's)
  *
- * Output: "VMM vm_pid= name= start ..." before the vCPUs run, "... end
+ * Output: "VMM vm_pid= name= start [uuid=] ..." before the vCPUs run, "... end
  * seconds=" after, then per vCPU "VMM vm_pid= name= vcpu= tid= " followed by
  * "expect class= count=" per deterministic exit class, "user ..." (what user
  * space saw) and "kvmstat name=value ..." (every u64 statistic KVM keeps for
@@ -88,6 +90,7 @@ extern const unsigned char guest_code_start[], guest_code_end[];
 
 struct vmm_options {
 	const char *name;
+	const char *uuid;		/* -uuid, carried in argv only; NULL: none */
 	int nr_vcpus;
 	bool vm_thread;
 	uint64_t wfi_us;

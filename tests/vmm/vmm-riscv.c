@@ -305,9 +305,9 @@ static void report_vcpu(struct vmm_vcpu *common)
 
 const struct vmm_arch vmm_arch = {
 	.prog = "vmm-riscv",
-	.usage = "usage: vmm-riscv [--name NAME] [--vcpus N] [--store A,B,..] [--load A,B,..]\n"
-		 "                 [--ecall A,B,..] [--wfi A,B,..] [--wfi-us US] [--csr A,B,..]\n"
-		 "                 [--spin N] [--vcpu-ids A,B,..] [--vm-thread]\n",
+	.usage = "usage: vmm-riscv [--name NAME] [-uuid UUID] [--vcpus N] [--store A,B,..]\n"
+		 "                 [--load A,B,..] [--ecall A,B,..] [--wfi A,B,..] [--wfi-us US]\n"
+		 "                 [--csr A,B,..] [--spin N] [--vcpu-ids A,B,..] [--vm-thread]\n",
 	.counts = count_options,
 	.nr_counts = NR_COUNTS,
 	.options = VMM_OPT_WFI_US | VMM_OPT_VCPU_IDS | VMM_OPT_VM_THREAD,

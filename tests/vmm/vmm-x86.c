@@ -277,8 +277,9 @@ static void report_vcpu(struct vmm_vcpu *common)
 
 const struct vmm_arch vmm_arch = {
 	.prog = "vmm-x86",
-	.usage = "usage: vmm-x86 [--name NAME] [--vcpus N] [--io A,B,..] [--cpuid A,B,..]\n"
-		 "               [--msr A,B,..] [--hlt A,B,..] [--mmio A,B,..] [--spin N]\n",
+	.usage = "usage: vmm-x86 [--name NAME] [-uuid UUID] [--vcpus N] [--io A,B,..]\n"
+		 "               [--cpuid A,B,..] [--msr A,B,..] [--hlt A,B,..] [--mmio A,B,..]\n"
+		 "               [--spin N]\n",
 	.counts = count_options,
 	.nr_counts = NR_COUNTS,
 	.options = 0,

@@ -243,7 +243,7 @@ class Log:
         m = VMM_VM_RE.match(line)
         if m:
             vm = self.vms.setdefault(int(m.group(1)), {"name": m.group(2)})
-            vm.update((k, float(v)) for k, v in KV_RE.findall(m.group(4)))
+            vm.update((k, v if k == "uuid" else float(v)) for k, v in KV_RE.findall(m.group(4)))
             return
         m = VMM_RE.match(line)
         if not m:
@@ -619,6 +619,9 @@ def check_identity(log, arch, ks, ck):
         jvm = vms.get(pid, {})
         who = f"VM {vm['name']} (pid {pid})"
         ck.equal(f"{who}: kvmstat-bpf VM name", vm["name"], jvm.get("name"))
+        # QEMU's -uuid from the VMM's command line, lowercase; null when it has none.
+        ck.equal(f"{who}: kvmstat-bpf vm_uuid == the VMM's -uuid", vm.get("uuid", "").lower() or None,
+                 jvm.get("vm_uuid"))
         mine = {v.tid: v for v in log.vcpus.values() if v.vm_pid == pid}
         jvcpus = jvm.get("vcpus", [])
         ck.equal(f"{who}: kvmstat-bpf vCPU threads == the VMM's", sorted(mine),

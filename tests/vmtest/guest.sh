@@ -44,13 +44,15 @@ NDJSON=/tmp/k.ndjson
 # fields that make the class (CLASS_HI << 32 | CLASS_LO; no HI: LO is the class), hist keys;
 # the VMMs of the multi-VM scenarios: multivm/fallback counts differ per vCPU, per VM and per
 # class, so any mix-up of VMs, vCPUs or classes changes a count; vmB creates its VM from a
-# thread other than its main one (kvm->userspace_pid is then not the VMM's pid); timing: wfi on a 1 ms timer
-# and fast in-kernel exits (arm64 HVC64 PSCI_VERSION, riscv SBI ecalls) after spin S or 4 x S.
+# thread other than its main one (kvm->userspace_pid is then not the VMM's pid); vmA carries a
+# -uuid as QEMU does (mixed case: kvmstat-bpf reports it in lowercase), vmB none; timing: wfi on a
+# 1 ms timer and fast in-kernel exits (arm64 HVC64 PSCI_VERSION, riscv SBI ecalls) after spin S or 4 x S.
+VMA="vmA -uuid 5A2C0E1F-3B4D-4E6F-8a9b-0c1d2e3f4a5b"
 case "$ARCH" in
 arm64)
 	DEFAULT_VMM_ARGS="--vcpus 2 --mmio 3000,2200 --hvc 1400,1100 --sys 900,1300 --wfi 250,150 --wfi-us 500"
 	CLASS_HI=ret CLASS_LO=esr_ec HIST_KEYS=ret,esr_ec
-	MULTI_VMMS="vmA --vcpus 2 --mmio 700,500 --hvc 400,300 --sys 300,450 --wfi 60,40 --wfi-us 500"
+	MULTI_VMMS="$VMA --vcpus 2 --mmio 700,500 --hvc 400,300 --sys 300,450 --wfi 60,40 --wfi-us 500"
 	MULTI_VMMS="$MULTI_VMMS;vmB --vcpus 3 --mmio 350,550,450 --hvc 250,350,150 --sys 500,200,350"
 	MULTI_VMMS="$MULTI_VMMS --wfi 30,50,70 --wfi-us 500 --vcpu-ids 5,3,8 --vm-thread"
 	TIMING_VMM="--vcpus 1 --mmio 0 --hvc 400 --sys 0 --wfi 150 --wfi-us 1000 --spin"
@@ -59,7 +61,7 @@ arm64)
 riscv)
 	DEFAULT_VMM_ARGS="--vcpus 2 --store 2000,1500 --load 800,1200 --ecall 1400,1000 --wfi 200,300 --csr 700,500"
 	CLASS_HI="" CLASS_LO=scause HIST_KEYS=scause
-	MULTI_VMMS="vmA --vcpus 2 --store 500,300 --load 200,350 --ecall 400,250 --wfi 60,90 --csr 150,100"
+	MULTI_VMMS="$VMA --vcpus 2 --store 500,300 --load 200,350 --ecall 400,250 --wfi 60,90 --csr 150,100"
 	MULTI_VMMS="$MULTI_VMMS;vmB --vcpus 3 --store 250,450,350 --load 300,150,250"
 	MULTI_VMMS="$MULTI_VMMS --ecall 200,300,350 --wfi 40,70,50 --csr 200,120,80 --vcpu-ids 5,3,8 --vm-thread"
 	TIMING_VMM="--vcpus 1 --store 0 --load 0 --ecall 300 --wfi 150 --wfi-us 1000 --csr 0 --spin"
@@ -68,7 +70,7 @@ riscv)
 x86)
 	DEFAULT_VMM_ARGS="--vcpus 2 --io 2000,1500 --cpuid 1400,1000 --msr 800,1200 --hlt 200,300 --mmio 700,500"
 	CLASS_HI=isa CLASS_LO=exit_reason HIST_KEYS=isa,exit_reason
-	MULTI_VMMS="vmA --vcpus 2 --io 500,300 --cpuid 200,350 --msr 400,250 --hlt 60,90 --mmio 150,100"
+	MULTI_VMMS="$VMA --vcpus 2 --io 500,300 --cpuid 200,350 --msr 400,250 --hlt 60,90 --mmio 150,100"
 	MULTI_VMMS="$MULTI_VMMS;vmB --vcpus 3 --io 250,450,350 --cpuid 300,150,250"
 	MULTI_VMMS="$MULTI_VMMS --msr 200,300,350 --hlt 40,70,50 --mmio 200,120,80"
 	TIMING_VMMS=""	# no timer to block on in vmm-x86
