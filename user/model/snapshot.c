@@ -75,6 +75,72 @@ struct sample *snapshot_add(struct snapshot *s, const struct kvmstat_key *key,
 	return n;
 }
 
+int snapshot_copy(struct snapshot *dst, const struct snapshot *src)
+{
+	struct sample *samples;
+	size_t cap;
+	int err = snapshot_reserve(dst, src->nr);
+
+	if (err)
+		return err;
+	samples = dst->samples;
+	cap = dst->cap;
+	*dst = *src;
+	dst->samples = samples;
+	dst->cap = cap;
+	if (src->nr)
+		memcpy(dst->samples, src->samples, src->nr * sizeof(*src->samples));
+	return 0;
+}
+
+static int sample_key_cmp(const void *a, const void *b)
+{
+	return key_cmp(&((const struct sample *)a)->key, &((const struct sample *)b)->key);
+}
+
+/* Sorts s by key and merges equal keys into one sample. */
+static void sort_and_merge(struct snapshot *s)
+{
+	size_t i, n = s->nr ? 1 : 0;
+
+	qsort(s->samples, s->nr, sizeof(*s->samples), sample_key_cmp);
+	for (i = 1; i < s->nr; i++) {
+		if (!key_cmp(&s->samples[n - 1].key, &s->samples[i].key))
+			value_merge(&s->samples[n - 1].val, &s->samples[i].val);
+		else
+			s->samples[n++] = s->samples[i];
+	}
+	s->nr = n;
+}
+
+int snapshot_accumulate(struct snapshot *total, const struct snapshot *add)
+{
+	size_t i, sorted = total->nr;
+	struct sample probe, *hit;
+
+	if (!total->nr && !total->end_mono_ns) {	/* the first: what the total starts from */
+		total->arch = add->arch;
+		total->start_mono_ns = add->start_mono_ns;
+		total->start_wall = add->start_wall;
+	}
+	total->end_mono_ns = add->end_mono_ns;
+	total->end_wall = add->end_wall;
+	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
+		total->drops[i] += add->drops[i];
+	for (i = 0; i < add->nr; i++) {
+		probe.key = add->samples[i].key;
+		hit = bsearch(&probe, total->samples, sorted, sizeof(probe), sample_key_cmp);
+		if (hit)
+			value_merge(&hit->val, &add->samples[i].val);
+		else if (!snapshot_add(total, &add->samples[i].key, &add->samples[i].val))
+			return -ENOMEM;
+	}
+	/* Keys seen for the first time (rare once a run is under way): back into order. */
+	if (total->nr > sorted)
+		sort_and_merge(total);
+	return 0;
+}
+
 __u64 key_hash(const struct kvmstat_key *k)
 {
 	__u64 h = k->class * 0x9E3779B97F4A7C15ULL;

@@ -45,6 +45,16 @@ int snapshot_reserve_zeroed(struct snapshot *s, size_t cap);
 /* Empties s but keeps its buffer: a buffer reused every interval is not faulted in again. */
 void snapshot_clear(struct snapshot *s, enum kvmstat_arch arch);
 
+/* dst = a copy of src (header and samples), dst's buffer reused; 0 or -ENOMEM. */
+int snapshot_copy(struct snapshot *dst, const struct snapshot *src);
+/*
+ * total += add, key by key: equal keys merged (value_merge), new keys added,
+ * drops summed, the end moved to add's. total is kept in key order. What a
+ * consumer of interval snapshots keeps as "since the start" when no reader
+ * does it for it (run --replay). 0 or -ENOMEM (total then holds part of add).
+ */
+int snapshot_accumulate(struct snapshot *total, const struct snapshot *add);
+
 /* Order of keys: vm, vcpu, tid, class, flags. */
 int key_cmp(const struct kvmstat_key *a, const struct kvmstat_key *b);
 /* A hash of every field, for tables of keys (open addressing: mask its low bits). */
