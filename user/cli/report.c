@@ -14,18 +14,12 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "cli/report.h"
-#include "lib/json_parse.h"
 #include "lib/stream.h"
+#include "ndjson/name_book.h"
 #include "ndjson/ndjson.h"
 #include "render/views.h"
 
 #define ERR_LEN 256
-
-struct name_entry {
-	__u32 id;
-	enum record_name kind;
-	char *name;
-};
 
 /* A file's total line, kept until the end of the file tells whether it is needed. */
 struct pending {
@@ -45,63 +39,8 @@ struct report {
 	size_t file_intervals;
 	struct pending *pending;
 	size_t nr_pending;
-	struct name_entry *names;
-	size_t nr_names;
+	struct name_book names;
 };
-
-static struct name_entry *find_name(struct report *rep, enum record_name kind, __u32 id)
-{
-	size_t i;
-
-	for (i = 0; i < rep->nr_names; i++)
-		if (rep->names[i].id == id && rep->names[i].kind == kind)
-			return &rep->names[i];
-	return NULL;
-}
-
-/* The latest name a line gave a VM or thread wins (a process may rename itself). */
-static void remember_name(void *ctx, enum record_name kind, __u32 id, const char *name)
-{
-	struct report *rep = ctx;
-	struct name_entry *e = find_name(rep, kind, id), *n;
-	char *copy = strdup(name);
-
-	if (!copy)
-		return;		/* the name stays unknown: "?" */
-	if (e) {
-		free(e->name);
-		e->name = copy;
-		return;
-	}
-	n = realloc(rep->names, (rep->nr_names + 1) * sizeof(*n));
-	if (!n) {
-		free(copy);
-		return;
-	}
-	rep->names = n;
-	rep->names[rep->nr_names++] = (struct name_entry){ id, kind, copy };
-}
-
-static const char *vm_name(void *ctx, __u32 pid)
-{
-	struct name_entry *e = find_name(ctx, RECORD_VM_NAME, pid);
-
-	return e ? e->name : NULL;
-}
-
-static const char *vm_uuid(void *ctx, __u32 pid)
-{
-	struct name_entry *e = find_name(ctx, RECORD_VM_UUID, pid);
-
-	return e ? e->name : NULL;
-}
-
-static const char *thread_name(void *ctx, __u32 tid)
-{
-	struct name_entry *e = find_name(ctx, RECORD_THREAD_NAME, tid);
-
-	return e ? e->name : NULL;
-}
 
 /* The line's grouping must be fine enough for -b, -p and --vcpu. */
 static int check_level(struct report *rep, const struct record *r, size_t line)
@@ -158,10 +97,7 @@ static int merge_record(struct report *rep, struct record *r, size_t line)
 
 static const struct names *report_names(struct report *rep)
 {
-	static struct names n = { .vm_name = vm_name, .thread_name = thread_name, .vm_uuid = vm_uuid };
-
-	n.ctx = rep;
-	return &n;
+	return name_book_names(&rep->names);
 }
 
 /* A failed write of the tables (stdout) said; -ENOMEM is said by the caller. */
@@ -222,28 +158,15 @@ static bool blank(const char *s, size_t n)
 
 static int read_line(struct report *rep, char *text, size_t n, size_t line)
 {
-	const struct record_names names = { remember_name, rep };
-	bool newline = n && text[n - 1] == '\n';
-	struct json_error jerr;
+	const struct record_names names = name_book_filler(&rep->names);
 	struct record r;
-	struct jval root;
 	char msg[ERR_LEN];
-	int err;
+	int err = record_read_line(text, n, &r, &names, msg, sizeof(msg));
 
-	err = json_parse(text, n, &root, &jerr);
-	if (err == -EINVAL) {
-		fprintf(stderr, "%s:%zu: invalid JSON at byte %zu: %s%s\n", rep->file, line, jerr.offset,
-			jerr.msg, !newline && jerr.offset >= n ? " (truncated file?)" : "");
-		return err;
-	}
-	if (err)
-		return err;	/* -ENOMEM: said once by read_file */
-	err = record_decode(&root, &r, &names, msg, sizeof(msg));
-	jval_free(&root);
 	if (err == -EINVAL)
 		fprintf(stderr, "%s:%zu: %s\n", rep->file, line, msg);
 	else if (!err)
-		err = use_record(rep, &r, line);
+		err = use_record(rep, &r, line);	/* -ENOMEM: said once by read_file */
 	snapshot_free(&r.snap);
 	return err;
 }
@@ -375,18 +298,16 @@ static int show_totals(struct report *rep)
 int cmd_report(const struct report_opts *o)
 {
 	struct report rep = { .o = o };
-	size_t i;
 	int f, err = 0;
 
 	snapshot_init(&rep.merged, KVMSTAT_ARCH_UNKNOWN);
+	name_book_init(&rep.names);
 	for (f = 0; f < o->nr_files && !err; f++)
 		err = read_file(&rep, o->files[f]);
 	if (!err)
 		err = show_totals(&rep);
 	snapshot_free(&rep.merged);
 	free(rep.pending);
-	for (i = 0; i < rep.nr_names; i++)
-		free(rep.names[i].name);
-	free(rep.names);
+	name_book_free(&rep.names);
 	return err ? 1 : 0;
 }

@@ -65,4 +65,13 @@ struct record_names {
 int record_decode(const struct jval *root, struct record *r, const struct record_names *names,
 		  char *err, size_t errlen);
 
+/*
+ * One line as getline reads it (n bytes, its newline if any), parsed and decoded.
+ * 0; -EINVAL with a one-line reason in err (record_decode's, or "invalid JSON at
+ * byte N: ...", plus " (truncated file?)" when the text ends early and no newline
+ * follows); -ENOMEM. r->snap is initialised either way: free it.
+ */
+int record_read_line(const char *text, size_t n, struct record *r, const struct record_names *names,
+		     char *err, size_t errlen);
+
 #endif /* KVMSTAT_NDJSON_H */

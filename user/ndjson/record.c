@@ -520,3 +520,24 @@ int record_decode(const struct jval *root, struct record *r, const struct record
 		snprintf(err, errlen, "out of memory");
 	return ret;
 }
+
+int record_read_line(const char *text, size_t n, struct record *r, const struct record_names *names,
+		     char *err, size_t errlen)
+{
+	bool newline = n && text[n - 1] == '\n';
+	struct json_error jerr;
+	struct jval root;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	snapshot_init(&r->snap, KVMSTAT_ARCH_UNKNOWN);
+	ret = json_parse(text, n, &root, &jerr);
+	if (ret == -EINVAL)
+		snprintf(err, errlen, "invalid JSON at byte %zu: %s%s", jerr.offset, jerr.msg,
+			 !newline && jerr.offset >= n ? " (truncated file?)" : "");
+	if (ret)
+		return ret;
+	ret = record_decode(&root, r, names, err, errlen);
+	jval_free(&root);
+	return ret;
+}
