@@ -11,7 +11,7 @@
 #include "model/hist.h"
 #include "render/hist.h"
 
-#define HIST_ROWS	(KVMSTAT_HIST_BUCKETS / KVMSTAT_HIST_SUB + 2)
+#define HIST_ROWS	HIST_OCTAVE_ROWS
 #define BAR_WIDTH	40
 
 /* Line of a fine bucket: line 0 holds 0 ns, line r >= 1 holds [2^(r-1), 2^r) ns. */
@@ -24,7 +24,7 @@ static unsigned int row_of_bucket(unsigned int bucket)
 	return bucket / KVMSTAT_HIST_SUB + 2;
 }
 
-static void fold_rows(const struct kvmstat_span_stats *s, __u64 *rows)
+void hist_octave_rows(const struct kvmstat_span_stats *s, __u64 rows[HIST_OCTAVE_ROWS])
 {
 	unsigned int i;
 
@@ -54,7 +54,7 @@ static void print_rows(FILE *out, const struct kvmstat_span_stats *s)
 	__u64 rows[HIST_ROWS], max = 0;
 	int first = -1, last = -1, r;
 
-	fold_rows(s, rows);
+	hist_octave_rows(s, rows);
 	for (r = 0; r < HIST_ROWS; r++) {
 		if (!rows[r])
 			continue;

@@ -4,6 +4,11 @@
 
 #include "render/text.h"
 
+/* Octave lines of a histogram: line 0 holds 0 ns, line r >= 1 [2^(r-1), 2^r) ns (the last is
+ * open-ended). The 4 in-kernel sub-buckets of an octave fold exactly into its line. */
+#define HIST_OCTAVE_ROWS	(KVMSTAT_HIST_BUCKETS / KVMSTAT_HIST_SUB + 2)
+void hist_octave_rows(const struct kvmstat_span_stats *s, __u64 rows[HIST_OCTAVE_ROWS]);
+
 /*
  * Latency histograms of o->span, one per row of level o->by (grouped and sorted
  * as for render_table): a line per power of two (range, count, bar), then count,
