@@ -91,6 +91,8 @@ static int cmd_list(int argc, char **argv)
 static const char run_doc[] =
 "Attach to the KVM exit/entry tracepoints and show exits per class: count, share, rate, share of time, and min/avg/max of the chosen span, every interval and as a summary at the end (Ctrl-C, SIGTERM or -d). Plain text, one table per interval, when stdout is not a terminal. Needs root (or CAP_BPF and CAP_PERFMON) and kernel BTF.\n"
 "\n"
+"On a terminal: an interactive live view; keys switch grouping (b), span (t), sort (s), interval or since the start (c), show a histogram (h), filter to a VM or vCPU thread (f), freeze (space); ? lists them, q quits. --batch: the plain tables instead. --replay FILE shows a saved run (run --json) in the live view, no root needed.\n"
+"\n"
 "Spans: handling = kvm_exit -> next kvm_entry of the vCPU (host time spent on the exit); guest = kvm_entry -> kvm_exit (guest run time that ended in the class).\n"
 "\n"
 "Histograms (--hist): per class, one line per power of two; p50/p90/p99 come from the in-kernel buckets (4 per power of two) and are within 1/8 of the exact value. --prom-file rewrites a Prometheus textfile (write + rename) every interval with the counts since attach.\n"
@@ -110,6 +112,8 @@ static const char run_doc[] =
 "    kvmstat-bpf run --hist -i 10        # latency histograms every 10 s\n"
 "    kvmstat-bpf run --hist --cumulative # histograms since attach\n"
 "    kvmstat-bpf run --json out.ndjson   # also one JSON line per interval\n"
+"    kvmstat-bpf run --batch | tee log   # plain tables even on a terminal\n"
+"    kvmstat-bpf run --replay out.ndjson --speed 10  # a saved run, 10x as fast\n"
 "    kvmstat-bpf run --prom-file /var/lib/prometheus/node-exporter/kvmstat.prom\n"
 "    kvmstat-bpf run --listen 9435 -q    # /metrics on 127.0.0.1:9435, no tables\n"
 "    kvmstat-bpf run --listen 192.0.2.7:9435 -q -i 5  # one interface, 5 s updates";
@@ -127,6 +131,9 @@ enum {
 	OPT_CUMULATIVE,
 	OPT_PROM_FILE,
 	OPT_LISTEN,
+	OPT_BATCH,
+	OPT_REPLAY,
+	OPT_SPEED,
 };
 
 static const struct argp_option run_options[] = {
@@ -143,6 +150,9 @@ static const struct argp_option run_options[] = {
 	{ "prom-file", OPT_PROM_FILE, "PATH", 0, "Write Prometheus text format to PATH every interval (node_exporter textfile)", 0 },
 	{ "listen", OPT_LISTEN, "[ADDR:]PORT", 0, "Serve /metrics over HTTP (Prometheus text or OpenMetrics); ADDR defaults to 127.0.0.1", 0 },
 	{ "quiet", 'q', NULL, 0, "No tables or summary on stdout (with --listen, --prom-file or --json FILE)", 0 },
+	{ "batch", OPT_BATCH, NULL, 0, "No live view on a terminal: plain tables, as when stdout is not one", 0 },
+	{ "replay", OPT_REPLAY, "FILE", 0, "Show a saved run (run --json) in the live view at its pace; no root, no BPF", 0 },
+	{ "speed", OPT_SPEED, "X", 0, "With --replay: X times as fast as recorded (default 1)", 0 },
 	{ "max-keys", OPT_MAX_KEYS, "N", 0, "Stats map entries (class x vCPU thread), default 16384", 0 },
 	{ "classic", OPT_CLASSIC, NULL, 0, "Classic tracepoints instead of tp_btf", 0 },
 	{ "time-every", OPT_TIME_EVERY, "N", 0, "Time 1 exit in N (power of two), still count every exit (default 1: time all)", 0 },
@@ -239,10 +249,51 @@ static void parse_run_choice(struct argp_state *state, int key, const char *arg,
 	}
 }
 
+/* What --replay cannot take: options of the attach, of the outputs, and -i (the saved
+ * intervals set the pace). */
+static const struct {
+	int key;
+	const char *name;
+} replay_excludes[] = {
+	{ 'i', "-i" }, { OPT_JSON, "--json" }, { OPT_PROM_FILE, "--prom-file" },
+	{ OPT_BATCH, "--batch" }, { OPT_MAX_KEYS, "--max-keys" }, { OPT_CLASSIC, "--classic" },
+	{ OPT_TIME_EVERY, "--time-every" }, { OPT_INFLIGHT, "--inflight" },
+	{ OPT_VCPU_SOURCE, "--vcpu-source" }, { 'v', "-v" }, { OPT_LISTEN, "--listen" },
+	{ 'q', "-q" },
+};
+static const char *not_for_replay;	/* the first of them given */
+
+static void check_replay(struct argp_state *state, const struct run_opts *o)
+{
+	if (!o->replay) {
+		if (o->speed != 1.0)
+			argp_failure(state, EXIT_USAGE, 0, "--speed needs --replay FILE");
+		return;
+	}
+	if (not_for_replay)
+		argp_failure(state, EXIT_USAGE, 0, "--replay shows a saved run at its own pace: %s does "
+			     "not apply (report reads saved runs too)", not_for_replay);
+}
+
+static void parse_speed(struct argp_state *state, const char *arg, double *speed)
+{
+	char *end;
+
+	errno = 0;
+	*speed = strtod(arg, &end);
+	if (errno || end == arg || *end || !(*speed > 0 && *speed <= 1000))
+		argp_failure(state, EXIT_USAGE, 0, "invalid speed '%s': expected a factor > 0 and <= 1000", arg);
+}
+
 static error_t parse_run(int key, char *arg, struct argp_state *state)
 {
 	struct run_opts *o = state->input;
 
+	size_t i;
+
+	for (i = 0; i < sizeof(replay_excludes) / sizeof(replay_excludes[0]) && !not_for_replay; i++)
+		if (key == replay_excludes[i].key)
+			not_for_replay = replay_excludes[i].name;
 	switch (key) {
 	case 'i':
 		if (parse_seconds(arg, &o->interval_ns))
@@ -287,6 +338,15 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 	case 'q':
 		o->quiet_table = true;
 		break;
+	case OPT_BATCH:
+		o->batch = true;
+		break;
+	case OPT_REPLAY:
+		o->replay = arg;
+		break;
+	case OPT_SPEED:
+		parse_speed(state, arg, &o->speed);
+		break;
 	case OPT_MAX_KEYS:
 		o->loader.max_keys = parse_positive(state, "--max-keys", arg, 1U << 24);
 		break;
@@ -303,6 +363,9 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		argp_failure(state, EXIT_USAGE, 0, "unexpected argument '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		check_replay(state, o);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -323,6 +386,7 @@ static int cmd_run_main(int argc, char **argv)
 		.sort = SORT_COUNT,
 		.by = GROUP_CLASS,
 		.json_by = GROUP_VCPU,
+		.speed = 1.0,
 	};
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
@@ -331,7 +395,7 @@ static int cmd_run_main(int argc, char **argv)
 		o.json_stdout = true;
 		o.quiet_table = true;
 	}
-	return cmd_run(&o);
+	return o.replay ? cmd_replay(&o) : cmd_run(&o);
 }
 
 /* --- report ---------------------------------------------------------------- */

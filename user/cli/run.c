@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "arch/arch.h"
 #include "cli/http_export.h"
+#include "cli/live.h"
 #include "cli/output.h"
 #include "cli/run.h"
 #include "host/proc_names.h"
@@ -37,6 +38,8 @@ struct run_state {
 	struct stats_reader reader;	/* its interval: what changed since the previous read */
 	FILE *json;
 	bool tty;
+	bool live;			/* the interactive view (cli/live.c) instead of the tables */
+	struct live view;
 	struct utsname uts;
 	struct run_output out;
 	struct prom_info prom_info;	/* kvmstat_build_info */
@@ -61,6 +64,8 @@ static int emit_interval(struct run_state *st)
 	if (err)
 		return err;
 	err = output_interval(&st->out, &st->reader);
+	if (!err && st->live)
+		err = live_update(&st->view, &st->reader.interval);
 	if (err)
 		fprintf(stderr, "failed to show interval: %s\n", strerror(-err));
 	return err;
@@ -86,7 +91,7 @@ static void setup_output(struct run_state *st)
 	const struct run_opts *o = st->o;
 
 	st->out = (struct run_output){
-		.table = o->quiet_table ? NULL : stdout,
+		.table = o->quiet_table || st->live ? NULL : stdout,
 		.redraw = st->tty,
 		.cumulative = o->cumulative,
 		.view = { .by = o->by, .sort = o->sort, .spans = o->loader.spans, .hist = o->hist,
@@ -149,6 +154,53 @@ static void sleep_until(__u64 ns)
 		;
 }
 
+static int live_since_start(void *ctx, struct snapshot *out)
+{
+	struct run_state *st = ctx;
+
+	snapshot_free(out);
+	return stats_reader_since_start(&st->reader, out);
+}
+
+/* The live view, or (it cannot take the terminal) the tables as without it. */
+static void start_live(struct run_state *st)
+{
+	const struct run_opts *o = st->o;
+	struct live_opts lo = {
+		.arch = o->loader.arch, .by = o->by, .finest = GROUP_VCPU, .sort = o->sort,
+		.spans = o->loader.spans,
+		.span = o->loader.spans & (1U << KVMSTAT_SPAN_HANDLING) ? KVMSTAT_SPAN_HANDLING
+									 : KVMSTAT_SPAN_GUEST,
+		.hist = o->hist, .cumulative = o->cumulative, .names = &proc_names,
+		.src = { live_since_start, st },
+	};
+	int err = live_init(&st->view, &lo, 80, 24) ?: live_start(&st->view);
+
+	if (!err)
+		return;
+	live_free(&st->view);
+	fprintf(stderr, "kvmstat-bpf: no live view (%s): tables instead\n", strerror(-err));
+	st->live = false;
+	st->out.table = stdout;
+}
+
+/* Until the time of the next interval: asleep, or the live view reading keys (q stops). */
+static int wait_until(struct run_state *st, __u64 ns)
+{
+	int r;
+
+	if (!st->live) {
+		sleep_until(ns);
+		return 0;
+	}
+	r = live_wait(&st->view, ns, &exiting);
+	if (r == LIVE_QUIT)
+		exiting = 1;
+	if (r < 0)
+		fprintf(stderr, "failed to draw the live view: %s\n", strerror(-r));
+	return r < 0 ? r : 0;
+}
+
 /* One interval per -i until a signal or -d; the last one may be shorter (-d not a multiple). */
 static int run_loop(struct run_state *st)
 {
@@ -162,8 +214,7 @@ static int run_loop(struct run_state *st)
 	end = o->duration_ns ? next + o->duration_ns : UINT64_MAX;
 	while (!exiting && !err && next < end) {
 		next = next + o->interval_ns < end ? next + o->interval_ns : end;
-		sleep_until(next);
-		err = emit_interval(st);	/* also the partial last one: intervals sum to the total */
+		err = wait_until(st, next) ?: emit_interval(st);	/* also the partial last one: intervals sum to the total */
 	}
 	return err;
 }
@@ -175,6 +226,7 @@ int cmd_run(const struct run_opts *o)
 
 	uname(&st.uts);
 	st.tty = isatty(STDOUT_FILENO) && !o->json_stdout;
+	st.live = st.tty && !o->quiet_table && !o->batch && term_usable();
 	output_reuse_heap();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -215,7 +267,13 @@ int cmd_run(const struct run_opts *o)
 	err = output_prom(&st.out, &st.reader);
 	if (err)
 		goto cleanup;
+	if (st.live)
+		start_live(&st);
 	err = run_loop(&st);
+	if (st.live) {	/* the summary on the terminal's own screen, as without the view */
+		live_end(&st.view);
+		st.out.table = stdout;
+	}
 	if (!err)
 		err = emit_summary(&st);
 	/* Outputs went on after a failed write: the first was said, the count is, and the
@@ -224,6 +282,8 @@ int cmd_run(const struct run_opts *o)
 		err = -EIO;
 cleanup:
 	http_export_stop(st.http);	/* first: its thread reads nothing of ours after this */
+	if (st.live)
+		live_free(&st.view);
 	output_free(&st.out);
 	names_set_fallback(NULL, NULL);
 	loader_stop(&st.loader);

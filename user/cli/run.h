@@ -24,8 +24,13 @@ struct run_opts {
 	bool listen;			/* serve /metrics over HTTP on listen_addr */
 	struct listen_addr listen_addr;
 	struct sample_filter filter;	/* --vcpu, in user space (-p is filtered in the kernel) */
+	bool batch;			/* no live view on a terminal: the tables as elsewhere */
+	const char *replay;		/* a saved run (NDJSON) shown in the live view; NULL: attach */
+	double speed;			/* --replay: times as fast as it was recorded */
 };
 
 int cmd_run(const struct run_opts *o);
+/* run --replay: the live view of a saved run's interval lines (cli/replay.c). */
+int cmd_replay(const struct run_opts *o);
 
 #endif /* KVMSTAT_RUN_H */
