@@ -264,6 +264,7 @@ SUITES := layout="bash tests/layout/test_layout.sh" \
 	bpf="$(OUT)/tests/test_bpf" \
 	percentile="$(OUT)/tests/test_percentile" \
 	report="bash tests/report/test_report.sh ./kvmstat-bpf $(OUT)/tests/gen-ndjson" \
+	live="bash tests/live/test_live.sh ./kvmstat-bpf $(OUT)/tests/gen-ndjson" \
 	core="bash scripts/fetch-debs.sh arm64 >/dev/null && bash scripts/fetch-debs.sh riscv >/dev/null && \
 		bash scripts/fetch-debs.sh x86 >/dev/null && $(OUT)/tests/test_core" \
 	kernel-tables="bash scripts/fetch-debs.sh headers >/dev/null && bash tests/check-kernel-tables.sh --bin ./kvmstat-bpf" \

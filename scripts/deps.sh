@@ -12,6 +12,7 @@ HOST_PKGS=(
 	python3 python3-jsonschema prometheus
 	libmicrohttpd-dev curl iproute2 strace man-db bash-completion lintian systemd
 	python3-yaml python3-prometheus-client
+	tmux libxml2-utils chromium python3-pil
 )
 # libmicrohttpd-dev:arm64: the arm64 loader with run --listen (build/arm64/dynamic, tests/prometheus).
 ARM64_PKGS=(libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 libmicrohttpd-dev:arm64)
