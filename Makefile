@@ -276,7 +276,8 @@ SUITES := layout="bash tests/layout/test_layout.sh" \
 	vmtest-arm64-nvhe="$(MAKE) -s vmtest-arm64-nvhe" \
 	vmtest-riscv="$(MAKE) -s vmtest-riscv" \
 	vmtest-x86="$(MAKE) -s vmtest-x86" \
-	$(foreach t,$(VMTESTS_SCENARIOS),$(t)="$(MAKE) -s $(t)")
+	$(foreach t,$(VMTESTS_SCENARIOS),$(t)="$(MAKE) -s $(t)") \
+	html="bash tests/report/test_html.sh ./kvmstat-bpf $(OUT)/tests/gen-ndjson $(OUT)/vmtest"
 
 unit-test: $(UNIT_TESTS)
 	$(Q)bash tests/unit/run-all.sh $(UNIT_TESTS)

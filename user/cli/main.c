@@ -134,6 +134,7 @@ enum {
 	OPT_BATCH,
 	OPT_REPLAY,
 	OPT_SPEED,
+	OPT_HTML,
 };
 
 static const struct argp_option run_options[] = {
@@ -405,14 +406,17 @@ static const char report_doc[] =
 "\n"
 "Every \"interval\" line of every file is merged (they sum exactly to the run's \"total\" line); a file's \"total\" line is used only when the file has no interval line. Filters and grouping need lines that have that detail: -b vm and -p need run -b vm or vcpu, -b vcpu and --vcpu need run -b vcpu (the default of --json). Malformed input: one error line naming FILE:LINE, exit status 1.\n"
 "\n"
-"USAGE: kvmstat-bpf report [-b GROUP] [-s KEY] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--intervals] [--json FILE] FILE...\n"
+"--html FILE writes one self-contained page (no script, nothing fetched): per class (and per VM or vCPU thread with -b), the exits of each interval and a heatmap of the span's latency (interval x bucket, colour = exits) with each interval's p50 and p99; handling time unless --span says otherwise.\n"
+"\n"
+"USAGE: kvmstat-bpf report [-b GROUP] [-s KEY] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--intervals] [--json FILE] [--html FILE] FILE...\n"
 "\n"
 "EXAMPLES:\n"
 "    kvmstat-bpf report run.ndjson            # totals of a saved run\n"
 "    kvmstat-bpf report --hist run.ndjson     # plus a histogram per class\n"
 "    kvmstat-bpf report -I run.ndjson         # every interval, then totals\n"
 "    kvmstat-bpf report -b vcpu --vcpu 0,1 *.ndjson  # 2 vCPUs, many runs\n"
-"    kvmstat-bpf report -p 4242 --json - run.ndjson  # one VM, as JSON";
+"    kvmstat-bpf report -p 4242 --json - run.ndjson  # one VM, as JSON\n"
+"    kvmstat-bpf report --html run.html run.ndjson  # charts over time, one page";
 
 static const struct argp_option report_options[] = {
 	{ "by", 'b', "GROUP", 0, "class (default), vm or vcpu", 0 },
@@ -423,6 +427,7 @@ static const struct argp_option report_options[] = {
 	{ "hist", OPT_HIST, NULL, 0, "Latency histogram per class under each table", 0 },
 	{ "intervals", 'I', NULL, 0, "Also a table for every interval line", 0 },
 	{ "json", OPT_JSON, "FILE", 0, "Write the merged totals as one NDJSON \"total\" line ('-': stdout, instead of the tables)", 0 },
+	{ "html", OPT_HTML, "FILE", 0, "Write a page of charts over time: per class, exits per interval and a heatmap of its latency with p50/p99 ('-': stdout, instead of the tables)", 0 },
 	{},
 };
 
@@ -449,12 +454,21 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 	case OPT_JSON:
 		o->json_path = arg;
 		break;
+	case OPT_HTML:
+		o->html_path = arg;
+		break;
 	case ARGP_KEY_ARGS:
 		o->files = state->argv + state->next;
 		o->nr_files = state->argc - state->next;
 		break;
 	case ARGP_KEY_NO_ARGS:
 		argp_failure(state, EXIT_USAGE, 0, "missing FILE: the NDJSON of run --json ('-': stdin)");
+		break;
+	case ARGP_KEY_END:
+		if (o->html_path && o->nr_files > 1)
+			argp_failure(state, EXIT_USAGE, 0, "--html charts one run: one FILE, not %d", o->nr_files);
+		if (o->html_path && o->json_path && !strcmp(o->html_path, "-") && !strcmp(o->json_path, "-"))
+			argp_failure(state, EXIT_USAGE, 0, "--html - and --json - both want stdout: give one a FILE");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

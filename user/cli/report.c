@@ -17,6 +17,7 @@
 #include "lib/stream.h"
 #include "ndjson/name_book.h"
 #include "ndjson/ndjson.h"
+#include "render/html.h"
 #include "render/views.h"
 
 #define ERR_LEN 256
@@ -40,6 +41,8 @@ struct report {
 	struct pending *pending;
 	size_t nr_pending;
 	struct name_book names;
+	struct series series;		/* --html: the interval lines over time */
+	bool charting;			/* series started (by the first interval line) */
 };
 
 /* The line's grouping must be fine enough for -b, -p and --vcpu. */
@@ -120,6 +123,39 @@ static int show_interval(struct report *rep, const struct record *r)
 	return say_table_error(render_snapshot_views(stdout, &r->snap, &v));
 }
 
+/* Tables on stdout, unless JSON or the page goes there instead. */
+static bool tables_shown(const struct report_opts *o)
+{
+	return !(o->json_path && !strcmp(o->json_path, "-")) && !(o->html_path && !strcmp(o->html_path, "-"));
+}
+
+/* --html: the spans asked for (--span), else handling time if the lines have it. */
+static __u32 chart_spans(const struct report_opts *o, const struct record *r)
+{
+	__u32 handling = 1U << KVMSTAT_SPAN_HANDLING;
+
+	if (o->spans)
+		return o->spans & r->spans;
+	return r->spans & handling ? handling : r->spans;
+}
+
+/* --html: the interval line as the next column of the series. */
+static int chart_record(struct report *rep, const struct record *r)
+{
+	struct view v;
+	int err;
+
+	if (!rep->o->html_path)
+		return 0;
+	if (!rep->charting) {
+		series_init(&rep->series, rep->o->by, chart_spans(rep->o, r));
+		rep->charting = true;
+	}
+	err = view_build(&v, &r->snap, rep->o->by, 0) ?: series_add(&rep->series, &v);
+	view_free(&v);
+	return err;
+}
+
 static int keep_pending(struct report *rep, struct record *r, size_t line)
 {
 	struct pending *p = realloc(rep->pending, (rep->nr_pending + 1) * sizeof(*p));
@@ -145,9 +181,9 @@ static int use_record(struct report *rep, struct record *r, size_t line)
 		return err;
 	snapshot_filter(&r->snap, &o->filter);
 	rep->file_intervals++;
-	if (o->intervals && !(o->json_path && !strcmp(o->json_path, "-")))
+	if (o->intervals && tables_shown(o))
 		err = show_interval(rep, r);
-	return err ?: merge_record(rep, r, line);
+	return err ?: chart_record(rep, r) ?: merge_record(rep, r, line);
 }
 
 /* Is the line only whitespace (a blank line between records is let through)? */
@@ -284,7 +320,7 @@ static int show_totals(struct report *rep)
 	err = view_build(&v, &rep->merged, rep->level, view_totals_for(&vo));	/* merges equal keys */
 	if (!err && o->json_path)
 		err = write_json(rep, &v);
-	if (!err && !(o->json_path && !strcmp(o->json_path, "-"))) {
+	if (!err && tables_shown(o)) {
 		if (o->intervals)
 			fputs("=== summary ===\n", stdout);	/* as run prints it */
 		err = say_table_error(render_views(stdout, &v, &vo));
@@ -292,6 +328,34 @@ static int show_totals(struct report *rep)
 	if (err == -ENOMEM)
 		fprintf(stderr, "failed to merge records: %s\n", strerror(ENOMEM));
 	view_free(&v);
+	return err;
+}
+
+static int write_html(struct report *rep)
+{
+	const char *path = rep->o->html_path;
+	struct html_opts ho = {
+		.source = rep->o->files[0], .host = rep->host, .kernel = rep->kernel,
+		.spans = rep->series.spans, .names = report_names(rep),
+	};
+	FILE *f;
+	int err;
+
+	if (!rep->series.nr_intervals) {
+		fprintf(stderr, "%s: no interval lines: --html charts each interval (run --json writes them)\n",
+			rep->o->files[0]);
+		return -EINVAL;
+	}
+	f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!f) {
+		fprintf(stderr, "failed to open HTML report '%s': %s\n", path, strerror(errno));
+		return -errno;
+	}
+	err = render_html(f, &rep->series, &ho);
+	if (f != stdout && fclose(f) && !err)
+		err = -errno;
+	if (err)
+		fprintf(stderr, "failed to write HTML report '%s': %s\n", path, strerror(-err));
 	return err;
 }
 
@@ -306,6 +370,10 @@ int cmd_report(const struct report_opts *o)
 		err = read_file(&rep, o->files[f]);
 	if (!err)
 		err = show_totals(&rep);
+	if (!err && o->html_path)
+		err = write_html(&rep);
+	if (rep.charting)
+		series_free(&rep.series);
 	snapshot_free(&rep.merged);
 	free(rep.pending);
 	name_book_free(&rep.names);

@@ -16,6 +16,7 @@ struct report_opts {
 	bool hist;
 	bool intervals;			/* also a table per interval line */
 	const char *json_path;		/* merged totals as one "total" line; "-": stdout */
+	const char *html_path;		/* the page of charts over time (one FILE); "-": stdout */
 	struct sample_filter filter;
 };
 
