@@ -91,7 +91,7 @@ static int cmd_list(int argc, char **argv)
 static const char run_doc[] =
 "Attach to the KVM exit/entry tracepoints and show exits per class: count, share, rate, share of time, and min/avg/max of the chosen span, every interval and as a summary at the end (Ctrl-C, SIGTERM or -d). Plain text, one table per interval, when stdout is not a terminal. Needs root (or CAP_BPF and CAP_PERFMON) and kernel BTF.\n"
 "\n"
-"On a terminal: an interactive live view; keys switch grouping (b), span (t), sort (s), interval or since the start (c), show a histogram (h), filter to a VM or vCPU thread (f), freeze (space); ? lists them, q quits. --batch: the plain tables instead. --replay FILE shows a saved run (run --json) in the live view, no root needed.\n"
+"On a terminal: an interactive live view; keys switch grouping (b), span (t), sort (s), interval or since the start (c), show a histogram (h), filter to a VM or vCPU thread (f), freeze (space); ? lists them, q quits. --batch: the tables instead, redrawn each interval. --replay FILE shows a saved run (run --json) in the live view, no root needed.\n"
 "\n"
 "Spans: handling = kvm_exit -> next kvm_entry of the vCPU (host time spent on the exit); guest = kvm_entry -> kvm_exit (guest run time that ended in the class).\n"
 "\n"
@@ -99,10 +99,11 @@ static const char run_doc[] =
 "\n"
 "--listen serves the same exposition at http://ADDR:PORT/metrics for Prometheus (OpenMetrics when the scraper asks for it), updated every interval. A port alone listens on 127.0.0.1; any other address must be given (the wildcard 0.0.0.0 is refused).\n"
 "\n"
-"USAGE: kvmstat-bpf run [-i SEC] [-d SEC] [-s KEY] [-b GROUP] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--cumulative] [--json FILE] [--prom-file PATH] [--listen [ADDR:]PORT] [-q]\n"
+"USAGE: kvmstat-bpf run [-i SEC] [-d SEC] [-s KEY] [-b GROUP] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--cumulative] [--json FILE] [--prom-file PATH] [--listen [ADDR:]PORT] [-q] [--batch]\n"
+"       kvmstat-bpf run --replay FILE [--speed X] [-d SEC] [-s KEY] [-b GROUP] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--cumulative]\n"
 "\n"
 "EXAMPLES:\n"
-"    kvmstat-bpf run                     # live table every second until Ctrl-C\n"
+"    kvmstat-bpf run                     # live view (a terminal) every second until q\n"
 "    kvmstat-bpf run -i 5 -d 60          # 5 s intervals for a minute\n"
 "    kvmstat-bpf run -s time             # rows by total handling time\n"
 "    kvmstat-bpf run -b vcpu             # per VM and vCPU\n"
@@ -151,7 +152,7 @@ static const struct argp_option run_options[] = {
 	{ "prom-file", OPT_PROM_FILE, "PATH", 0, "Write Prometheus text format to PATH every interval (node_exporter textfile)", 0 },
 	{ "listen", OPT_LISTEN, "[ADDR:]PORT", 0, "Serve /metrics over HTTP (Prometheus text or OpenMetrics); ADDR defaults to 127.0.0.1", 0 },
 	{ "quiet", 'q', NULL, 0, "No tables or summary on stdout (with --listen, --prom-file or --json FILE)", 0 },
-	{ "batch", OPT_BATCH, NULL, 0, "No live view on a terminal: plain tables, as when stdout is not one", 0 },
+	{ "batch", OPT_BATCH, NULL, 0, "No live view on a terminal: the tables, redrawn each interval (for scripts)", 0 },
 	{ "replay", OPT_REPLAY, "FILE", 0, "Show a saved run (run --json) in the live view at its pace; no root, no BPF", 0 },
 	{ "speed", OPT_SPEED, "X", 0, "With --replay: X times as fast as recorded (default 1)", 0 },
 	{ "max-keys", OPT_MAX_KEYS, "N", 0, "Stats map entries (class x vCPU thread), default 16384", 0 },
