@@ -2,6 +2,7 @@
 /* The live view's terminal: cbreak mode on the alternate screen, restored on every way out. */
 #define _GNU_SOURCE	/* ppoll */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@ static struct termios saved;			/* the settings before term_enter */
 static volatile sig_atomic_t entered;		/* the terminal is ours: leave must restore */
 static volatile sig_atomic_t redraw_due;	/* SIGWINCH, or continued after SIGTSTP */
 static bool hooks_installed;
+/* Written by the handlers that want a redraw: it wakes term_wait whichever thread took the
+ * signal (run --listen has a server thread). */
+static int wake_pipe[2] = { -1, -1 };
 static int held_stderr = -1;			/* the real stderr while it is held */
 static int held_fd = -1;			/* what was written to stderr meanwhile */
 
@@ -75,10 +79,21 @@ static void on_fatal(int sig)
 	raise(sig);	/* SA_RESETHAND: the default action now, SA_NODEFER: at once */
 }
 
+static void wake(void)
+{
+	int saved_errno = errno;
+
+	redraw_due = 1;
+	if (wake_pipe[1] >= 0 && write(wake_pipe[1], "", 1) < 0) {
+		/* full: a wake-up is pending anyway */
+	}
+	errno = saved_errno;
+}
+
 static void on_winch(int sig)
 {
 	(void)sig;
-	redraw_due = 1;
+	wake();
 }
 
 static void on_tstp(int sig)
@@ -95,7 +110,7 @@ static void on_tstp(int sig)
 	raise(sig);		/* stopped here until SIGCONT */
 	sigaction(sig, &sa, NULL);
 	if (was && !set_cbreak())
-		redraw_due = 1;
+		wake();
 	errno = saved_errno;
 }
 
@@ -149,6 +164,8 @@ static void install_hooks(void)
 	if (hooks_installed)
 		return;
 	hooks_installed = true;
+	if (pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC))
+		wake_pipe[0] = wake_pipe[1] = -1;	/* then a resize shows at the next interval */
 	atexit(at_exit);
 	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
 		sigaction(fatal_signals[i], &fatal, NULL);
@@ -197,15 +214,20 @@ bool term_size(unsigned int *cols, unsigned int *rows)
 
 bool term_take_redraw(void)
 {
+	char buf[16];
+
 	if (!redraw_due)
 		return false;
 	redraw_due = 0;
+	while (wake_pipe[0] >= 0 && read(wake_pipe[0], buf, sizeof(buf)) > 0)
+		;
 	return true;
 }
 
 enum term_event term_wait(__u64 deadline_ns, volatile sig_atomic_t *stop)
 {
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct pollfd pfd[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
+				 { .fd = wake_pipe[0], .events = POLLIN } };
 	struct timespec now, left;
 	sigset_t block, old;
 	__u64 now_ns;
@@ -226,9 +248,11 @@ enum term_event term_wait(__u64 deadline_ns, volatile sig_atomic_t *stop)
 	} else {
 		left.tv_sec = (deadline_ns - now_ns) / 1000000000ULL;
 		left.tv_nsec = (deadline_ns - now_ns) % 1000000000ULL;
-		n = ppoll(&pfd, 1, &left, &old);	/* the signals arrive here, or stay pending */
+		n = ppoll(pfd, 2, &left, &old);	/* the signals arrive here, or stay pending */
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (n > 0 && !(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		n = -1;		/* woken for a redraw */
 	return n > 0 ? TERM_INPUT : n == 0 ? TERM_TIMEOUT : TERM_SIGNAL;
 }
 
