@@ -293,6 +293,22 @@ wait_for '^#[0-9]+ ' && kill -SEGV "$(cat "$dir/pid")"
 wait_rc && check crash_restores_the_terminal_and_still_dies 'grep -qx "rc=139" "$dir/rc" && stty_same' "$(cat "$dir/rc" 2>/dev/null)" ||
 	fail crash_restores_the_terminal_and_still_dies "still running"
 
+# the end of a replay: the view stays, says END, and q prints the summary of every line
+head -n 4 "$RUN" >"$dir/short.ndjson"
+start 80 24 run --replay "$dir/short.ndjson" --speed 20 -b vm
+if wait_for '^#4 1\.00s lost 0 END \| '; then
+	sleep 0.5
+	cap
+	check replay_end_stays 'grep -q "^#4 1.00s lost 0 END | " "$dir/screen" && grep -qE "^ VM $DB \(db\)" "$dir/screen"' "$(status)"
+	key q
+	wait_rc && cap
+	want=$($SCREEN total "$dir/short.ndjson" 4)
+	check replay_summary_of_every_line 'grep -qx "rc=0" "$dir/rc" && grep -qE "^TOTAL +$want " "$dir/screen"' \
+		"want TOTAL $want: $(grep '^TOTAL' "$dir/screen")"
+else
+	fail replay_end_stays "$(status)"
+fi
+
 # --- run itself on a terminal (attaches: root, BPF) -----------------------------------------
 start 100 30 run -i 0.3 -d 30
 wait_for '\| \?:help b:class' && ok run_on_a_terminal_is_the_live_view ||
