@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kvmstat-bpf: why do guests exit, how often, and what does each exit cost. */
 #include <argp.h>
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include "cli/report.h"
 #include "cli/run.h"
 #include "lib/format.h"
+#include "lib/parse.h"
 #include "model/schema.h"
 
 #define EXIT_USAGE 2
@@ -180,12 +180,9 @@ static int parse_choice(struct argp_state *state, const char *what, const char *
 static unsigned long parse_positive(struct argp_state *state, const char *what, const char *arg,
 				    unsigned long max)
 {
-	unsigned long v;
-	char *end;
+	unsigned long v = 0;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || !v || v > max || arg[0] == '-')
+	if (parse_uint(arg, max, &v))
 		argp_failure(state, EXIT_USAGE, 0, "invalid %s '%s': expected an integer 1..%lu", what,
 			     arg, max);
 	return v;
@@ -194,21 +191,9 @@ static unsigned long parse_positive(struct argp_state *state, const char *what, 
 /* "0,2,5": vCPU ids, each below KVMSTAT_VCPU_UNKNOWN (which means "not known"). */
 static void parse_vcpus(struct argp_state *state, const char *arg, struct sample_filter *f)
 {
-	const char *p = arg;
-	unsigned long v;
-	char *end;
-
-	for (f->nr_vcpus = 0;; p = end + 1) {
-		errno = 0;
-		v = isdigit((unsigned char)*p) ? strtoul(p, &end, 10) : 0;
-		if (!isdigit((unsigned char)*p) || errno || v >= KVMSTAT_VCPU_UNKNOWN ||
-		    (*end && *end != ',') || f->nr_vcpus == FILTER_MAX_VCPUS)
-			argp_failure(state, EXIT_USAGE, 0, "invalid vCPU list '%s': expected N[,N...], "
-				     "at most %d ids", arg, FILTER_MAX_VCPUS);
-		f->vcpus[f->nr_vcpus++] = v;
-		if (!*end)
-			break;
-	}
+	if (parse_uint_list(arg, KVMSTAT_VCPU_UNKNOWN, f->vcpus, FILTER_MAX_VCPUS, &f->nr_vcpus))
+		argp_failure(state, EXIT_USAGE, 0, "invalid vCPU list '%s': expected N[,N...], "
+			     "at most %d ids", arg, FILTER_MAX_VCPUS);
 }
 
 /* -s, -b and --span, as run and report take them. */
