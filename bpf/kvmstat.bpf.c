@@ -289,13 +289,13 @@ static __always_inline __u32 slot_add(const struct kvmstat_key *key)
 	return slot;
 }
 
-/* The stats of the thread's pending exit: a cached slot, else the index, else a new slot. */
+/* The stats of the thread's pending exit: a cached slot, else the index, else a new slot;
+ * NULL when the arrays are full. */
 static __always_inline struct kvmstat_value *stats_of(struct inflight *inf)
 {
 	__u64 tag = slot_tag(&inf->key);
 	__u32 i = (tag * 0x9E3779B97F4A7C15ULL) >> (64 - KVMSTAT_SLOT_CACHE_BITS);
 	struct slot_cache *c = &inf->cache[i & ((1 << KVMSTAT_SLOT_CACHE_BITS) - 1)];
-	struct kvmstat_value *v;
 	__u32 slot, *found;
 
 	if (c->tag == tag) {
@@ -306,10 +306,7 @@ static __always_inline struct kvmstat_value *stats_of(struct inflight *inf)
 		c->tag = tag;
 		c->slot = slot;
 	}
-	v = bpf_map_lookup_elem(&stats, &slot);	/* inlined: an array */
-	if (!v)
-		count_drop(KVMSTAT_DROP_STATS_FULL);
-	return v;
+	return bpf_map_lookup_elem(&stats, &slot);	/* inlined: an array; NULL when full */
 }
 
 /* Account the pending exit: count and guest span unless done already, handling span if known. */
@@ -317,8 +314,12 @@ static __always_inline void account_exit(struct inflight *inf, __u64 handling_ns
 {
 	struct kvmstat_value *v = stats_of(inf);
 
-	if (!v)
+	if (!v) {
+		/* Lost once: an exit out to the VMM comes here again at the next entry. */
+		if (!inf->counted)
+			count_drop(KVMSTAT_DROP_STATS_FULL);
 		return;
+	}
 	if (!inf->counted) {
 		v->exits++;
 		if ((targ_spans & (1U << KVMSTAT_SPAN_GUEST)) && inf->guest_ns)

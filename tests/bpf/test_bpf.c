@@ -482,6 +482,31 @@ TEST(full_stats_counts_lost_exits)
 	unload();
 }
 
+/* An exit out to the VMM is accounted twice (at kvm_userspace_exit, then its handling time at
+ * the next entry): on a full map it is still one lost exit, not two. */
+TEST(full_stats_counts_a_lost_vmm_exit_once)
+{
+	struct kvmstat_value v;
+	__u64 ts = 1000;
+	int r;
+
+	if (!load_test_object_sized(0, 1))
+		return;
+	entry(ts);
+	class_exit(300, ts += 100);	/* takes the only slot */
+	entry(ts += 10);
+	for (r = 0; r < 5; r++) {
+		class_exit(301, ts += 100);
+		userspace_exit();
+		entry(ts += 10);
+	}
+	ASSERT_EQ(nr_keys(), 1);
+	if (ASSERT_TRUE(lookup(300, 0, &v)))
+		ASSERT_EQ(v.exits, 1);
+	ASSERT_EQ(drop_count(KVMSTAT_DROP_STATS_FULL), 5);
+	unload();
+}
+
 /*
  * The memory bound `run -v` prints and PERFORMANCE.md quotes (loader_map_memory) against the
  * kernel's own accounting of the loaded maps: never below it, and close enough to mean something.
@@ -547,5 +572,6 @@ TEST_MAIN(TEST_CASE(host_programs_load_attach_detach),
 	  TEST_CASE(sampled_timing_counts_every_exit),
 	  TEST_CASE(slot_cache_evictions_keep_one_slot_per_key),
 	  TEST_CASE(full_stats_counts_lost_exits),
+	  TEST_CASE(full_stats_counts_a_lost_vmm_exit_once),
 	  TEST_CASE(map_memory_bound_holds_against_kernel),
 	  TEST_CASE(inflight_task_storage_same_results))
