@@ -60,11 +60,14 @@ HEADERS := $(wildcard bpf/*.h arch/*.h user/*/*.h)
 
 include scripts/cross.mk
 
+# The host binary; the sanitizer build puts its own in its build directory.
+BIN ?= kvmstat-bpf
+
 .PHONY: all deps clean test test-run unit-test vmtest demo bench
 ifeq ($(origin ARCH),command line)
 all: $(OUT)/$(ARCH)/kvmstat-bpf
 else
-all: kvmstat-bpf
+all: $(BIN)
 endif
 
 # After `all`: the first target in the file is the default goal.
@@ -110,7 +113,7 @@ $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-kvmstat-bpf: $(LOADER_OBJS) $(LIB)
+$(BIN): $(LOADER_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lbpf -lelf -lz -lm $(HTTP_LIBS)
 
@@ -183,6 +186,40 @@ $(BPF_TESTS): $(HOST_OUT)/user/loader/loader.o $(LIB)
 	$(call msg,TEST-LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(LIB) -lbpf -lelf -lz -lm
+
+# --- fuzzing (tests/fuzz/, docs/RELIABILITY.md) -----------------------------------
+# libFuzzer targets with ASan+UBSan: the library built again with coverage, a harness each.
+FUZZ_OUT := $(OUT)/fuzz
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all $(WARN) -Iuser -I. -I$(BPF_OUT)
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(addprefix $(FUZZ_OUT)/fuzz_,$(FUZZ_TARGETS))
+FUZZ_LIB := $(FUZZ_OUT)/libkvmstat.a
+# Seconds per target: `make fuzz` (FUZZ_SECONDS) and the short run in `make test`.
+FUZZ_SECONDS ?= 600
+FUZZ_TEST_SECONDS ?= 30
+
+$(FUZZ_OUT)/obj/%.o: %.c
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c $< -o $@
+
+$(FUZZ_LIB): $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(LIB_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lm
+
+.PHONY: fuzz fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
+# Seeds (tests/fuzz/seeds, gen-ndjson runs, the emulated runs' NDJSON), then each target in turn.
+fuzz: $(FUZZ_BINS) $(OUT)/tests/gen-ndjson
+	$(Q)bash tests/fuzz/run.sh --seconds $(FUZZ_SECONDS) --out $(FUZZ_OUT) \
+		--gen $(OUT)/tests/gen-ndjson $(FUZZ_TARGETS)
 
 # --- emulated end-to-end tests (tests/vmtest/README.md) -----------------------------
 VMTEST_ARCHES := arm64 riscv x86

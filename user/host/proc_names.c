@@ -107,71 +107,103 @@ static ssize_t read_file(const char *path, char *buf, size_t len)
 	return n;
 }
 
-/* Copies one -name sub-option value, turning QEMU's ",," escape back into ','. */
-static const char *copy_opt_value(const char *v, const char *end, char *buf, size_t buflen)
+/*
+ * QEMU's reading of a -name parameter value (get_opt_value): up to a single ','
+ * or the end, ",," standing for ','. Copies what fits into buf; returns where it
+ * stopped.
+ */
+static const char *opt_value(const char *p, const char *end, char *buf, size_t buflen,
+			     size_t *len)
 {
-	size_t o = 0;
+	*len = 0;
+	for (; p < end && (*p != ',' || (p + 1 < end && p[1] == ',')); p++) {
+		if (*len + 1 < buflen)
+			buf[(*len)++] = *p;
+		p += *p == ',';	/* ",," is one comma */
+	}
+	buf[*len] = '\0';
+	return p;
+}
 
-	while (v < end && *v && o + 1 < buflen) {
-		if (*v == ',') {
-			if (v + 1 < end && v[1] == ',') {
-				buf[o++] = ',';
-				v += 2;
-				continue;
-			}
-			break;
+/*
+ * One -name value, "[guest=]NAME[,process=...][,debug-threads=on]": the first
+ * parameter without '=' is the guest (QEMU's implied key); a later guest=
+ * replaces it, as QEMU merges -name options. A bare flag names nothing.
+ */
+static void parse_name_opts(const char *p, const char *end, char *buf, size_t buflen, size_t *len)
+{
+	char tmp[NAME_LEN];
+	const char *eq;
+	size_t n;
+	bool first = true;
+
+	for (; p < end; first = false, p += p < end) {	/* past the ',' */
+		eq = p;
+		while (eq < end && *eq != '=' && *eq != ',')
+			eq++;
+		if (first && (eq == end || *eq == ',')) {
+			p = opt_value(p, end, buf, buflen, len);
+		} else if (eq < end && *eq == '=') {
+			bool guest = eq - p == 5 && !memcmp(p, "guest", 5);
+
+			p = opt_value(eq + 1, end, guest ? buf : tmp, guest ? buflen : sizeof(tmp),
+				      guest ? len : &n);
+		} else {
+			p = eq;
 		}
-		buf[o++] = *v++;
 	}
-	buf[o] = '\0';
-	return o ? buf : NULL;
 }
 
-/* -name [guest=]NAME[,process=...][,debug-threads=on] */
-static const char *parse_name_opt(const char *v, const char *end, char *buf, size_t buflen)
+/*
+ * The value of the next -OPT or --OPT at or after *p in a NUL-separated command line of
+ * end - args bytes (its last argument may be cut short, without a NUL): [*val, *vend),
+ * and *p moves past it. False when there is none. Nothing past end is read.
+ */
+static bool next_qemu_option(const char **p, const char *end, const char *opt,
+			     const char **val, const char **vend)
 {
-	const char *p = v;
+	size_t optlen = strlen(opt);
+	const char *a, *ae;
 
-	if (strncmp(v, "guest=", 6) && !memchr(v, '=', strcspn(v, ",")))
-		return copy_opt_value(v, end, buf, buflen);
-	while (p < end && *p) {
-		if (!strncmp(p, "guest=", 6))
-			return copy_opt_value(p + 6, end, buf, buflen);
-		p += strcspn(p, ",");
-		p += *p == ',';
+	while (*p < end) {
+		a = *p;
+		ae = memchr(a, '\0', end - a) ?: end;
+		*p = ae + (ae < end);
+		if (ae - a < 2 || a[0] != '-')
+			continue;
+		a += 1 + (a[1] == '-');
+		if ((size_t)(ae - a) != optlen || memcmp(a, opt, optlen) || *p >= end)
+			continue;
+		*val = *p;
+		*vend = memchr(*val, '\0', end - *val) ?: end;
+		*p = *vend + (*vend < end);
+		return true;
 	}
-	return NULL;
-}
-
-/* The argument after QEMU's -OPT or --OPT in a NUL-separated command line, or NULL. */
-static const char *qemu_option(const char *args, size_t len, const char *opt)
-{
-	const char *p = args, *end = args + len;
-
-	while (p < end) {
-		size_t n = strnlen(p, end - p);
-
-		if (p[0] == '-' && !strcmp(p + 1 + (p[1] == '-'), opt) && p + n + 1 < end)
-			return p + n + 1;
-		p += n + 1;
-	}
-	return NULL;
+	return false;
 }
 
 const char *qemu_guest_name(const char *args, size_t len, char *buf, size_t buflen)
 {
-	const char *v = qemu_option(args, len, "name");
+	const char *p = args, *end = args + len, *v, *ve;
+	size_t name_len = 0;
 
-	return v ? parse_name_opt(v, args + len, buf, buflen) : NULL;
+	buf[0] = '\0';
+	while (next_qemu_option(&p, end, "name", &v, &ve))
+		parse_name_opts(v, ve, buf, buflen, &name_len);
+	return name_len ? buf : NULL;
 }
 
 const char *qemu_vm_uuid(const char *args, size_t len, char *buf, size_t buflen)
 {
-	const char *v = qemu_option(args, len, "uuid");
+	const char *p = args, *end = args + len, *v = NULL, *ve = NULL, *nv, *nve;
 	size_t i;
 
+	while (next_qemu_option(&p, end, "uuid", &nv, &nve)) {
+		v = nv;	/* each -uuid replaces the one before, as in QEMU */
+		ve = nve;
+	}
 	/* as QEMU's qemu_uuid_parse() takes it: 8-4-4-4-12 hex digits */
-	if (!v || strnlen(v, args + len - v) != UUID_STR_LEN - 1 || buflen < UUID_STR_LEN)
+	if (!v || ve - v != UUID_STR_LEN - 1 || buflen < UUID_STR_LEN)
 		return NULL;
 	for (i = 0; i < UUID_STR_LEN - 1; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
@@ -256,10 +288,17 @@ const char *proc_thread_name(void *ctx, __u32 tid)
 
 int vcpu_from_thread_name(const char *name)
 {
-	unsigned int n;
-	char tail[8];
+	const char *p = name;
+	long n = 0;
 
-	if (name && sscanf(name, "CPU %u/KV%7s", &n, tail) == 2 && !strcmp(tail, "M"))
-		return (int)n;
-	return -1;
+	/* Exactly QEMU's "CPU %d/KVM": no sign, space or leading zero that sscanf would let by. */
+	if (!name || strncmp(p, "CPU ", 4))
+		return -1;
+	p += 4;
+	if (*p < '0' || *p > '9' || (*p == '0' && p[1] != '/'))
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((n = n * 10 + (*p - '0')) > 0x7fffffff)
+			return -1;
+	return strcmp(p, "/KVM") ? -1 : (int)n;
 }

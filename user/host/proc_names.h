@@ -10,11 +10,13 @@
 #define NAME_LEN 64
 #define UUID_STR_LEN 37		/* "8-4-4-4-12" hex digits and the NUL */
 
-/* QEMU's guest name from its command line (-name guest=NAME,... or -name NAME), else NULL.
+/* QEMU's guest name from its command line as QEMU reads it (-name guest=NAME,... or -name
+ * NAME; the last guest= of all -name options wins), else NULL. Reads no more than len bytes.
  * args: NUL-separated, as /proc/PID/cmdline. */
 const char *qemu_guest_name(const char *args, size_t len, char *buf, size_t buflen);
 
-/* QEMU's -uuid UUID in lowercase, else NULL (absent or not a UUID). args as above. */
+/* QEMU's -uuid UUID in lowercase (the last -uuid, as QEMU takes it), else NULL (absent or not
+ * a UUID). args as above. */
 const char *qemu_vm_uuid(const char *args, size_t len, char *buf, size_t buflen);
 
 /* VM name: QEMU guest name, else comm; NULL if the process is unknown. */

@@ -8,12 +8,12 @@
 
 const char *fmt_rfc3339(const struct timespec *ts, char *buf, size_t len)
 {
-	struct tm tm;
-	char date[32];
+	struct tm tm = {};
 
+	/* By hand: strftime's %Y does not pad years before 1000 to the 4 digits the reader wants. */
 	gmtime_r(&ts->tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09ldZ", date, ts->tv_nsec);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts->tv_nsec);
 	return buf;
 }
 

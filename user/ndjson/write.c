@@ -19,6 +19,7 @@ struct writer {
 
 static void write_fields(struct writer *w, const struct ndjson_field *f, const void *obj);
 
+/* T must not start with const (clang: duplicate specifier): the member is read-only anyway. */
 #define MEMBER(obj, f, T) ((const T *)((const char *)(obj) + (f)->offset))
 
 static void write_set(struct writer *w, const struct ndjson_field *f, __u32 set)
@@ -63,10 +64,10 @@ static void write_member(struct writer *w, const struct ndjson_field *f, const v
 			json_u64(&w->j, *MEMBER(obj, f, __u32));
 		break;
 	case NDJSON_STRING:
-		json_string(&w->j, *MEMBER(obj, f, const char *) ?: "");
+		json_string(&w->j, *MEMBER(obj, f, char *) ?: "");
 		break;
 	case NDJSON_STRING_OR_NULL:
-		s = *MEMBER(obj, f, const char *);
+		s = *MEMBER(obj, f, char *);
 		if (s)
 			json_string(&w->j, s);
 		else

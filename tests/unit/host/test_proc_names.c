@@ -39,5 +39,37 @@ TEST(qemu_vm_uuids)
 	ASSERT_STR(qemu_guest_name(a, sizeof(a), buf, sizeof(buf)), "web");
 }
 
+/* QEMU's own reading: options merged (the last guest= wins), ",," inside any value, no read
+ * past the buffer; the last -uuid; thread names exactly "CPU %d/KVM". Cases the fuzzer found
+ * (tests/fuzz/fuzz_names.c) or its oracle checks. */
+TEST(qemu_command_lines_as_qemu_reads_them)
+{
+	static const char last[] = "qemu\0-name\0a\0-name\0process=p,guest=b\0";
+	static const char escaped_key[] = "qemu\0-name\0process=a,,guest=b\0";
+	static const char flag_first[] = "qemu\0-name\0debug-threads=on,guest=vm\0";
+	static const char empty_last[] = "qemu\0-name\0a\0-name\0guest=\0";
+	static const char two_uuids[] = "qemu\0-uuid\0001f2e3d4c-5b6a-4789-8abc-def012345678\0"
+					"-uuid\0aaaaaaaa-5b6a-4789-8abc-def012345678\0";
+	const char cut[] = { '-', 'n', 'a', 'm', 'e', 0, 'v', 'm' };	/* no NUL at the end */
+	char buf[NAME_LEN];
+
+	ASSERT_STR(qemu_guest_name(last, sizeof(last), buf, sizeof(buf)), "b");
+	ASSERT_TRUE(!qemu_guest_name(escaped_key, sizeof(escaped_key), buf, sizeof(buf)));
+	ASSERT_STR(qemu_guest_name(flag_first, sizeof(flag_first), buf, sizeof(buf)), "vm");
+	ASSERT_TRUE(!qemu_guest_name(empty_last, sizeof(empty_last), buf, sizeof(buf)));
+	ASSERT_STR(qemu_guest_name(cut, sizeof(cut), buf, sizeof(buf)), "vm");
+	ASSERT_TRUE(!qemu_guest_name(cut, 3, buf, sizeof(buf)));
+	ASSERT_STR(qemu_vm_uuid(two_uuids, sizeof(two_uuids), buf, sizeof(buf)),
+		   "aaaaaaaa-5b6a-4789-8abc-def012345678");
+	ASSERT_EQ(vcpu_from_thread_name("CPU 0/KVM"), 0);
+	ASSERT_EQ(vcpu_from_thread_name("CPU 2147483647/KVM"), 2147483647);
+	ASSERT_EQ(vcpu_from_thread_name("CPU 2147483648/KVM"), -1);
+	ASSERT_EQ(vcpu_from_thread_name("CPU \t3/KVM"), -1);
+	ASSERT_EQ(vcpu_from_thread_name("CPU +3/KVM"), -1);
+	ASSERT_EQ(vcpu_from_thread_name("CPU 03/KVM"), -1);
+	ASSERT_EQ(vcpu_from_thread_name("CPU 3/KVMX"), -1);
+}
+
 TEST_MAIN(TEST_CASE(qemu_guest_names),
-	  TEST_CASE(qemu_vm_uuids))
+	  TEST_CASE(qemu_vm_uuids),
+	  TEST_CASE(qemu_command_lines_as_qemu_reads_them))
