@@ -221,6 +221,19 @@ fuzz: $(FUZZ_BINS) $(OUT)/tests/gen-ndjson
 	$(Q)bash tests/fuzz/run.sh --seconds $(FUZZ_SECONDS) --out $(FUZZ_OUT) \
 		--gen $(OUT)/tests/gen-ndjson $(FUZZ_TARGETS)
 
+# --- sanitizers: the host binary and its tests again with ASan+UBSan ------------------
+# A build of its own (build/asan) with clang; tests/sanitize/run.sh runs a suite with them and
+# fails it on any sanitizer report, even from a command whose exit status was expected.
+ASAN_OUT := $(OUT)/asan
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+ASAN_UNIT_TESTS := $(patsubst $(OUT)/%,$(ASAN_OUT)/%,$(UNIT_TESTS))
+ASAN_BPF_TESTS := $(patsubst $(OUT)/%,$(ASAN_OUT)/%,$(BPF_TESTS))
+ASAN_BINS := $(ASAN_OUT)/kvmstat-bpf $(ASAN_UNIT_TESTS) $(ASAN_BPF_TESTS)
+.PHONY: asan-bins
+asan-bins: $(BPF_OUT)/kvmstat.skel.h
+	$(Q)$(MAKE) --no-print-directory OUT=$(ASAN_OUT) BPF_OUT=$(BPF_OUT) BIN=$(ASAN_OUT)/kvmstat-bpf \
+		CC=$(FUZZ_CC) CFLAGS="$(ASAN_CFLAGS)" $(ASAN_BINS)
+
 # --- emulated end-to-end tests (tests/vmtest/README.md) -----------------------------
 VMTEST_ARCHES := arm64 riscv x86
 VMTESTS := $(addprefix vmtest-,$(VMTEST_ARCHES))
