@@ -219,7 +219,7 @@ fuzz-bins: $(FUZZ_BINS)
 # Seeds (tests/fuzz/seeds, gen-ndjson runs, the emulated runs' NDJSON), then each target in turn.
 fuzz: $(FUZZ_BINS) $(OUT)/tests/gen-ndjson
 	$(Q)bash tests/fuzz/run.sh --seconds $(FUZZ_SECONDS) --out $(FUZZ_OUT) \
-		--gen $(OUT)/tests/gen-ndjson $(FUZZ_TARGETS)
+		--gen $(OUT)/tests/gen-ndjson --vmtest-logs $(OUT)/vmtest $(FUZZ_TARGETS)
 
 # --- sanitizers: the host binary and its tests again with ASan+UBSan ------------------
 # A build of its own (build/asan) with clang; tests/sanitize/run.sh runs a suite with them and
@@ -233,6 +233,12 @@ ASAN_BINS := $(ASAN_OUT)/kvmstat-bpf $(ASAN_UNIT_TESTS) $(ASAN_BPF_TESTS)
 asan-bins: $(BPF_OUT)/kvmstat.skel.h
 	$(Q)$(MAKE) --no-print-directory OUT=$(ASAN_OUT) BPF_OUT=$(BPF_OUT) BIN=$(ASAN_OUT)/kvmstat-bpf \
 		CC=$(FUZZ_CC) CFLAGS="$(ASAN_CFLAGS)" $(ASAN_BINS)
+
+# The misuse tests' seccomp wrapper: the kernel refusing a program's load or attach.
+$(OUT)/tests/deny: tests/misuse/deny.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
 # --- emulated end-to-end tests (tests/vmtest/README.md) -----------------------------
 VMTEST_ARCHES := arm64 riscv x86
@@ -327,7 +333,15 @@ SUITES := layout="bash tests/layout/test_layout.sh" \
 	vmtest-riscv="$(MAKE) -s vmtest-riscv" \
 	vmtest-x86="$(MAKE) -s vmtest-x86" \
 	$(foreach t,$(VMTESTS_SCENARIOS),$(t)="$(MAKE) -s $(t)") \
-	html="bash tests/report/test_html.sh ./kvmstat-bpf $(OUT)/tests/gen-ndjson $(OUT)/vmtest"
+	html="bash tests/report/test_html.sh ./kvmstat-bpf $(OUT)/tests/gen-ndjson $(OUT)/vmtest" \
+	misuse="bash tests/misuse/test_misuse.sh ./kvmstat-bpf $(OUT)/tests/deny $(OUT)/tests/gen-ndjson" \
+	sanitize-unit="bash tests/sanitize/run.sh unit bash tests/unit/run-all.sh $(ASAN_UNIT_TESTS)" \
+	sanitize-cli="bash tests/sanitize/run.sh cli bash tests/cli/test_cli.sh $(ASAN_OUT)/kvmstat-bpf" \
+	sanitize-bpf="bash tests/sanitize/run.sh bpf $(ASAN_OUT)/tests/test_bpf" \
+	sanitize-report="bash tests/sanitize/run.sh report bash tests/report/test_report.sh \
+		$(ASAN_OUT)/kvmstat-bpf $(ASAN_OUT)/tests/gen-ndjson" \
+	fuzz="bash tests/fuzz/run.sh --seconds $(FUZZ_TEST_SECONDS) --out $(FUZZ_OUT) \
+		--gen $(OUT)/tests/gen-ndjson --vmtest-logs $(OUT)/vmtest $(FUZZ_TARGETS)"
 
 unit-test: $(UNIT_TESTS)
 	$(Q)bash tests/unit/run-all.sh $(UNIT_TESTS)
@@ -337,7 +351,8 @@ test:
 	$(Q)bash scripts/deps.sh
 	$(Q)$(MAKE) test-run
 
-test-run: kvmstat-bpf $(UNIT_TESTS) $(BPF_TESTS) $(VMTEST_BINS) $(OUT)/arm64/dynamic/lib/.complete
+test-run: kvmstat-bpf $(UNIT_TESTS) $(BPF_TESTS) $(VMTEST_BINS) $(OUT)/arm64/dynamic/lib/.complete \
+		$(OUT)/tests/deny $(FUZZ_BINS) asan-bins
 	$(Q)bash tests/run-suites.sh $(SUITES)
 
 demo:

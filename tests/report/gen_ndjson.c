@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gen-ndjson PREFIX [class|vm|vcpu]: what `run --json` would write for a run
- * with synthetic exits, for the report round-trip test on a machine without
- * KVM guests (root: it loads BPF).
+ * gen-ndjson PREFIX [class|vm|vcpu [MAX_KEYS]]: what `run --json` would write
+ * for a run with synthetic exits, for the report round-trip test on a machine
+ * without KVM guests (root: it loads BPF). MAX_KEYS sizes the stats arrays as
+ * --max-keys does (default 16384): a few make the map full mid-run.
  *
  * It loads the BPF object with only its raw_tp test entry points, and vCPU
  * threads (one "VM": this process) feed exits of fixed-seed random classes and
@@ -16,12 +17,16 @@
  *                        "=== summary ===", the summary
  *   PREFIX.cumulative.txt  the same with --cumulative
  *   PREFIX.N.prom        the Prometheus file after interval N (1-based)
+ *   PREFIX.truth         what was fed after the baseline read, counted here and
+ *                        not by the kernel: "TID CLASS ORIGIN EXITS" per key
  */
+#define _GNU_SOURCE	/* gettid */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -40,6 +45,35 @@
 static struct kvmstat_bpf *skel;
 static pthread_barrier_t go, done;
 static int failed;
+static __u32 max_keys = 16384;
+
+/* What a vCPU thread fed, per key (class, origin): the truth a full map is checked against. */
+#define TRUTH_KEYS 32
+struct truth {
+	__u32 tid;
+	size_t nr;
+	struct { __u64 class; bool user; __u64 exits; } key[TRUTH_KEYS];
+};
+
+static struct truth truths[NR_THREADS];
+
+static void truth_count(struct truth *t, __u64 class, bool user)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++)
+		if (t->key[i].class == class && t->key[i].user == user)
+			break;
+	if (i == TRUTH_KEYS) {
+		__atomic_store_n(&failed, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (i == t->nr) {
+		t->key[t->nr].class = class;
+		t->key[t->nr++].user = user;
+	}
+	t->key[i].exits++;
+}
 
 /* xorshift64*: the same sequence on every machine. */
 static __u64 next_rand(__u64 *state)
@@ -66,20 +100,23 @@ static void run_prog(struct bpf_program *prog, const __u64 *args, size_t nr)
 		__atomic_store_n(&failed, 1, __ATOMIC_RELAXED);
 }
 
-/* One guest exit of a random arm64 class, its handling, and the next entry. */
-static void one_exit(__u64 *state, __u64 *ts)
+/* One guest exit of a random arm64 class, its handling, and the next entry (counted in t). */
+static void one_exit(__u64 *state, __u64 *ts, struct truth *t)
 {
 	static const __u32 ecs[] = { 0x24, 0x24, 0x24, 0x16, 0x18, 0x01, 0x20 };
 	__u64 r = next_rand(state), exit_args[3], entry_args[1], none[1] = {};
-	bool irq = r % 8 == 0;
+	bool irq = r % 8 == 0, user;
 
 	*ts += rand_duration(state);	/* guest time */
 	exit_args[0] = irq ? 0 : TRAP;	/* ARM_EXCEPTION_IRQ or _TRAP */
 	exit_args[1] = ecs[(r >> 8) % 7];
 	exit_args[2] = *ts;
 	run_prog(skel->progs.test_exit_arm64, exit_args, 3);
-	if (!irq && exit_args[1] == 0x24 && (r >> 16) % 3 == 0)
+	user = !irq && exit_args[1] == 0x24 && (r >> 16) % 3 == 0;
+	if (user)
 		run_prog(skel->progs.test_userspace_exit, none, 1);	/* MMIO out to the VMM */
+	if (t)	/* the class as the kernel side records it: no exception class for an IRQ */
+		truth_count(t, KVMSTAT_ARM64_CLASS(exit_args[0], irq ? 0 : exit_args[1]), user);
 	*ts += rand_duration(state);	/* handling time */
 	entry_args[0] = *ts;
 	run_prog(skel->progs.test_entry, entry_args, 1);
@@ -88,14 +125,16 @@ static void one_exit(__u64 *state, __u64 *ts)
 static void *vcpu_thread(void *arg)
 {
 	__u64 state = 0x9e3779b97f4a7c15ULL * ((long)arg + 1), ts = 1000000000ULL, args[1];
+	struct truth *t = &truths[(long)arg];
 	int i, n;
 
+	t->tid = gettid();
 	args[0] = ts;
 	run_prog(skel->progs.test_entry, args, 1);	/* the first entry: unpaired */
 	for (i = 0; i < NR_INTERVALS; i++) {
 		pthread_barrier_wait(&go);
 		for (n = 0; n < EXITS_PER_STEP; n++)
-			one_exit(&state, &ts);
+			one_exit(&state, &ts, t);
 		pthread_barrier_wait(&done);
 	}
 	return NULL;
@@ -104,7 +143,7 @@ static void *vcpu_thread(void *arg)
 static bool load(void)
 {
 	struct loader_opts o = { .spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST),
-				 .max_keys = 16384 };
+				 .max_keys = max_keys };
 
 	skel = open_test_object();
 	if (!skel)
@@ -149,7 +188,7 @@ static int generate(struct stats_reader *r, struct run_output *out, struct run_o
 
 	/* Exits before the baseline read (as between attach and run's first read): in no line. */
 	for (i = 0; i < 50; i++)
-		one_exit(&state, &ts);
+		one_exit(&state, &ts, NULL);
 	for (i = 0; i < NR_THREADS; i++)
 		pthread_create(&th[i], NULL, vcpu_thread, (void *)(long)i);
 	err = stats_reader_update(r);	/* like run: the baseline right after attach */
@@ -184,6 +223,24 @@ static int generate_mapped(struct run_output *out, struct run_output *cum, const
 	return err;
 }
 
+static FILE *open_out(const char *prefix, const char *suffix);
+
+static int write_truth(const char *prefix)
+{
+	FILE *f = open_out(prefix, ".truth");
+	size_t t, k;
+
+	if (!f)
+		return -EIO;
+	for (t = 0; t < NR_THREADS; t++)
+		for (k = 0; k < truths[t].nr; k++)
+			fprintf(f, "%u 0x%llx %s %llu\n", truths[t].tid,
+				(unsigned long long)truths[t].key[k].class,
+				truths[t].key[k].user ? "user" : "kernel",
+				(unsigned long long)truths[t].key[k].exits);
+	return fclose(f) ? -EIO : 0;
+}
+
 static FILE *open_out(const char *prefix, const char *suffix)
 {
 	char path[4096];
@@ -203,11 +260,13 @@ int main(int argc, char **argv)
 	struct utsname uts;
 	int err = 0, g = GROUP_VCPU;
 
-	if (argc == 3)
+	if (argc >= 3)
 		for (g = 0; g < 3 && strcmp(argv[2], groups[g]); g++)
 			;
-	if (argc < 2 || argc > 3 || g > GROUP_VCPU) {
-		fprintf(stderr, "usage: gen-ndjson PREFIX [class|vm|vcpu]\n");
+	if (argc == 4)
+		max_keys = strtoul(argv[3], NULL, 10);
+	if (argc < 2 || argc > 4 || g > GROUP_VCPU || !max_keys) {
+		fprintf(stderr, "usage: gen-ndjson PREFIX [class|vm|vcpu [MAX_KEYS]]\n");
 		return 2;
 	}
 	uname(&uts);
@@ -231,6 +290,7 @@ int main(int argc, char **argv)
 	pthread_barrier_init(&go, NULL, NR_THREADS + 1);
 	pthread_barrier_init(&done, NULL, NR_THREADS + 1);
 	err = out.json && out.table && cum.table ? generate_mapped(&out, &cum, argv[1]) : -EIO;
+	err = err ?: write_truth(argv[1]);
 	if (out.json)
 		fclose(out.json);
 	if (out.table)

@@ -136,6 +136,7 @@ enum {
 	OPT_REPLAY,
 	OPT_SPEED,
 	OPT_HTML,
+	OPT_FENTRY_TARGET,
 };
 
 static const struct argp_option run_options[] = {
@@ -159,6 +160,7 @@ static const struct argp_option run_options[] = {
 	{ "classic", OPT_CLASSIC, NULL, 0, "Classic tracepoints instead of tp_btf", 0 },
 	{ "time-every", OPT_TIME_EVERY, "N", 0, "Time 1 exit in N (power of two), still count every exit (default 1: time all)", 0 },
 	{ "inflight", OPT_INFLIGHT, "WHERE", OPTION_HIDDEN, "Pending exits in: task (storage) or array (benchmarks)", 0 },
+	{ "fentry-target", OPT_FENTRY_TARGET, "FUNC", OPTION_HIDDEN, "Tests: the vCPU fentry on FUNC (one the kernel refuses)", 0 },
 	{ "vcpu-source", OPT_VCPU_SOURCE, "SRC", 0, "auto (default) or thread (the fallback)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf debug output and the setup", 0 },
 	{},
@@ -344,6 +346,9 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 		o->loader.time_every = parse_positive(state, "--time-every", arg, 1024);
 		if (o->loader.time_every & (o->loader.time_every - 1))
 			argp_failure(state, EXIT_USAGE, 0, "invalid --time-every '%s': expected a power of two 1..1024", arg);
+		break;
+	case OPT_FENTRY_TARGET:
+		o->loader.fentry_target = arg;
 		break;
 	case 'v':
 		o->loader.verbose = true;

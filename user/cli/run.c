@@ -16,6 +16,7 @@
 #include "cli/output.h"
 #include "cli/run.h"
 #include "host/proc_names.h"
+#include "host/vmm.h"
 #include "loader/loader.h"
 
 static volatile sig_atomic_t exiting;
@@ -219,6 +220,33 @@ static int run_loop(struct run_state *st)
 	return err;
 }
 
+/*
+ * -p names a VMM: a pid that is not a process is refused (a typo would count nothing and
+ * look like an idle VM); a process without a VM yet is allowed, with a word.
+ */
+static int check_vm_filter(__u32 pid)
+{
+	__u32 tgid = 0;
+	int err;
+
+	if (!pid)
+		return 0;
+	err = vmm_pid_check(pid, &tgid);
+	if (err == -ESRCH) {
+		fprintf(stderr, "kvmstat-bpf: no process %u (-p): expected the pid of a running VMM\n", pid);
+		return err;
+	}
+	if (err) {
+		fprintf(stderr, "kvmstat-bpf: %u is a thread of process %u (-p): expected the VMM's process "
+			"id (-p %u)\n", pid, tgid, tgid);
+		return err;
+	}
+	if (!vmm_has_vm(pid))
+		fprintf(stderr, "kvmstat-bpf: process %u has no KVM VM open: nothing to count until it "
+			"creates one\n", pid);
+	return 0;
+}
+
 int cmd_run(const struct run_opts *o)
 {
 	struct run_state st = { .o = o };
@@ -233,6 +261,8 @@ int cmd_run(const struct run_opts *o)
 	err = loader_check_host(&o->loader);
 	if (err)
 		return 1;
+	if (check_vm_filter(o->loader.vm_filter))
+		return 2;	/* bad input, as for the options */
 	err = open_json(&st);
 	if (err)
 		return 1;

@@ -137,7 +137,7 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return level == LIBBPF_DEBUG ? 0 : vfprintf(stderr, fmt, args);
 }
 
-/* The first load tries the fentry; if the kernel refuses it we retry without: not an error. */
+/* Without -v libbpf says nothing while loading: the loader names what failed in one line. */
 static int print_nothing(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	(void)level;
@@ -203,6 +203,33 @@ static bool want_fentry(const struct loader_opts *o)
 	       kernel_has_btf_name(fentry_target(o), BTF_KIND_FUNC);
 }
 
+/*
+ * After a failed load, what the kernel refused: the first map not created, else the
+ * first program to load that was not loaded (libbpf creates the maps, then loads the
+ * programs in order). Its name goes in name; "object" when nothing was created at all.
+ */
+static const char *what_failed_to_load(struct kvmstat_bpf *skel, char *name, size_t len)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	bool created = false;
+
+	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__fd(map) < 0) {
+			snprintf(name, len, "%s", bpf_map__name(map));
+			return created ? "map" : "object";
+		}
+		created = true;
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0) {
+			snprintf(name, len, "%s", bpf_program__name(prog));
+			return "program";
+		}
+	}
+	return "object";
+}
+
 static int open_and_load(struct loader *l, const struct loader_opts *o, bool fentry)
 {
 	int err;
@@ -227,6 +254,7 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	/* Load and verify. */
 	err = kvmstat_bpf__load(l->skel);
 	if (err) {
+		l->failed = what_failed_to_load(l->skel, l->failed_name, sizeof(l->failed_name));
 		kvmstat_bpf__destroy(l->skel);
 		l->skel = NULL;
 	}
@@ -287,32 +315,72 @@ static void print_prog_stats(const struct loader *l)
 	}
 }
 
+/* Was the refusal the fentry's (or not known)? Another map or program fails the same without it. */
+static bool refused_fentry(const struct loader *l)
+{
+	return !strcmp(l->failed, "object") ||
+	       (!strcmp(l->failed, "program") && !strcmp(l->failed_name, "vcpu_run_fentry"));
+}
+
+/* Attaches every loaded program, naming the one the kernel refuses; the caller detaches. */
+static int attach_programs(struct kvmstat_bpf *skel)
+{
+	const struct bpf_object_skeleton *s = skel->skeleton;
+	struct bpf_program *prog;
+	int i, err;
+
+	for (i = 0; i < s->prog_cnt; i++) {
+		prog = *s->progs[i].prog;
+		if (!bpf_program__autoload(prog))
+			continue;
+		*s->progs[i].link = bpf_program__attach(prog);
+		if (!*s->progs[i].link) {
+			err = -errno;
+			fprintf(stderr, "failed to attach BPF program %s (%s): %s\n", bpf_program__name(prog),
+				bpf_program__section_name(prog), strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void report_load_failure(const struct loader *l, const struct loader_opts *o, int err)
+{
+	if (!strcmp(l->failed, "object"))
+		fprintf(stderr, "failed to load BPF object: %s%s\n", strerror(-err),
+			o->verbose ? "" : " (-v shows libbpf's log)");
+	else
+		fprintf(stderr, "failed to %s BPF %s %s: %s%s\n", !strcmp(l->failed, "map") ? "create" : "load",
+			l->failed, l->failed_name, strerror(-err), o->verbose ? "" : " (-v shows the kernel's log)");
+}
+
 int loader_start(struct loader *l, const struct loader_opts *o)
 {
-	libbpf_print_fn_t print = o->verbose ? print_libbpf_verbose : print_libbpf;
+	libbpf_print_fn_t print = o->verbose ? print_libbpf_verbose : print_nothing;
 	bool fentry = want_fentry(o);
 	int err;
 
 	memset(l, 0, sizeof(*l));
-	libbpf_set_print(fentry && !o->verbose ? print_nothing : print);
-	err = open_and_load(l, o, fentry);
+	/* libbpf's own warnings only with -v: a failure is said in one line below. */
 	libbpf_set_print(print);
-	if (err && fentry) {
-		/* Kernel refused the fentry: fall back to thread identity. */
-		if (o->verbose)
-			fprintf(stderr, "kvmstat-bpf: fentry refused (%s), vCPUs by thread\n", strerror(-err));
+	err = open_and_load(l, o, fentry);
+	if (err && fentry && refused_fentry(l)) {
+		/* The kernel refused the fentry: vCPUs by thread, and say so. */
+		fprintf(stderr, "kvmstat-bpf: the kernel refused the fentry on %s (%s): vCPU ids not "
+			"known, each vCPU thread stands for its vCPU\n", fentry_target(o), strerror(-err));
 		fentry = false;
 		err = open_and_load(l, o, fentry);
 	}
 	if (err) {
-		fprintf(stderr, "failed to load BPF object: %s\n", strerror(-err));
+		report_load_failure(l, o, err);
+		libbpf_set_print(print_libbpf);
 		return err;
 	}
 	/* Attach every loaded program. */
-	err = kvmstat_bpf__attach(l->skel);
+	err = attach_programs(l->skel);
+	libbpf_set_print(o->verbose ? print_libbpf_verbose : print_libbpf);
 	if (err) {
-		fprintf(stderr, "failed to attach BPF programs: %s\n", strerror(-err));
-		loader_stop(l);
+		loader_stop(l);	/* detaches what was attached */
 		return err;
 	}
 	l->vcpu_source = vcpu_source_name(o, fentry);

@@ -34,6 +34,8 @@ struct loader {
 	const char *attach_kind;	/* "tp_btf" or "tracepoint" */
 	struct stats_source stats;	/* mapped read-only while loaded */
 	bool print_prog_stats;		/* -v: the kernel's per-program run stats at stop */
+	const char *failed;		/* after a failed load: "map", "program" or "object" */
+	char failed_name[64];		/* the map or program the kernel refused */
 };
 
 /* One-line diagnosis on stderr and -errno if the host can't run us. */
