@@ -7,16 +7,17 @@
 # (OUT/corpus/TARGET, kept). Prints per target `ok fuzz_T: ... execs, corpus`
 # or `FAIL fuzz_T: ...` with the sanitizer's report and the input saved
 # (OUT/artifacts/); once fixed, copy that input into tests/fuzz/regress/T/.
-# Usage: run.sh [--seconds S] [--out DIR] [--gen GEN_NDJSON] [--regress-only] TARGET...
+# Usage: run.sh [--seconds S] [--out DIR] [--gen GEN_NDJSON] [--vmtest-logs DIR] [--regress-only]
+#        TARGET...
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-seconds=30 out=build/fuzz gen="" regress_only=0
+seconds=30 out=build/fuzz gen="" logs=build/vmtest regress_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) seconds=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--gen) gen=$2; shift 2 ;;
+	--vmtest-logs) logs=$2; shift 2 ;;
 	--regress-only) regress_only=1; shift ;;
 	*) break ;;
 	esac
@@ -63,7 +64,7 @@ seed() {
 			sources+=(--ndjson "$out/gen/$g.ndjson")
 		done
 	fi
-	for f in "$ROOT"/build/vmtest/*/e2e*.log; do
+	for f in "$logs"/*/e2e*.log; do
 		[ -f "$f" ] && sources+=(--log "$f")
 	done
 	python3 "$HERE/seed.py" "$out/seeds" "${sources[@]}" | sed 's/^/# /'

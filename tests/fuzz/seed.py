@@ -8,7 +8,7 @@ NDJSON lines come from `run --json` files (gen-ndjson's synthetic runs) and
 from the emulated KVM hosts' logs (tests/vmtest, the lines between the NDJSON
 markers). Each line is kept whole when small, and reduced (first VM, first
 vCPUs, first classes and buckets, counts summed again: still a line report
-accepts) so the fuzzer starts from
+accepts; a tiny one too) so the fuzzer starts from
 inputs it can mutate quickly. Writes OUTDIR/{json,record,report}/ and
 OUTDIR/ndjson.dict (the schema's member names and enum strings).
 """
@@ -23,29 +23,31 @@ WHOLE_MAX = 32 * 1024
 PER_SOURCE = 6
 
 
-def reduce_classes(classes, n):
+def reduce_classes(classes, n, buckets):
     classes = classes[:n]
     for c in classes:
         for span in ("handling", "guest"):
             s = c.get(span)
             if isinstance(s, dict) and isinstance(s.get("buckets"), list):
-                s["buckets"] = s["buckets"][:4]
+                s["buckets"] = s["buckets"][:buckets]
                 s["count"] = sum(b["count"] for b in s["buckets"])
     return classes
 
 
-def reduce_line(o):
+def reduce_line(o, tiny=False):
+    """First VM, vCPUs, classes and buckets (fewer when tiny), counts summed again."""
     o = json.loads(json.dumps(o))
-    o["classes"] = reduce_classes(o.get("classes", []), 3)
+    nb = 2 if tiny else 4
+    o["classes"] = reduce_classes(o.get("classes", []), 1 if tiny else 3, nb)
     vms = o.get("vms")
     if isinstance(vms, list):
         o["vms"] = vms[:1]
         for vm in o["vms"]:
-            vm["classes"] = reduce_classes(vm.get("classes", []), 3)
+            vm["classes"] = reduce_classes(vm.get("classes", []), 1 if tiny else 3, nb)
             if isinstance(vm.get("vcpus"), list):
-                vm["vcpus"] = vm["vcpus"][:2]
+                vm["vcpus"] = vm["vcpus"][:1 if tiny else 2]
                 for c in vm["vcpus"]:
-                    c["classes"] = reduce_classes(c.get("classes", []), 2)
+                    c["classes"] = reduce_classes(c.get("classes", []), 1 if tiny else 2, nb)
     return json.dumps(o, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -119,11 +121,13 @@ def main():
         for line in picked:
             try:
                 r = reduce_line(json.loads(line))
+                tiny = reduce_line(json.loads(line), tiny=True)
             except (ValueError, AttributeError, TypeError):
                 continue
             reduced.append(r)
             for target in ("json", "record"):
                 write(os.path.join(out, target), r)
+                write(os.path.join(out, target), tiny)
                 if len(line) <= WHOLE_MAX:
                     write(os.path.join(out, target), line)
         if reduced:

@@ -478,6 +478,18 @@ static int read_version(struct dec *d, const struct jval *root)
 	return 0;
 }
 
+/* A header string cut to fit at a character boundary: written again, it stays the same. */
+static void copy_str(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= len)
+		for (n = len - 1; n && (s[n] & 0xc0) == 0x80; n--)
+			;	/* s is valid UTF-8: back to the start of the cut character */
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
 /* The line's own fields into r and its snapshot's header. */
 static int read_header(struct dec *d, const struct jval *root, struct record *r)
 {
@@ -494,9 +506,9 @@ static int read_header(struct dec *d, const struct jval *root, struct record *r)
 	r->total = line.type == RECORD_TOTAL;
 	r->level = line.grouping;
 	r->spans = line.spans;
-	snprintf(r->host, sizeof(r->host), "%s", line.host);
-	snprintf(r->kernel, sizeof(r->kernel), "%s", line.kernel);
-	snprintf(r->vcpu_source, sizeof(r->vcpu_source), "%s", line.vcpu_source);
+	copy_str(r->host, sizeof(r->host), line.host);
+	copy_str(r->kernel, sizeof(r->kernel), line.kernel);
+	copy_str(r->vcpu_source, sizeof(r->vcpu_source), line.vcpu_source);
 	r->snap.start_wall = line.start;
 	r->snap.end_wall = line.end;
 	r->snap.start_mono_ns = line.start_mono_ns;
