@@ -228,7 +228,7 @@ ASAN_OUT := $(OUT)/asan
 ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 ASAN_UNIT_TESTS := $(patsubst $(OUT)/%,$(ASAN_OUT)/%,$(UNIT_TESTS))
 ASAN_BPF_TESTS := $(patsubst $(OUT)/%,$(ASAN_OUT)/%,$(BPF_TESTS))
-ASAN_BINS := $(ASAN_OUT)/kvmstat-bpf $(ASAN_UNIT_TESTS) $(ASAN_BPF_TESTS)
+ASAN_BINS := $(ASAN_OUT)/kvmstat-bpf $(ASAN_UNIT_TESTS) $(ASAN_BPF_TESTS) $(ASAN_OUT)/tests/deny
 .PHONY: asan-bins
 asan-bins: $(BPF_OUT)/kvmstat.skel.h
 	$(Q)$(MAKE) --no-print-directory OUT=$(ASAN_OUT) BPF_OUT=$(BPF_OUT) BIN=$(ASAN_OUT)/kvmstat-bpf \
@@ -340,6 +340,8 @@ SUITES := layout="bash tests/layout/test_layout.sh" \
 	sanitize-bpf="bash tests/sanitize/run.sh bpf $(ASAN_OUT)/tests/test_bpf" \
 	sanitize-report="bash tests/sanitize/run.sh report bash tests/report/test_report.sh \
 		$(ASAN_OUT)/kvmstat-bpf $(ASAN_OUT)/tests/gen-ndjson" \
+	sanitize-misuse="bash tests/sanitize/run.sh misuse bash tests/misuse/test_misuse.sh \
+		$(ASAN_OUT)/kvmstat-bpf $(ASAN_OUT)/tests/deny $(ASAN_OUT)/tests/gen-ndjson" \
 	fuzz="bash tests/fuzz/run.sh --seconds $(FUZZ_TEST_SECONDS) --out $(FUZZ_OUT) \
 		--gen $(OUT)/tests/gen-ndjson --vmtest-logs $(OUT)/vmtest $(FUZZ_TARGETS)"
 
