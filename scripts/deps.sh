@@ -5,6 +5,7 @@ set -euo pipefail
 
 HOST_PKGS=(
 	make clang llvm gcc libc6-dev pkg-config file xz-utils cpio zstd
+	libclang-rt-14-dev	# libFuzzer and the sanitizers' runtimes (make fuzz, make asan-bins)
 	libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
 	qemu-system-arm qemu-system-misc qemu-system-x86 ipxe-qemu qemu-user
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
