@@ -335,6 +335,8 @@ SUITES := layout="bash tests/layout/test_layout.sh" \
 	$(foreach t,$(VMTESTS_SCENARIOS),$(t)="$(MAKE) -s $(t)") \
 	html="bash tests/report/test_html.sh ./kvmstat-bpf $(OUT)/tests/gen-ndjson $(OUT)/vmtest" \
 	misuse="bash tests/misuse/test_misuse.sh ./kvmstat-bpf $(OUT)/tests/deny $(OUT)/tests/gen-ndjson" \
+	output="bash tests/output/test_output.sh ./kvmstat-bpf" \
+	sanitize-output="bash tests/sanitize/run.sh output bash tests/output/test_output.sh $(ASAN_OUT)/kvmstat-bpf" \
 	sanitize-unit="bash tests/sanitize/run.sh unit bash tests/unit/run-all.sh $(ASAN_UNIT_TESTS)" \
 	sanitize-cli="bash tests/sanitize/run.sh cli bash tests/cli/test_cli.sh $(ASAN_OUT)/kvmstat-bpf" \
 	sanitize-bpf="bash tests/sanitize/run.sh bpf $(ASAN_OUT)/tests/test_bpf" \

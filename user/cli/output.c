@@ -2,8 +2,11 @@
 /* run's outputs per interval and at the end, from its reader of the stats arrays. */
 #include <errno.h>
 #include <malloc.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "lib/stream.h"
 #include "render/openmetrics.h"
 #include "cli/output.h"
@@ -15,6 +18,11 @@ static const char *const output_names[NR_OUTPUTS] = {
 	[OUTPUT_HTTP] = "exposition for /metrics",
 };
 
+static FILE *output_file(const struct run_output *o, enum output_kind k)
+{
+	return k == OUTPUT_TABLE ? o->table : k == OUTPUT_JSON ? o->json : NULL;
+}
+
 /* Counts a failed write of an output; the first one is said. -ENOMEM is passed on. */
 static int failed(struct run_output *o, enum output_kind k, int err)
 {
@@ -22,6 +30,12 @@ static int failed(struct run_output *o, enum output_kind k, int err)
 
 	if (!err)
 		return 0;
+	if (err == -EPIPE && output_file(o, k) == stdout) {
+		/* The reader of stdout is gone (`run | head`): not a failure, the end of the run. */
+		o->stdout_gone = true;
+		__fpurge(stdout);	/* what it will never read */
+		return 0;
+	}
 	if (!o->failed[k]++) {
 		if (path)
 			fprintf(stderr, "failed to write %s '%s': %s\n", output_names[k], path, strerror(-err));
@@ -37,7 +51,8 @@ unsigned int output_failures(const struct run_output *o, bool say)
 	int k;
 
 	for (k = 0; k < NR_OUTPUTS; k++) {
-		if (o->failed[k] && say)
+		/* the JSON output stopped at its one failure, said then */
+		if (o->failed[k] && say && k != OUTPUT_JSON)
 			fprintf(stderr, "kvmstat-bpf: %u write%s of the %s failed\n", o->failed[k],
 				o->failed[k] == 1 ? "" : "s", output_names[k]);
 		n += o->failed[k];
@@ -104,26 +119,74 @@ int output_prom(struct run_output *o, const struct stats_reader *r)
 	if (!o->prom_path && !o->publish)
 		return 0;
 	err = output_prom_update(o, r);
-	if (o->prom_path)
+	if (o->prom_path) {
 		file_err = failed_write(o, OUTPUT_PROM,
 					err ?: file_replace(o->prom_path, write_prom, &o->prom_state));
+		if (!file_err && o->prom_failing)	/* the operator saw it fail: say it works again */
+			fprintf(stderr, "kvmstat-bpf: %s '%s' written again (%u writes failed so far)\n",
+				output_names[OUTPUT_PROM], o->prom_path, o->failed[OUTPUT_PROM]);
+		o->prom_failing = file_err;
+	}
 	if (o->publish)
 		http_err = failed_write(o, OUTPUT_HTTP, err ?: publish_expo(o));
 	return file_err ?: http_err;
 }
 
+void output_start(struct run_output *o)
+{
+	o->json_good = o->json ? ftell(o->json) : -1;
+}
+
+/*
+ * A failed JSON write stops the JSON output, cut back to its last complete line so the file
+ * stays NDJSON that report reads (a later line after a gap would make report's sums wrong).
+ * One line says it all.
+ */
+static void stop_json(struct run_output *o, int err)
+{
+	const char *path = o->json == stdout ? "(stdout)" : o->json_path;
+	struct stat st;
+
+	o->json_stopped = true;
+	o->failed[OUTPUT_JSON]++;
+	__fpurge(o->json);	/* the unwritten rest of the line: never flushed later */
+	if (o->json_good >= 0 && !fstat(fileno(o->json), &st) && S_ISREG(st.st_mode) &&
+	    !ftruncate(fileno(o->json), o->json_good))
+		fprintf(stderr, "failed to write JSON output '%s': %s: stopped after %lu complete line%s\n",
+			path, strerror(-err), o->json_lines, o->json_lines == 1 ? "" : "s");
+	else
+		fprintf(stderr, "failed to write JSON output '%s': %s: stopped (its last line may be cut "
+			"short)\n", path, strerror(-err));
+}
+
 static int write_json(struct run_output *o, const struct view *v, enum record_type type)
 {
 	struct ndjson_meta m = o->meta;
+	int err;
 
+	if (o->json_stopped || (o->json == stdout && o->stdout_gone))
+		return 0;
 	m.type = type;
-	return failed(o, OUTPUT_JSON, ndjson_write(o->json, v, &m));
+	err = ndjson_write(o->json, v, &m);
+	if (!err) {
+		o->json_lines++;
+		o->json_good = o->json_good >= 0 ? ftell(o->json) : -1;
+		return 0;
+	}
+	if (err == -ENOMEM)
+		return err;
+	if (err == -EPIPE && o->json == stdout)
+		return failed(o, OUTPUT_JSON, err);	/* the reader is gone: the end */
+	stop_json(o, err);
+	return 0;
 }
 
 static int write_tables(struct run_output *o, struct view *v, bool final)
 {
 	struct view_opts opts = o->view;
 
+	if (o->table == stdout && o->stdout_gone)
+		return 0;
 	opts.final = final;
 	return failed(o, OUTPUT_TABLE, render_views(o->table, v, &opts));
 }
@@ -158,7 +221,7 @@ int output_interval(struct run_output *o, const struct stats_reader *r)
 		finest = o->view.by;
 	if (o->json)
 		finest = finer(finest, o->meta.by);
-	if (o->table && o->redraw)
+	if (o->table && o->redraw && !o->stdout_gone)
 		fputs("\033[H\033[J", o->table);	/* redraw in place */
 	if (table || o->json)
 		err = view_build(&v, &r->interval, finest, table ? view_totals_for(&o->view) : 0);
@@ -183,7 +246,7 @@ int output_summary(struct run_output *o, const struct stats_reader *r)
 	int err = stats_reader_since_start(r, &total) ?:
 		  view_build(&v, &total, finest, view_totals_for(&o->view));
 
-	if (!err && o->table) {
+	if (!err && o->table && !(o->table == stdout && o->stdout_gone)) {
 		if (!o->redraw)
 			fputs("=== summary ===\n", o->table);
 		err = write_tables(o, &v, true);

@@ -8,6 +8,9 @@
  *
  * A failed write is said on stderr (the first of each output: `failed to write
  * <what>: <why>`), counted, and the run goes on; run exits non-zero at the end.
+ * Two exceptions: the JSON output stops at its first failure, cut back to its
+ * last complete line (later lines after a gap would make report's sums wrong);
+ * and stdout closed by its reader (EPIPE: `run | head`) ends the run, quietly.
  */
 #ifndef KVMSTAT_OUTPUT_H
 #define KVMSTAT_OUTPUT_H
@@ -47,7 +50,15 @@ struct run_output {
 	bool prom_started;
 	unsigned long prom_reads;	/* the reader's reads it holds */
 	unsigned int failed[NR_OUTPUTS];	/* writes that failed */
+	bool prom_failing;		/* the last Prometheus write failed */
+	bool json_stopped;		/* after a failed JSON write: no more lines */
+	long long json_good;		/* offset after the last complete JSON line, -1: not seekable */
+	unsigned long json_lines;	/* complete JSON lines written */
+	bool stdout_gone;		/* stdout's reader closed it: the run ends, nothing more there */
 };
+
+/* Before the first write: where the JSON output starts (it may be cut back to there). */
+void output_start(struct run_output *o);
 
 /* The exposition's state brought up to r's last read: output_prom without the file. 0 or -ENOMEM. */
 int output_prom_update(struct run_output *o, const struct stats_reader *r);

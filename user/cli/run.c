@@ -21,10 +21,30 @@
 
 static volatile sig_atomic_t exiting;
 
+/*
+ * SIGINT, SIGTERM, SIGHUP: end the run after the interval, with the summary and a clean
+ * detach. A second one ends the process at once (a summary stuck on a full pipe, an
+ * impatient Ctrl-C); the kernel detaches the programs when their fds close.
+ */
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (exiting) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
 	exiting = 1;
+}
+
+static void handle_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A closed stdout is seen as EPIPE where it is written, so the run can end cleanly. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static const struct names proc_names = {
@@ -146,7 +166,7 @@ static __u64 ts_ns(const struct timespec *ts)
 	return ts->tv_sec * 1000000000ULL + ts->tv_nsec;
 }
 
-/* Sleeps until an absolute CLOCK_MONOTONIC time, or until SIGINT/SIGTERM. */
+/* Sleeps until an absolute CLOCK_MONOTONIC time, or until SIGINT/SIGTERM/SIGHUP. */
 static void sleep_until(__u64 ns)
 {
 	struct timespec ts = { .tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL };
@@ -213,7 +233,7 @@ static int run_loop(struct run_state *st)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	next = ts_ns(&now);
 	end = o->duration_ns ? next + o->duration_ns : UINT64_MAX;
-	while (!exiting && !err && next < end) {
+	while (!exiting && !st->out.stdout_gone && !err && next < end) {
 		next = next + o->interval_ns < end ? next + o->interval_ns : end;
 		err = wait_until(st, next) ?: emit_interval(st);	/* also the partial last one: intervals sum to the total */
 	}
@@ -256,8 +276,7 @@ int cmd_run(const struct run_opts *o)
 	st.tty = isatty(STDOUT_FILENO) && !o->json_stdout;
 	st.live = st.tty && !o->quiet_table && !o->batch && term_usable();
 	output_reuse_heap();
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	handle_signals();
 	err = loader_check_host(&o->loader);
 	if (err)
 		return 1;
@@ -281,6 +300,7 @@ int cmd_run(const struct run_opts *o)
 	if (o->filter.nr_vcpus && !strcmp(st.loader.vcpu_source, "thread"))
 		fprintf(stderr, "kvmstat-bpf: vCPU ids are not known (vCPU source: thread): --vcpu matches nothing\n");
 	setup_output(&st);
+	output_start(&st.out);
 	/* --vcpu leaves keys out of every snapshot the reader makes. */
 	err = stats_reader_init(&st.reader, &st.loader.stats, o->loader.arch, &o->filter);
 	if (err) {
@@ -317,9 +337,16 @@ cleanup:
 	output_free(&st.out);
 	names_set_fallback(NULL, NULL);
 	loader_stop(&st.loader);
-	if (st.json && st.json != stdout)
-		fclose(st.json);
+	if (st.json && st.json != stdout && fclose(st.json) && !st.out.json_stopped) {
+		fprintf(stderr, "failed to write JSON output '%s': %s\n", o->json_path, strerror(errno));
+		err = err ?: -EIO;
+	}
 	stats_reader_free(&st.reader);
 	names_cache_free();
+	if (st.out.stdout_gone) {
+		/* Detached and the files closed: now end as any writer to a closed pipe does. */
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
 	return err ? 1 : 0;
 }
