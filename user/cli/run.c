@@ -15,6 +15,7 @@
 #include "cli/live.h"
 #include "cli/output.h"
 #include "cli/run.h"
+#include "cli/term.h"
 #include "host/proc_names.h"
 #include "host/vmm.h"
 #include "loader/loader.h"
@@ -29,6 +30,7 @@ static volatile sig_atomic_t exiting;
 static void on_signal(int sig)
 {
 	if (exiting) {
+		term_restore_in_signal();	/* the live view's terminal, if it has one */
 		signal(sig, SIG_DFL);
 		raise(sig);
 	}

@@ -201,6 +201,11 @@ void term_leave(void)
 	release_stderr();
 }
 
+void term_restore_in_signal(void)
+{
+	restore();
+}
+
 bool term_size(unsigned int *cols, unsigned int *rows)
 {
 	struct winsize ws;

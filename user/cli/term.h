@@ -42,6 +42,9 @@ bool term_usable(void);
 /* 0, or -errno when the terminal's settings cannot be read or set. */
 int term_enter(void);
 void term_leave(void);
+/* The terminal as it was, async-signal-safe: for a handler about to end the process (the
+ * stderr held meanwhile is not shown). */
+void term_restore_in_signal(void);
 /* The size now; false when unknown. */
 bool term_size(unsigned int *cols, unsigned int *rows);
 /* True once after the size changed or the process was continued: draw everything again. */
