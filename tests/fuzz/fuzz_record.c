@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target: one NDJSON line through report's reader, json_parse then
- * record_decode (ndjson/record.c). Besides the sanitizers' memory errors,
- * undefined behaviour and leaks, a line the reader accepts must survive the
- * round trip through run's writer: ndjson_write of the decoded snapshot,
- * decoded again, holds the same samples (grouped as the line was), drops,
- * times, arch, spans, header strings and names. This is the promise `report`
- * relies on: whatever it accepts, it would have written the same.
+ * libFuzzer target: one NDJSON line through the reader of report and run --replay
+ * (record_read_line: json_parse, then record_decode, ndjson/record.c). Besides the
+ * sanitizers' memory errors, undefined behaviour and leaks, a line the reader
+ * accepts must survive the round trip through run's writer: ndjson_write of the
+ * decoded snapshot, decoded again, holds the same samples (grouped as the line
+ * was), drops, times, arch, spans, header strings and names. This is the promise
+ * `report` relies on: whatever it accepts, it would have written the same.
  */
 #define _GNU_SOURCE	/* open_memstream */
 #include <errno.h>
@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/json_parse.h"
 #include "model/view.h"
 #include "ndjson/ndjson.h"
 
@@ -71,23 +70,16 @@ static void free_names(struct name_map *m)
 	m->nr = 0;
 }
 
-/* Parses and decodes text; 0 with r filled (free r->snap), else nonzero. */
+/* Reads one line as report and replay do (record_read_line); 0 with r filled, else nonzero.
+ * r->snap needs freeing either way. */
 static int decode(const char *text, size_t len, struct record *r, struct name_map *names)
 {
 	const struct record_names rn = { remember, names };
-	struct json_error jerr;
-	struct jval root;
 	char msg[256];
-	int err = json_parse(text, len, &root, &jerr);
+	int err = record_read_line(text, len, r, &rn, msg, sizeof(msg));
 
-	if (err) {
-		snapshot_init(&r->snap, KVMSTAT_ARCH_UNKNOWN);
-		return err;
-	}
-	err = record_decode(&root, r, &rn, msg, sizeof(msg));
-	if (err && !memchr(msg, '\0', sizeof(msg)))
-		abort();
-	jval_free(&root);
+	if (err && (!memchr(msg, '\0', sizeof(msg)) || !msg[0]))
+		abort();	/* a refusal says why, in a bounded line */
 	return err;
 }
 
