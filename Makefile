@@ -189,10 +189,17 @@ VMTEST_ARCHES := arm64 riscv x86
 VMTESTS := $(addprefix vmtest-,$(VMTEST_ARCHES))
 .PHONY: $(VMTESTS) vmtest-arm64-nvhe
 
-$(OUT)/vmtest/%/vmm: tests/vmm/vmm-%.c tests/vmm/vmm-common.c tests/vmm/vmm-common.h
+$(OUT)/vmtest/%/vmm: tests/vmm/vmm-%.c tests/vmm/vmm-common.c tests/vmm/vmm-common.h \
+		tests/vmm/kvm-stats.c tests/vmm/kvm-stats.h
 	$(call msg,VMM,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CROSS_CC_$*) -static -O2 -pthread $(WARN) -o $@ $< tests/vmm/vmm-common.c
+	$(Q)$(CROSS_CC_$*) -static -O2 -pthread $(WARN) -o $@ $< tests/vmm/vmm-common.c tests/vmm/kvm-stats.c
+
+# KVM's own per-vCPU stats of a VMM we did not write (QEMU), read after it ends.
+$(OUT)/vmtest/%/vcpu-stats: tests/vmm/vcpu-stats.c tests/vmm/kvm-stats.c tests/vmm/kvm-stats.h
+	$(call msg,VMM,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CROSS_CC_$*) -static -O2 $(WARN) -o $@ $< tests/vmm/kvm-stats.c
 
 # Static pattern: make skips implicit-rule search for .PHONY targets.
 $(VMTESTS): vmtest-%: $(OUT)/%/kvmstat-bpf $(OUT)/vmtest/%/vmm
