@@ -51,7 +51,7 @@ esac
 
 VMM=$ROOT/build/vmtest/$ARCH/vmm
 [ -x "$VMM" ] || die "no $VMM: build it first (make build/vmtest/$ARCH/vmm)"
-FILES=("$VMM=/bin/vmm")
+FILES=("$VMM=/bin/vmm" "$HERE/trace-lib.sh=/test/trace-lib.sh")
 if [ "$KVMSTAT" != none ] && [ -x "$KVMSTAT" ]; then
 	FILES+=("$KVMSTAT=/bin/kvmstat-bpf")
 elif [ "$KVMSTAT" != none ] && [ "$KVMSTAT_GIVEN" = 1 ]; then
