@@ -228,6 +228,13 @@ $(VMTESTS_RISCV_SCENARIOS): vmtest-riscv-%: $(OUT)/riscv/kvmstat-bpf $(OUT)/vmte
 $(VMTESTS_X86_SCENARIOS): vmtest-x86-%: $(OUT)/x86/kvmstat-bpf $(OUT)/vmtest/x86/vmm
 	$(Q)bash tests/vmtest/e2e.sh x86 --scenario $* --kvmstat $<
 
+# A real VMM: Debian's QEMU booting a Linux guest in the emulated arm64 host, kvmstat-bpf for
+# the VM's whole life and attached twice while it runs (tests/vmtest/qemu-host.sh, check_qemu.py).
+VMTESTS_SCENARIOS += vmtest-arm64-qemu
+.PHONY: vmtest-arm64-qemu
+vmtest-arm64-qemu: $(OUT)/arm64/kvmstat-bpf $(OUT)/vmtest/arm64/vcpu-stats
+	$(Q)bash tests/vmtest/e2e.sh arm64 --scenario qemu --kvmstat $<
+
 # `make vmtest ARCH=x` runs one arch (arm64 also in nVHE) with its scenarios; plain
 # `make vmtest` all three.
 ifeq ($(origin ARCH),command line)
@@ -237,7 +244,8 @@ else
 vmtest: vmtest-arm64 vmtest-arm64-nvhe vmtest-riscv vmtest-x86 $(VMTESTS_SCENARIOS)
 endif
 
-VMTEST_BINS := $(foreach a,$(VMTEST_ARCHES),$(OUT)/$(a)/kvmstat-bpf $(OUT)/vmtest/$(a)/vmm)
+VMTEST_BINS := $(foreach a,$(VMTEST_ARCHES),$(OUT)/$(a)/kvmstat-bpf $(OUT)/vmtest/$(a)/vmm) \
+	$(OUT)/vmtest/arm64/vcpu-stats
 
 # A real Prometheus scrapes run --listen in the emulated arm64 host (tests/prometheus/e2e.sh).
 .PHONY: prometheus-e2e

@@ -4,7 +4,8 @@
 #
 # Usage: tests/vmtest/e2e.sh ARCH [--scenario NAME] [--append ARGS] [--timeout S] [--log FILE]
 #                            [--env NAME=VAL] [--kvmstat PATH|none] [-v]
-#   --scenario: single (default), multivm, fallback, timing (guest.sh); the log defaults to
+#   --scenario: single (default), multivm, fallback, timing (guest.sh), or qemu (arm64: Debian's
+#   QEMU and a Linux guest, qemu-host.sh, checked by check_qemu.py); the log defaults to
 #   build/vmtest/ARCH/e2e.log (single) or e2e-NAME.log.
 #   Needs build/vmtest/ARCH/vmm (make build/vmtest/ARCH/vmm). kvmstat-bpf: --kvmstat PATH (must
 #   exist), else build/ARCH/kvmstat-bpf when it exists; without one (or with 'none') the test
@@ -46,12 +47,47 @@ multivm | fallback | timing)
 	[ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e-$SCENARIO.log
 	PASS+=(--env "SCENARIO=$SCENARIO")
 	;;
-*) die "unknown scenario '$SCENARIO' (single | multivm | fallback | timing)" ;;
+qemu)
+	[ "$ARCH" = arm64 ] || die "the qemu scenario runs on arm64 only"
+	[ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e-$SCENARIO.log
+	;;
+*) die "unknown scenario '$SCENARIO' (single | multivm | fallback | timing | qemu)" ;;
 esac
 
-VMM=$ROOT/build/vmtest/$ARCH/vmm
-[ -x "$VMM" ] || die "no $VMM: build it first (make build/vmtest/$ARCH/vmm)"
-FILES=("$VMM=/bin/vmm" "$HERE/trace-lib.sh=/test/trace-lib.sh")
+# The Linux guest's initramfs: busybox and qemu-guest-init.sh as /init.
+guest_initrd() {
+	local cache=$1 out=$2 tree
+	tree=$(mktemp -d "$(dirname "$out")/.guest.XXXXXX")
+	mkdir -p "$tree"/{bin,dev,proc,sys}
+	cp "$cache/busybox" "$tree/bin/busybox"
+	ln -s busybox "$tree/bin/sh"
+	cp "$HERE/qemu-guest-init.sh" "$tree/init"
+	chmod 755 "$tree/init"
+	(cd "$tree" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$out"
+	rm -rf "$tree"
+}
+
+FILES=("$HERE/trace-lib.sh=/test/trace-lib.sh")
+SCRIPT=$HERE/guest.sh
+CHECK=$HERE/check.py
+if [ "$SCENARIO" = qemu ]; then
+	SCRIPT=$HERE/qemu-host.sh
+	CHECK=$HERE/check_qemu.py
+	STATS=$ROOT/build/vmtest/$ARCH/vcpu-stats
+	[ -x "$STATS" ] || die "no $STATS: build it first (make build/vmtest/$ARCH/vcpu-stats)"
+	cache=$("$ROOT/scripts/fetch-debs.sh" "$ARCH" | tail -n1) || die "failed to fetch the $ARCH kernel"
+	qemu=$("$ROOT/scripts/fetch-qemu.sh" "$ARCH" | tail -n1) || die "failed to fetch QEMU for $ARCH"
+	initrd=$ROOT/build/vmtest/$ARCH/qemu-guest.initrd.gz
+	mkdir -p "$(dirname "$initrd")"
+	guest_initrd "$cache" "$initrd"
+	FILES+=("$qemu=/opt/qemu" "$cache/Image=/guest/Image" "$initrd=/guest/initrd.gz"
+		"$STATS=/bin/vcpu-stats")
+	PASS=(--timeout 900 "${PASS[@]}" --out "${LOG%.log}.out")
+else
+	VMM=$ROOT/build/vmtest/$ARCH/vmm
+	[ -x "$VMM" ] || die "no $VMM: build it first (make build/vmtest/$ARCH/vmm)"
+	FILES+=("$VMM=/bin/vmm")
+fi
 if [ "$KVMSTAT" != none ] && [ -x "$KVMSTAT" ]; then
 	FILES+=("$KVMSTAT=/bin/kvmstat-bpf")
 elif [ "$KVMSTAT" != none ] && [ "$KVMSTAT_GIVEN" = 1 ]; then
@@ -72,7 +108,7 @@ emulator_failed() {
 
 run_once() {
 	run_rc=0
-	"$HERE/vmtest.sh" "$ARCH" "${PASS[@]}" --log "$LOG" "$HERE/guest.sh" "${FILES[@]}" >/dev/null ||
+	"$HERE/vmtest.sh" "$ARCH" "${PASS[@]}" --log "$LOG" "$SCRIPT" "${FILES[@]}" >/dev/null ||
 		run_rc=$?
 }
 
@@ -84,6 +120,6 @@ if [ "$run_rc" != 0 ] && emulator_failed "$run_rc" "$LOG"; then
 	run_once
 fi
 check_rc=0
-python3 "$HERE/check.py" "$LOG" || check_rc=$?
+python3 "$CHECK" "$LOG" || check_rc=$?
 echo "e2e: $ARCH ($SCENARIO): run rc=$run_rc, check rc=$check_rc, log: $LOG"
 [ "$run_rc" = 0 ] && [ "$check_rc" = 0 ]

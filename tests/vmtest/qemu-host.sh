@@ -1,0 +1,181 @@
+#!/bin/sh
+# The real-VMM test, run by vmtest.sh's /init inside the emulated arm64 KVM host (busybox sh):
+# Debian's own QEMU (/opt/qemu, scripts/fetch-qemu.sh) boots Debian's kernel with a busybox
+# initramfs (/guest, tests/vmtest/qemu-guest-init.sh) under -accel kvm. check_qemu.py compares:
+#   - kvmstat-bpf "life": attached before QEMU starts, stopped after it ended (the VM's whole life)
+#   - kvmstat-bpf "attach N": ATTACH_RUNS runs of ATTACH_SECONDS, one after the other, started
+#     while the guest idles (its vCPUs asleep inside KVM_RUN) and detached while it still runs
+#   - the raw tracefs stream (trace-lib.sh): kvm_exit and kvm_userspace_exit for the whole life,
+#     kvm_entry from the first attach run on (where each exit was accounted); bpf(2) calls (when
+#     each kvmstat-bpf attached), by the kernel's clock
+#   - an ftrace hist trigger on kvm_exit
+#   - KVM's own per-vCPU statistics from QEMU's stats fds, final after QEMU ended (vcpu-stats)
+#   - the guest's markers (serial console) and the lines it wrote to its virtio console
+# Bulk data (both traces raw, every NDJSON) goes to $VMTEST_OUT (vmtest.sh --out), the rest to
+# the console.
+# Environment: VMTEST_ARCH; QEMU_NAME, QEMU_UUID, QEMU_VCPUS, QEMU_MEM; GUEST_ARGS (lguest.*
+# workload parameters); ATTACH_RUNS (default 2), ATTACH_SECONDS (2); KVMSTAT_ARGS adds arguments
+# to every kvmstat-bpf run; BOOT_TIMEOUT (s, default 400) for the guest to reach idle.
+
+ARCH=${VMTEST_ARCH:?VMTEST_ARCH not set}
+[ -c "${VMTEST_OUT:-}" ] || { echo "guest: no VMTEST_OUT (vmtest.sh --out)"; exit 2; }
+KVMSTAT=/bin/kvmstat-bpf
+QEMU=/opt/qemu/run-qemu
+QEMU_NAME=${QEMU_NAME:-lguest}
+QEMU_UUID=${QEMU_UUID:-6b1d7f3e-2c4a-4e58-9f61-0a8b3c5d7e92}
+QEMU_VCPUS=${QEMU_VCPUS:-2}
+QEMU_MEM=${QEMU_MEM:-256}
+GUEST_ARGS=${GUEST_ARGS:-lguest.hotplug=3 lguest.lines=20 lguest.sleeps=20}
+ATTACH_RUNS=${ATTACH_RUNS:-2}
+ATTACH_SECONDS=${ATTACH_SECONDS:-2}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-400}
+CONSOLE=/tmp/guest.console
+VC=/tmp/vc	# the virtio console's chardev: FIFOs $VC.in (to the guest) and $VC.out
+
+fail() {
+	echo "guest: $*"
+	exit 1
+}
+
+# shellcheck source=tests/vmtest/trace-lib.sh
+. /test/trace-lib.sh
+trace_arch_setup "$ARCH"
+
+case "$ARCH" in
+arm64)
+	# shellcheck disable=SC2054 # QEMU's commas
+	MACHINE="-M virt,gic-version=3 -cpu host"
+	GUEST_CONSOLE=ttyAMA0
+	;;
+*) fail "no QEMU scenario for $ARCH" ;;
+esac
+
+# Starts kvmstat-bpf writing NDJSON to $1 (more arguments: its own), in the background: KPID.
+# Returns once the first interval line is written (it is attached).
+start_kvmstat() {
+	json=$1
+	shift
+	# shellcheck disable=SC2086
+	"$KVMSTAT" run --json "$json" "$@" $KVMSTAT_ARGS >/dev/null 2>"$json.err" &
+	KPID=$!
+	echo "GUEST kvmstat-bpf started run=$(basename "$json" .ndjson) pid=$KPID"
+	waited=0
+	while [ ! -s "$json" ]; do
+		kill -0 "$KPID" 2>/dev/null || { cat "$json.err"; fail "kvmstat-bpf exited before its first interval"; }
+		waited=$((waited + 1))
+		[ "$waited" -le 600 ] || fail "kvmstat-bpf wrote no interval within 60 s"
+		sleep 0.1
+	done
+}
+
+# Waits for kvmstat-bpf $1 (pid) and prints its exit code and stderr under the run's name $2.
+finish_kvmstat() {
+	wait "$1"
+	echo "GUEST kvmstat-bpf run=$2 rc=$?"
+	sed "s/^/guest: kvmstat-bpf $2 stderr: /" "/tmp/$2.ndjson.err"
+}
+
+start_qemu() {
+	rm -f "$VC.in" "$VC.out"
+	mkfifo "$VC.in" "$VC.out" || fail "failed to create the virtio console FIFOs"
+	echo "guest: starting QEMU: -name guest=$QEMU_NAME -uuid $QEMU_UUID -smp $QEMU_VCPUS"
+	# shellcheck disable=SC2086
+	"$QEMU" -name "guest=$QEMU_NAME,debug-threads=on" -uuid "$QEMU_UUID" $MACHINE -accel kvm \
+		-smp "$QEMU_VCPUS" -m "$QEMU_MEM" -display none -monitor none -nic none -no-reboot \
+		-serial "file:$CONSOLE" -kernel /guest/Image -initrd /guest/initrd.gz \
+		-append "console=$GUEST_CONSOLE rdinit=/init quiet panic=-1 $GUEST_ARGS" \
+		-device virtio-serial-pci -chardev "pipe,id=vc0,path=$VC" -device virtconsole,chardev=vc0 \
+		</dev/null >/tmp/qemu.out 2>&1 &
+	QPID=$!
+	cat "$VC.out" >/tmp/hvc0.out &
+	CATPID=$!
+	/bin/vcpu-stats "$QPID" "$QEMU_VCPUS" >/tmp/vcpu-stats.out 2>&1 &
+	SPID=$!
+	echo "QEMU pid=$QPID name=$QEMU_NAME uuid=$QEMU_UUID vcpus=$QEMU_VCPUS"
+}
+
+wait_guest_idle() {
+	waited=0
+	while ! grep -q "^LGUEST idle" "$CONSOLE" 2>/dev/null; do
+		kill -0 "$QPID" 2>/dev/null || { cat /tmp/qemu.out "$CONSOLE"; fail "QEMU ended before the guest was idle"; }
+		waited=$((waited + 1))
+		[ "$waited" -le $((BOOT_TIMEOUT * 5)) ] || fail "the guest was not idle within $BOOT_TIMEOUT s"
+		sleep 0.2
+	done
+	echo "guest: the Linux guest is idle after ${waited}/5 s"
+}
+
+# QEMU's threads as the kernel shows them: name, and the syscall each is in (vCPUs: KVM_RUN on
+# a vCPU fd), and its KVM fds (anon_inode:kvm-vcpu:ID, ID the vcpu_id).
+print_threads() {
+	for t in /proc/"$QPID"/task/*; do
+		echo "QEMU thread tid=${t##*/} syscall=$(cut -d' ' -f1-3 "$t/syscall" | tr ' ' ,) comm=$(cat "$t/comm")"
+	done
+	for f in /proc/"$QPID"/fd/*; do
+		l=$(readlink "$f")
+		case "$l" in anon_inode:kvm-*) echo "QEMU fd=${f##*/} target=$l" ;; esac
+	done
+}
+
+attach_runs() {
+	i=1
+	while [ "$i" -le "$ATTACH_RUNS" ]; do
+		echo "guest: kvmstat-bpf attach$i for ${ATTACH_SECONDS}s while the guest runs"
+		start_kvmstat "/tmp/attach$i.ndjson" -i 0.5 -d "$ATTACH_SECONDS"
+		finish_kvmstat "$KPID" "attach$i"
+		i=$((i + 1))
+	done
+}
+
+stop_qemu() {
+	echo poweroff >"$VC.in" || fail "failed to write to the virtio console"
+	waited=0
+	while kill -0 "$QPID" 2>/dev/null; do
+		waited=$((waited + 1))
+		[ "$waited" -le 600 ] || { kill "$QPID"; fail "QEMU did not end within 60 s of poweroff"; }
+		sleep 0.1
+	done
+	wait "$QPID"
+	echo "GUEST qemu rc=$?"
+	wait "$SPID"
+	echo "GUEST vcpu-stats rc=$?"
+	kill "$CATPID" 2>/dev/null
+}
+
+print_outputs() {
+	cat /tmp/vcpu-stats.out
+	sed 's/^/guest: qemu: /' /tmp/qemu.out
+	echo "=== GUEST CONSOLE BEGIN ==="
+	tr -d '\r' <"$CONSOLE"
+	echo
+	echo "=== GUEST CONSOLE END ==="
+	echo "GUEST virtio lines=$(grep -c '^LGUEST virtio line' /tmp/hvc0.out)"
+	for run in life $(i=1; while [ "$i" -le "$ATTACH_RUNS" ]; do echo "attach$i"; i=$((i + 1)); done); do
+		echo "=== KVMSTAT NDJSON BEGIN run=$run ==="
+		cat "/tmp/$run.ndjson"
+		echo "=== KVMSTAT NDJSON END ==="
+	done >>"$VMTEST_OUT"
+}
+
+echo "GUEST scenario=qemu kvmstat_args=$KVMSTAT_ARGS attach_runs=$ATTACH_RUNS"
+setup_trace 16384 kvm/kvm_exit kvm/kvm_userspace_exit
+trace_bpf_syscalls
+setup_hist
+start_kvmstat /tmp/life.ndjson -i 1
+LIFE=$KPID
+start_qemu
+wait_guest_idle
+print_threads
+# Where each exit is accounted, from here on: the attach runs' boundaries need it.
+enable_trace_event kvm/kvm_entry
+attach_runs
+stop_qemu
+kill -INT "$LIFE"
+finish_kvmstat "$LIFE" life
+print_trace_lost "$I"
+print_trace_lost "$IB" bpf
+export_trace "$I" kvm
+export_trace "$IB" bpf
+print_hist
+print_outputs
+exit 0
