@@ -49,6 +49,7 @@ setup() {
 	kvmstat-sampled) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --time-every 16 ;;
 	kvmstat-task) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --inflight task ;;
 	kvmstat-classic) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --classic ;;
+	kvmstat-proc) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --vcpu-source proc ;;
 	floor) start_bg /bin/floor ;;
 	floor-classic) start_bg /bin/floor --classic ;;
 	floor-clock) start_bg /bin/floor --clock ;;

@@ -85,7 +85,7 @@ ARCHES = {
             arm64_class(0x24): "DABT_LOW",
         },
         mode_check=arm64_mode_check,
-        vcpu_source="fentry:kvm_arch_vcpu_ioctl_run",
+        vcpu_source="fentry:kvm_arch_vcpu_ioctl_run+ksym:kvm_running_vcpu",  # KALLSYMS_ALL=y
         timing=(arm64_class(0x01), arm64_class(0x16)),  # WFx, HVC64 (PSCI_VERSION)
         hints={
             arm64_class(0x01): "QEMU TCG completes a wfi without trapping when a host interrupt "
@@ -575,8 +575,8 @@ def want_vcpu_source(log, arch):
     args = log.kvmstat_args.split()
     if "--vcpu-source" in args and args[args.index("--vcpu-source") + 1:][:1] == ["thread"]:
         return "thread"
-    if "--classic" in args:  # no vcpu argument at kvm_entry: fentry everywhere
-        return "fentry:kvm_arch_vcpu_ioctl_run"
+    if "--classic" in args:  # no vcpu argument at kvm_entry: fentry and ksym everywhere
+        return "fentry:kvm_arch_vcpu_ioctl_run+ksym:kvm_running_vcpu"
     return arch.vcpu_source
 
 

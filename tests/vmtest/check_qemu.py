@@ -80,7 +80,15 @@ class Run:
     """One kvmstat-bpf run: its NDJSON, exit code and pid."""
 
     def __init__(self, name):
-        self.name, self.objs, self.rc, self.pid = name, [], None, None
+        self.name, self.objs, self.rc, self.pid, self.args = name, [], None, None, []
+
+    @property
+    def vcpu_source(self):
+        """What its vcpu_source must be on Debian's arm64 kernel (KALLSYMS_ALL=y)."""
+        a = self.args
+        src = a[a.index("--vcpu-source") + 1] if "--vcpu-source" in a[:-1] else "auto"
+        return {"auto": "fentry:kvm_arch_vcpu_ioctl_run+ksym:kvm_running_vcpu",
+                "proc": "fentry:kvm_arch_vcpu_ioctl_run+proc", "thread": "thread"}.get(src)
 
     @property
     def total(self):
@@ -155,8 +163,9 @@ class QemuLog:
         elif line.startswith("GUEST kvmstat-bpf run="):
             r = self.run(kv["run"])
             r.rc = int(kv["rc"])
-        elif line.startswith("GUEST kvmstat-bpf started run="):
-            self.run(kv["run"]).pid = int(kv["pid"])
+        elif m := re.match(r"^GUEST kvmstat-bpf started run=(\w+) pid=(\d+) args=(.*)$", line):
+            r = self.run(m.group(1))
+            r.pid, r.args = int(m.group(2)), m.group(3).split()
         elif line.startswith("GUEST virtio lines="):
             self.virtio_lines = int(kv["lines"])
         elif line.startswith("KVMSTATS vm_pid=") and "vcpu" in kv:
@@ -401,6 +410,7 @@ def check_life(log, vcpus, accounted, ck):
     ck.equal("kvmstat-bpf life: unpaired (each vCPU thread's first kvm_entry)", len(vcpus),
              drops.get("unpaired"))
     check_intervals_sum(run, ck)
+    ck.equal("kvmstat-bpf life: vcpu_source", run.vcpu_source, total.get("vcpu_source"))
     check_vm_identity(log, run, vcpus, ck)
     base.check_kvmstat_levels(total, ck)
 
@@ -428,8 +438,8 @@ def check_vm_identity(log, run, vcpus, ck, every_line=False):
         for vm in vms:
             if vm.get("name") != log.qemu.get("name"):
                 bad.append(f"{where}: VM name {vm.get('name')!r}, want {log.qemu.get('name')!r}")
-            if vm.get("uuid") != log.qemu.get("uuid"):
-                bad.append(f"{where}: VM uuid {vm.get('uuid')!r}, want {log.qemu.get('uuid')!r}")
+            if vm.get("vm_uuid") != log.qemu.get("uuid"):
+                bad.append(f"{where}: VM uuid {vm.get('vm_uuid')!r}, want {log.qemu.get('uuid')!r}")
             for v in vm.get("vcpus", []):
                 tid = v.get("tid")
                 if v.get("vcpu") != vcpus.get(tid):
@@ -447,21 +457,18 @@ def check_vm_identity(log, run, vcpus, ck, every_line=False):
 
 def attach_boundaries(log, run):
     """(A0, A1): the bpf(2) call that attached kvmstat-bpf's last program (kvm_exit: it goes
-    last, after the programs that account an exit), entry and exit by the kernel's clock.
-    None if the trace lacks it."""
-    last = None
-    enter = None
+    last, after the programs that account an exit), entry and exit by the kernel's clock: the
+    last attach call before the run's first read. None if the trace lacks it."""
+    first_read = run.intervals[0]["interval"]["end_mono_ns"]
+    last = enter = None
     for ts, pid, kind, val in log.sys:
-        if pid != run.pid:
+        if pid != run.pid or ts > first_read:
             continue
         if kind == "enter":
             enter = (ts, val)
         elif enter and enter[1] in BPF_ATTACH_CMDS:
             last = (enter[0], ts)
             enter = None
-        first_read = run.intervals[0]["interval"]["start_mono_ns"] if run.intervals else None
-        if first_read is not None and ts > first_read:
-            break
     return last
 
 
@@ -490,9 +497,10 @@ def check_attach_run(log, run, vcpus, accounted, ck):
                     "the bpf(2) trace"):
         return
     end = total["interval"]["end_mono_ns"]
-    first = run.intervals[0]["interval"]["start_mono_ns"]
-    ck.check(a[1] <= first, f"kvmstat-bpf {run.name}: attached ({a[1]} ns) before its first "
-             f"interval starts ({first} ns)")
+    first = run.intervals[0]["interval"]
+    ck.check(first["start_mono_ns"] <= a[0] and a[1] <= first["end_mono_ns"],
+             f"kvmstat-bpf {run.name}: attached ({a[0]}..{a[1]} ns) within its first interval "
+             f"({first['start_mono_ns']}..{first['end_mono_ns']} ns)")
     want, maybe = defaultdict(int), defaultdict(int)
     for ex, acct, origin in accounted:
         if acct is None and origin != "unaccounted":
@@ -519,6 +527,8 @@ def check_attach_run(log, run, vcpus, accounted, ck):
     ck.equal(f"kvmstat-bpf {run.name}: drops.stats_full, inflight", (0, 0),
              (drops.get("stats_full"), drops.get("inflight")))
     check_intervals_sum(run, ck)
+    ck.equal(f"kvmstat-bpf {run.name} ({' '.join(run.args)}): vcpu_source", run.vcpu_source,
+             total.get("vcpu_source"))
     check_vm_identity(log, run, vcpus, ck, every_line=True)
     after = sum(1 for ex, _, _ in accounted if ex.ts > end + READ_SLACK_NS)
     ck.check(after > 0, f"the guest kept running after kvmstat-bpf {run.name} detached "
@@ -598,7 +608,9 @@ def main():
     check_life(log, vcpus, accounted, ck)
     attach = sorted((r for r in log.runs.values() if r.name.startswith("attach")),
                     key=lambda r: r.name)
-    ck.check(len(attach) >= 2, f"attach runs: {len(attach)} (attach, detach, attach again)")
+    ck.check(len(attach) >= 2 and {"fentry:kvm_arch_vcpu_ioctl_run+ksym:kvm_running_vcpu",
+                                    "fentry:kvm_arch_vcpu_ioctl_run+proc"} <= {r.vcpu_source for r in attach},
+             f"attach runs: {len(attach)} (attach, detach, attach again; with the ksym and /proc)")
     for r in attach:
         check_attach_run(log, r, vcpus, accounted, ck)
     check_schema(log, ck)

@@ -3,8 +3,9 @@
 # Debian's own QEMU (/opt/qemu, scripts/fetch-qemu.sh) boots Debian's kernel with a busybox
 # initramfs (/guest, tests/vmtest/qemu-guest-init.sh) under -accel kvm. check_qemu.py compares:
 #   - kvmstat-bpf "life": attached before QEMU starts, stopped after it ended (the VM's whole life)
-#   - kvmstat-bpf "attach N": ATTACH_RUNS runs of ATTACH_SECONDS, one after the other, started
-#     while the guest idles (its vCPUs asleep inside KVM_RUN) and detached while it still runs
+#   - kvmstat-bpf "attachN": a run of ATTACH_SECONDS per word of ATTACH_RUNS (its --vcpu-source),
+#     one after the other, started while the guest idles (its vCPUs asleep inside KVM_RUN) and
+#     detached while it still runs; "proc" is what a kernel without CONFIG_KALLSYMS_ALL gets
 #   - the raw tracefs stream (trace-lib.sh): kvm_exit and kvm_userspace_exit for the whole life,
 #     kvm_entry from the first attach run on (where each exit was accounted); bpf(2) calls (when
 #     each kvmstat-bpf attached), by the kernel's clock
@@ -14,7 +15,7 @@
 # Bulk data (both traces raw, every NDJSON) goes to $VMTEST_OUT (vmtest.sh --out), the rest to
 # the console.
 # Environment: VMTEST_ARCH; QEMU_NAME, QEMU_UUID, QEMU_VCPUS, QEMU_MEM; GUEST_ARGS (lguest.*
-# workload parameters); ATTACH_RUNS (default 2), ATTACH_SECONDS (2); KVMSTAT_ARGS adds arguments
+# workload parameters); ATTACH_RUNS ("auto auto proc"), ATTACH_SECONDS (2); KVMSTAT_ARGS adds arguments
 # to every kvmstat-bpf run; BOOT_TIMEOUT (s, default 400) for the guest to reach idle.
 
 ARCH=${VMTEST_ARCH:?VMTEST_ARCH not set}
@@ -26,7 +27,7 @@ QEMU_UUID=${QEMU_UUID:-6b1d7f3e-2c4a-4e58-9f61-0a8b3c5d7e92}
 QEMU_VCPUS=${QEMU_VCPUS:-2}
 QEMU_MEM=${QEMU_MEM:-256}
 GUEST_ARGS=${GUEST_ARGS:-lguest.hotplug=3 lguest.lines=20 lguest.sleeps=20}
-ATTACH_RUNS=${ATTACH_RUNS:-2}
+ATTACH_RUNS=${ATTACH_RUNS:-auto auto proc}
 ATTACH_SECONDS=${ATTACH_SECONDS:-2}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-400}
 CONSOLE=/tmp/guest.console
@@ -58,7 +59,7 @@ start_kvmstat() {
 	# shellcheck disable=SC2086
 	"$KVMSTAT" run --json "$json" "$@" $KVMSTAT_ARGS >/dev/null 2>"$json.err" &
 	KPID=$!
-	echo "GUEST kvmstat-bpf started run=$(basename "$json" .ndjson) pid=$KPID"
+	echo "GUEST kvmstat-bpf started run=$(basename "$json" .ndjson) pid=$KPID args=$*"
 	waited=0
 	while [ ! -s "$json" ]; do
 		kill -0 "$KPID" 2>/dev/null || { cat "$json.err"; fail "kvmstat-bpf exited before its first interval"; }
@@ -119,10 +120,11 @@ print_threads() {
 
 attach_runs() {
 	i=1
-	while [ "$i" -le "$ATTACH_RUNS" ]; do
-		echo "guest: kvmstat-bpf attach$i for ${ATTACH_SECONDS}s while the guest runs"
-		start_kvmstat "/tmp/attach$i.ndjson" -i 0.5 -d "$ATTACH_SECONDS"
+	for source in $ATTACH_RUNS; do
+		echo "guest: kvmstat-bpf attach$i (--vcpu-source $source) for ${ATTACH_SECONDS}s while the guest runs"
+		start_kvmstat "/tmp/attach$i.ndjson" -i 0.5 -d "$ATTACH_SECONDS" --vcpu-source "$source"
 		finish_kvmstat "$KPID" "attach$i"
+		RUNS="$RUNS attach$i"
 		i=$((i + 1))
 	done
 }
@@ -150,7 +152,7 @@ print_outputs() {
 	echo
 	echo "=== GUEST CONSOLE END ==="
 	echo "GUEST virtio lines=$(grep -c '^LGUEST virtio line' /tmp/hvc0.out)"
-	for run in life $(i=1; while [ "$i" -le "$ATTACH_RUNS" ]; do echo "attach$i"; i=$((i + 1)); done); do
+	for run in $RUNS; do
 		echo "=== KVMSTAT NDJSON BEGIN run=$run ==="
 		cat "/tmp/$run.ndjson"
 		echo "=== KVMSTAT NDJSON END ==="
@@ -163,6 +165,7 @@ trace_bpf_syscalls
 setup_hist
 start_kvmstat /tmp/life.ndjson -i 1
 LIFE=$KPID
+RUNS=life
 start_qemu
 wait_guest_idle
 print_threads

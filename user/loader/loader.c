@@ -161,21 +161,28 @@ void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o)
 	bpf_map__set_value_size(skel->maps.stats, kvmstat_value_size(__builtin_popcount(o->spans)));
 }
 
+/* A vcpu at kvm_entry: x86 and RISC-V tp_btf (arm64's passes none, classic records none). */
+static bool vcpu_at_entry(const struct loader_opts *o)
+{
+	return o->arch != KVMSTAT_ARCH_ARM64 && !o->classic;
+}
+
 /* Which programs run on this host; everything else stays unloaded. */
-void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry)
+void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o,
+			    const struct vcpu_features *f)
 {
 	struct bpf_program *prog;
-	bool vcpu_arg = o->vcpu_source == VCPU_SOURCE_AUTO && o->arch != KVMSTAT_ARCH_ARM64 &&
-			!o->classic;
+	bool vcpu_arg = o->vcpu_source != VCPU_SOURCE_THREAD && vcpu_at_entry(o);
 
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, false);
 	if (needs_classic_exit(o))
-		bpf_program__set_autoload(skel->progs.kvm_exit_tp, true);
+		prog = f->ksym ? skel->progs.kvm_exit_tp_running : skel->progs.kvm_exit_tp;
 	else if (o->arch == KVMSTAT_ARCH_ARM64)
-		bpf_program__set_autoload(skel->progs.kvm_exit_btf_arm64, true);
+		prog = f->ksym ? skel->progs.kvm_exit_btf_arm64_running : skel->progs.kvm_exit_btf_arm64;
 	else
-		bpf_program__set_autoload(skel->progs.kvm_exit_btf_riscv, true);
+		prog = skel->progs.kvm_exit_btf_riscv;
+	bpf_program__set_autoload(prog, true);
 	if (o->classic) {
 		bpf_program__set_autoload(skel->progs.kvm_entry_tp, true);
 		bpf_program__set_autoload(skel->progs.kvm_userspace_exit_tp, true);
@@ -184,26 +191,31 @@ void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *
 						   : skel->progs.kvm_entry_btf_novcpu, true);
 		bpf_program__set_autoload(skel->progs.kvm_userspace_exit_btf, true);
 	}
-	if (fentry)
+	if (f->fentry)
 		bpf_program__set_autoload(skel->progs.vcpu_run_fentry, true);
 }
 
 #define VCPU_RUN_FUNC "kvm_arch_vcpu_ioctl_run"
+#define RUNNING_VCPU_VAR "kvm_running_vcpu"
 
 static const char *fentry_target(const struct loader_opts *o)
 {
 	return o->fentry_target ?: VCPU_RUN_FUNC;
 }
 
-static bool want_fentry(const struct loader_opts *o)
+/* Without a vcpu at kvm_entry: the vCPU sources that may name it, if the kernel has them. */
+static struct vcpu_features wanted_features(const struct loader_opts *o)
 {
-	bool vcpu_arg = o->arch != KVMSTAT_ARCH_ARM64 && !o->classic;
+	bool want = o->vcpu_source != VCPU_SOURCE_THREAD && !vcpu_at_entry(o);
 
-	return o->vcpu_source == VCPU_SOURCE_AUTO && !vcpu_arg &&
-	       kernel_has_btf_name(fentry_target(o), BTF_KIND_FUNC);
+	return (struct vcpu_features){
+		.fentry = want && kernel_has_btf_name(fentry_target(o), BTF_KIND_FUNC),
+		.ksym = want && o->vcpu_source == VCPU_SOURCE_AUTO &&
+			kernel_has_btf_name(RUNNING_VCPU_VAR, BTF_KIND_VAR),
+	};
 }
 
-static int open_and_load(struct loader *l, const struct loader_opts *o, bool fentry)
+static int open_and_load(struct loader *l, const struct loader_opts *o, const struct vcpu_features *f)
 {
 	int err;
 
@@ -221,8 +233,8 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	l->skel->rodata->targ_inflight_array = !o->inflight_task;
 	l->skel->rodata->targ_time_mask = o->time_every > 1 ? o->time_every - 1 : 0;
 	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
-	loader_select_programs(l->skel, o, fentry);
-	if (fentry && o->fentry_target)
+	loader_select_programs(l->skel, o, f);
+	if (f->fentry && o->fentry_target)
 		bpf_program__set_attach_target(l->skel->progs.vcpu_run_fentry, 0, o->fentry_target);
 	/* Load and verify. */
 	err = kvmstat_bpf__load(l->skel);
@@ -233,11 +245,64 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	return err;
 }
 
-static const char *vcpu_source_name(const struct loader_opts *o, bool fentry)
+static const char *features_name(const struct vcpu_features *f)
 {
-	if (fentry)
-		return "fentry:kvm_arch_vcpu_ioctl_run";
-	if (o->vcpu_source == VCPU_SOURCE_AUTO && o->arch != KVMSTAT_ARCH_ARM64 && !o->classic)
+	return f->fentry && f->ksym ? "fentry and ksym" : f->fentry ? "fentry" : "ksym";
+}
+
+/* What to try, in order: what is wanted, each optional source alone, then neither. */
+static size_t fallback_order(struct vcpu_features want, struct vcpu_features tries[4])
+{
+	size_t n = 0;
+
+	tries[n++] = want;
+	if (want.fentry && want.ksym) {
+		tries[n++] = (struct vcpu_features){ .fentry = true };
+		tries[n++] = (struct vcpu_features){ .ksym = true };
+	}
+	if (want.fentry || want.ksym)
+		tries[n++] = (struct vcpu_features){ 0 };
+	return n;
+}
+
+/*
+ * Loads with the optional vCPU sources the kernel takes. A kernel that refuses one refuses the
+ * whole object, so each try is a full load; libbpf's complaints about a refused optional
+ * program are no error and are shown with -v only.
+ */
+static int load_with_fallbacks(struct loader *l, const struct loader_opts *o, struct vcpu_features *f)
+{
+	libbpf_print_fn_t print = o->verbose ? print_libbpf_verbose : print_libbpf;
+	struct vcpu_features tries[4];
+	size_t i, n = fallback_order(*f, tries);
+	int err = 0;
+
+	for (i = 0; i < n; i++) {
+		bool optional = tries[i].fentry || tries[i].ksym;
+
+		libbpf_set_print(optional && !o->verbose ? print_nothing : print);
+		err = open_and_load(l, o, &tries[i]);
+		libbpf_set_print(print);
+		if (!err) {
+			*f = tries[i];
+			return 0;
+		}
+		if (optional && o->verbose)
+			fprintf(stderr, "kvmstat-bpf: %s refused (%s), trying without\n",
+				features_name(&tries[i]), strerror(-err));
+	}
+	return err;
+}
+
+static const char *vcpu_source_name(const struct loader_opts *o, const struct vcpu_features *f)
+{
+	if (f->fentry && f->ksym)
+		return "fentry:" VCPU_RUN_FUNC "+ksym:" RUNNING_VCPU_VAR;
+	if (f->fentry)
+		return "fentry:" VCPU_RUN_FUNC;
+	if (f->ksym)
+		return "ksym:" RUNNING_VCPU_VAR;
+	if (o->vcpu_source != VCPU_SOURCE_THREAD && vcpu_at_entry(o))
 		return "tp_btf:kvm_entry";
 	return "thread";
 }
@@ -287,35 +352,20 @@ static void print_prog_stats(const struct loader *l)
 	}
 }
 
-int loader_start(struct loader *l, const struct loader_opts *o)
+int loader_load(struct loader *l, const struct loader_opts *o)
 {
-	libbpf_print_fn_t print = o->verbose ? print_libbpf_verbose : print_libbpf;
-	bool fentry = want_fentry(o);
+	struct vcpu_features f = wanted_features(o);
 	int err;
 
 	memset(l, 0, sizeof(*l));
-	libbpf_set_print(fentry && !o->verbose ? print_nothing : print);
-	err = open_and_load(l, o, fentry);
-	libbpf_set_print(print);
-	if (err && fentry) {
-		/* Kernel refused the fentry: fall back to thread identity. */
-		if (o->verbose)
-			fprintf(stderr, "kvmstat-bpf: fentry refused (%s), vCPUs by thread\n", strerror(-err));
-		fentry = false;
-		err = open_and_load(l, o, fentry);
-	}
+	err = load_with_fallbacks(l, o, &f);
 	if (err) {
 		fprintf(stderr, "failed to load BPF object: %s\n", strerror(-err));
 		return err;
 	}
-	/* Attach every loaded program. */
-	err = kvmstat_bpf__attach(l->skel);
-	if (err) {
-		fprintf(stderr, "failed to attach BPF programs: %s\n", strerror(-err));
-		loader_stop(l);
-		return err;
-	}
-	l->vcpu_source = vcpu_source_name(o, fentry);
+	l->features = f;
+	l->vcpu_source = vcpu_source_name(o, &f);
+	l->unnamed_at_attach = o->vcpu_source != VCPU_SOURCE_THREAD && !vcpu_at_entry(o) && !f.ksym;
 	l->attach_kind = o->classic ? "tracepoint" : needs_classic_exit(o) ? "tracepoint+tp_btf" : "tp_btf";
 	l->print_prog_stats = o->verbose;
 	if (o->verbose)
@@ -325,6 +375,47 @@ int loader_start(struct loader *l, const struct loader_opts *o)
 		fprintf(stderr, "failed to map stats arrays: %s\n", strerror(-err));
 		loader_stop(l);
 	}
+	return err;
+}
+
+/* The kvm_exit programs: where an exit is first seen. */
+static bool sees_exits(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+	size_t n = strlen(sec);
+
+	return n >= 9 && !strcmp(sec + n - 9, "/kvm_exit");
+}
+
+int loader_attach(struct loader *l, bool exits)
+{
+	const struct bpf_object_skeleton *s = l->skel->skeleton;
+	int i, err;
+
+	for (i = 0; i < s->prog_cnt; i++) {
+		struct bpf_program *prog = *s->progs[i].prog;
+		struct bpf_link **link = s->progs[i].link;
+
+		if (!bpf_program__autoload(prog) || sees_exits(prog) != exits || *link)
+			continue;
+		*link = bpf_program__attach(prog);
+		if (!*link) {
+			err = -errno;
+			fprintf(stderr, "failed to attach BPF program %s: %s\n", bpf_program__name(prog),
+				strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int loader_start(struct loader *l, const struct loader_opts *o)
+{
+	int err = loader_load(l, o);
+
+	err = err ?: loader_attach(l, false) ?: loader_attach(l, true);
+	if (err && l->skel)
+		loader_stop(l);
 	return err;
 }
 
