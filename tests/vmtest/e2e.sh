@@ -54,19 +54,6 @@ qemu)
 *) die "unknown scenario '$SCENARIO' (single | multivm | fallback | timing | qemu)" ;;
 esac
 
-# The Linux guest's initramfs: busybox and qemu-guest-init.sh as /init.
-guest_initrd() {
-	local cache=$1 out=$2 tree
-	tree=$(mktemp -d "$(dirname "$out")/.guest.XXXXXX")
-	mkdir -p "$tree"/{bin,dev,proc,sys}
-	cp "$cache/busybox" "$tree/bin/busybox"
-	ln -s busybox "$tree/bin/sh"
-	cp "$HERE/qemu-guest-init.sh" "$tree/init"
-	chmod 755 "$tree/init"
-	(cd "$tree" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$out"
-	rm -rf "$tree"
-}
-
 FILES=("$HERE/trace-lib.sh=/test/trace-lib.sh")
 SCRIPT=$HERE/guest.sh
 CHECK=$HERE/check.py
@@ -75,13 +62,9 @@ if [ "$SCENARIO" = qemu ]; then
 	CHECK=$HERE/check_qemu.py
 	STATS=$ROOT/build/vmtest/$ARCH/vcpu-stats
 	[ -x "$STATS" ] || die "no $STATS: build it first (make build/vmtest/$ARCH/vcpu-stats)"
-	cache=$("$ROOT/scripts/fetch-debs.sh" "$ARCH" | tail -n1) || die "failed to fetch the $ARCH kernel"
-	qemu=$("$ROOT/scripts/fetch-qemu.sh" "$ARCH" | tail -n1) || die "failed to fetch QEMU for $ARCH"
-	initrd=$ROOT/build/vmtest/$ARCH/qemu-guest.initrd.gz
-	mkdir -p "$(dirname "$initrd")"
-	guest_initrd "$cache" "$initrd"
-	FILES+=("$qemu=/opt/qemu" "$cache/Image=/guest/Image" "$initrd=/guest/initrd.gz"
-		"$STATS=/bin/vcpu-stats")
+	mapfile -t qemu_files < <("$HERE/qemu-files.sh" "$ARCH" "$ROOT/build/vmtest/$ARCH") &&
+		[ ${#qemu_files[@]} -gt 0 ] || die "failed to lay out QEMU and the Linux guest"
+	FILES+=("${qemu_files[@]}" "$STATS=/bin/vcpu-stats")
 	PASS=(--timeout 900 "${PASS[@]}" --out "${LOG%.log}.out")
 else
 	VMM=$ROOT/build/vmtest/$ARCH/vmm

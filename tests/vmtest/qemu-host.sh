@@ -14,24 +14,14 @@
 #   - the guest's markers (serial console) and the lines it wrote to its virtio console
 # Bulk data (both traces raw, every NDJSON) goes to $VMTEST_OUT (vmtest.sh --out), the rest to
 # the console.
-# Environment: VMTEST_ARCH; QEMU_NAME, QEMU_UUID, QEMU_VCPUS, QEMU_MEM; GUEST_ARGS (lguest.*
-# workload parameters); ATTACH_RUNS ("auto auto proc"), ATTACH_SECONDS (2); KVMSTAT_ARGS adds arguments
-# to every kvmstat-bpf run; BOOT_TIMEOUT (s, default 400) for the guest to reach idle.
+# Environment: VMTEST_ARCH; qemu-lib.sh's (QEMU_NAME, QEMU_UUID, ...); ATTACH_RUNS ("auto auto
+# proc"), ATTACH_SECONDS (2); KVMSTAT_ARGS adds arguments to every kvmstat-bpf run.
 
 ARCH=${VMTEST_ARCH:?VMTEST_ARCH not set}
 [ -c "${VMTEST_OUT:-}" ] || { echo "guest: no VMTEST_OUT (vmtest.sh --out)"; exit 2; }
 KVMSTAT=/bin/kvmstat-bpf
-QEMU=/opt/qemu/run-qemu
-QEMU_NAME=${QEMU_NAME:-lguest}
-QEMU_UUID=${QEMU_UUID:-6b1d7f3e-2c4a-4e58-9f61-0a8b3c5d7e92}
-QEMU_VCPUS=${QEMU_VCPUS:-2}
-QEMU_MEM=${QEMU_MEM:-256}
-GUEST_ARGS=${GUEST_ARGS:-lguest.hotplug=3 lguest.lines=20 lguest.sleeps=20}
 ATTACH_RUNS=${ATTACH_RUNS:-auto auto proc}
 ATTACH_SECONDS=${ATTACH_SECONDS:-2}
-BOOT_TIMEOUT=${BOOT_TIMEOUT:-400}
-CONSOLE=/tmp/guest.console
-VC=/tmp/vc	# the virtio console's chardev: FIFOs $VC.in (to the guest) and $VC.out
 
 fail() {
 	echo "guest: $*"
@@ -41,15 +31,9 @@ fail() {
 # shellcheck source=tests/vmtest/trace-lib.sh
 . /test/trace-lib.sh
 trace_arch_setup "$ARCH"
-
-case "$ARCH" in
-arm64)
-	# shellcheck disable=SC2054 # QEMU's commas
-	MACHINE="-M virt,gic-version=3 -cpu host"
-	GUEST_CONSOLE=ttyAMA0
-	;;
-*) fail "no QEMU scenario for $ARCH" ;;
-esac
+# shellcheck source=tests/vmtest/qemu-lib.sh
+. /test/qemu-lib.sh
+qemu_arch_setup "$ARCH"
 
 # Starts kvmstat-bpf writing NDJSON to $1 (more arguments: its own), in the background: KPID.
 # Returns once the first interval line is written (it is attached).
@@ -76,36 +60,6 @@ finish_kvmstat() {
 	sed "s/^/guest: kvmstat-bpf $2 stderr: /" "/tmp/$2.ndjson.err"
 }
 
-start_qemu() {
-	rm -f "$VC.in" "$VC.out"
-	mkfifo "$VC.in" "$VC.out" || fail "failed to create the virtio console FIFOs"
-	echo "guest: starting QEMU: -name guest=$QEMU_NAME -uuid $QEMU_UUID -smp $QEMU_VCPUS"
-	# shellcheck disable=SC2086
-	"$QEMU" -name "guest=$QEMU_NAME,debug-threads=on" -uuid "$QEMU_UUID" $MACHINE -accel kvm \
-		-smp "$QEMU_VCPUS" -m "$QEMU_MEM" -display none -monitor none -nic none -no-reboot \
-		-serial "file:$CONSOLE" -kernel /guest/Image -initrd /guest/initrd.gz \
-		-append "console=$GUEST_CONSOLE rdinit=/init quiet panic=-1 $GUEST_ARGS" \
-		-device virtio-serial-pci -chardev "pipe,id=vc0,path=$VC" -device virtconsole,chardev=vc0 \
-		</dev/null >/tmp/qemu.out 2>&1 &
-	QPID=$!
-	cat "$VC.out" >/tmp/hvc0.out &
-	CATPID=$!
-	/bin/vcpu-stats "$QPID" "$QEMU_VCPUS" >/tmp/vcpu-stats.out 2>&1 &
-	SPID=$!
-	echo "QEMU pid=$QPID name=$QEMU_NAME uuid=$QEMU_UUID vcpus=$QEMU_VCPUS"
-}
-
-wait_guest_idle() {
-	waited=0
-	while ! grep -q "^LGUEST idle" "$CONSOLE" 2>/dev/null; do
-		kill -0 "$QPID" 2>/dev/null || { cat /tmp/qemu.out "$CONSOLE"; fail "QEMU ended before the guest was idle"; }
-		waited=$((waited + 1))
-		[ "$waited" -le $((BOOT_TIMEOUT * 5)) ] || fail "the guest was not idle within $BOOT_TIMEOUT s"
-		sleep 0.2
-	done
-	echo "guest: the Linux guest is idle after ${waited}/5 s"
-}
-
 # QEMU's threads as the kernel shows them: name, and the syscall each is in (vCPUs: KVM_RUN on
 # a vCPU fd), and its KVM fds (anon_inode:kvm-vcpu:ID, ID the vcpu_id).
 print_threads() {
@@ -129,19 +83,11 @@ attach_runs() {
 	done
 }
 
-stop_qemu() {
-	echo poweroff >"$VC.in" || fail "failed to write to the virtio console"
-	waited=0
-	while kill -0 "$QPID" 2>/dev/null; do
-		waited=$((waited + 1))
-		[ "$waited" -le 600 ] || { kill "$QPID"; fail "QEMU did not end within 60 s of poweroff"; }
-		sleep 0.1
-	done
-	wait "$QPID"
-	echo "GUEST qemu rc=$?"
+# Powers the guest off and waits for QEMU, then for vcpu-stats (which reads the stats then).
+stop_qemu_and_stats() {
+	stop_qemu
 	wait "$SPID"
 	echo "GUEST vcpu-stats rc=$?"
-	kill "$CATPID" 2>/dev/null
 }
 
 print_outputs() {
@@ -167,12 +113,14 @@ start_kvmstat /tmp/life.ndjson -i 1
 LIFE=$KPID
 RUNS=life
 start_qemu
+/bin/vcpu-stats "$QPID" "$QEMU_VCPUS" >/tmp/vcpu-stats.out 2>&1 &
+SPID=$!
 wait_guest_idle
 print_threads
 # Where each exit is accounted, from here on: the attach runs' boundaries need it.
 enable_trace_event kvm/kvm_entry
 attach_runs
-stop_qemu
+stop_qemu_and_stats
 kill -INT "$LIFE"
 finish_kvmstat "$LIFE" life
 print_trace_lost "$I"
