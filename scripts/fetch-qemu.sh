@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Lay out Debian trixie's own QEMU for an emulated KVM host, with its shared-library closure.
 #
-# Usage: scripts/fetch-qemu.sh arm64
-#   $CACHE/qemu-arm64/bin/qemu-system-aarch64   the binary of trixie's qemu-system-arm (arm64 build)
-#   $CACHE/qemu-arm64/lib/                      every shared library it loads, ld-linux included
-#   $CACHE/qemu-arm64/run-qemu                  sh wrapper: lib/ld-linux... --library-path lib bin/...
-#   $CACHE/qemu-arm64/packages                  "name version" of every package a file came from
+# Usage: scripts/fetch-qemu.sh arm64|riscv|x86
+#   $CACHE/qemu-ARCH/bin/qemu-system-*   the binary of trixie's qemu-system-arm (arm64 build),
+#                                        qemu-system-riscv (riscv64) or qemu-system-x86 (amd64)
+#   $CACHE/qemu-ARCH/lib/                every shared library it loads, ld-linux included
+#   $CACHE/qemu-ARCH/run-qemu            sh wrapper: lib/ld-linux... --library-path lib bin/...
+#   $CACHE/qemu-ARCH/packages            "name version" of every package a file came from
 # Run in the emulated host as /opt/qemu/run-qemu ARGS (the rootfs needs nothing else: no glibc).
 # The closure is exact: readelf's NEEDED, recursively, each soname looked up in the packages the
 # needing package depends on (Debian's shlibs Depends), so only packages that provide a needed
@@ -23,7 +24,15 @@ qemu_arch_setup() {
 		Q_DARCH=arm64 Q_PKG=qemu-system-arm Q_BIN=qemu-system-aarch64
 		Q_LDSO=ld-linux-aarch64.so.1 Q_TRIPLET=aarch64-linux-gnu
 		;;
-	*) die "usage: $0 arm64 (no other arch's QEMU is laid out)" ;;
+	riscv)
+		Q_DARCH=riscv64 Q_PKG=qemu-system-riscv Q_BIN=qemu-system-riscv64
+		Q_LDSO=ld-linux-riscv64-lp64d.so.1 Q_TRIPLET=riscv64-linux-gnu
+		;;
+	x86)
+		Q_DARCH=amd64 Q_PKG=qemu-system-x86 Q_BIN=qemu-system-x86_64
+		Q_LDSO=ld-linux-x86-64.so.2 Q_TRIPLET=x86_64-linux-gnu
+		;;
+	*) die "usage: $0 arm64|riscv|x86" ;;
 	esac
 	QDIR=$CACHE/qemu-$1
 }
@@ -141,7 +150,7 @@ EOF
 }
 
 qemu_main() {
-	[ $# -eq 1 ] || die "usage: $0 arm64"
+	[ $# -eq 1 ] || die "usage: $0 arm64|riscv|x86"
 	qemu_arch_setup "$1"
 	mkdir -p "$CACHE"
 	if ! qemu_complete; then
