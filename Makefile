@@ -228,12 +228,14 @@ $(VMTESTS_RISCV_SCENARIOS): vmtest-riscv-%: $(OUT)/riscv/kvmstat-bpf $(OUT)/vmte
 $(VMTESTS_X86_SCENARIOS): vmtest-x86-%: $(OUT)/x86/kvmstat-bpf $(OUT)/vmtest/x86/vmm
 	$(Q)bash tests/vmtest/e2e.sh x86 --scenario $* --kvmstat $<
 
-# A real VMM: Debian's QEMU booting a Linux guest in the emulated arm64 host, kvmstat-bpf for
-# the VM's whole life and attached twice while it runs (tests/vmtest/qemu-host.sh, check_qemu.py).
-VMTESTS_SCENARIOS += vmtest-arm64-qemu
-.PHONY: vmtest-arm64-qemu
-vmtest-arm64-qemu: $(OUT)/arm64/kvmstat-bpf $(OUT)/vmtest/arm64/vcpu-stats
-	$(Q)bash tests/vmtest/e2e.sh arm64 --scenario qemu --kvmstat $<
+# A real VMM: Debian's QEMU booting a Linux guest in the emulated arm64 and riscv64 hosts,
+# kvmstat-bpf for the VM's whole life and attached three times while it runs
+# (tests/vmtest/qemu-host.sh, check_qemu.py). x86: see tests/vmtest/README.md.
+VMTESTS_QEMU := vmtest-arm64-qemu vmtest-riscv-qemu
+VMTESTS_SCENARIOS += $(VMTESTS_QEMU)
+.PHONY: $(VMTESTS_QEMU)
+$(VMTESTS_QEMU): vmtest-%-qemu: $(OUT)/%/kvmstat-bpf $(OUT)/vmtest/%/vcpu-stats
+	$(Q)bash tests/vmtest/e2e.sh $* --scenario qemu --kvmstat $<
 
 # `make vmtest ARCH=x` runs one arch (arm64 also in nVHE) with its scenarios; plain
 # `make vmtest` all three.
@@ -245,7 +247,7 @@ vmtest: vmtest-arm64 vmtest-arm64-nvhe vmtest-riscv vmtest-x86 $(VMTESTS_SCENARI
 endif
 
 VMTEST_BINS := $(foreach a,$(VMTEST_ARCHES),$(OUT)/$(a)/kvmstat-bpf $(OUT)/vmtest/$(a)/vmm) \
-	$(OUT)/vmtest/arm64/vcpu-stats
+	$(OUT)/vmtest/arm64/vcpu-stats $(OUT)/vmtest/riscv/vcpu-stats
 
 # A real Prometheus scrapes run --listen in the emulated arm64 host (tests/prometheus/e2e.sh).
 .PHONY: prometheus-e2e

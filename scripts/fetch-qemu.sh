@@ -5,7 +5,9 @@
 #   $CACHE/qemu-ARCH/bin/qemu-system-*   the binary of trixie's qemu-system-arm (arm64 build),
 #                                        qemu-system-riscv (riscv64) or qemu-system-x86 (amd64)
 #   $CACHE/qemu-ARCH/lib/                every shared library it loads, ld-linux included
-#   $CACHE/qemu-ARCH/run-qemu            sh wrapper: lib/ld-linux... --library-path lib bin/...
+#   $CACHE/qemu-ARCH/share/              firmware it loads to boot a -kernel (x86: SeaBIOS and
+#                                        the linuxboot option ROM; arm64, riscv: none)
+#   $CACHE/qemu-ARCH/run-qemu            sh wrapper: lib/ld-linux... --library-path lib bin/... -L share
 #   $CACHE/qemu-ARCH/packages            "name version" of every package a file came from
 # Run in the emulated host as /opt/qemu/run-qemu ARGS (the rootfs needs nothing else: no glibc).
 # The closure is exact: readelf's NEEDED, recursively, each soname looked up in the packages the
@@ -22,15 +24,18 @@ qemu_arch_setup() {
 	case "$1" in
 	arm64)
 		Q_DARCH=arm64 Q_PKG=qemu-system-arm Q_BIN=qemu-system-aarch64
-		Q_LDSO=ld-linux-aarch64.so.1 Q_TRIPLET=aarch64-linux-gnu
+		Q_LDSO=ld-linux-aarch64.so.1 Q_TRIPLET=aarch64-linux-gnu Q_DATA=""
 		;;
 	riscv)
 		Q_DARCH=riscv64 Q_PKG=qemu-system-riscv Q_BIN=qemu-system-riscv64
-		Q_LDSO=ld-linux-riscv64-lp64d.so.1 Q_TRIPLET=riscv64-linux-gnu
+		Q_LDSO=ld-linux-riscv64-lp64d.so.1 Q_TRIPLET=riscv64-linux-gnu Q_DATA=""	# KVM is the SBI
 		;;
 	x86)
 		Q_DARCH=amd64 Q_PKG=qemu-system-x86 Q_BIN=qemu-system-x86_64
 		Q_LDSO=ld-linux-x86-64.so.2 Q_TRIPLET=x86_64-linux-gnu
+		# package:path of the firmware -kernel on q35 loads (with -vga none -nic none)
+		Q_DATA="seabios:usr/share/seabios/bios-256k.bin qemu-system-data:usr/share/qemu/linuxboot_dma.bin
+			qemu-system-data:usr/share/qemu/kvmvapic.bin"
 		;;
 	*) die "usage: $0 arm64|riscv|x86" ;;
 	esac
@@ -38,7 +43,7 @@ qemu_arch_setup() {
 }
 
 qemu_complete() {
-	[ -e "$QDIR/.complete" ] && [ -x "$QDIR/bin/$Q_BIN" ] && [ -x "$QDIR/run-qemu" ] &&
+	[ -e "$QDIR/.complete" ] && [ -x "$QDIR/bin/$Q_BIN" ] && [ -x "$QDIR/run-qemu" ] && [ -d "$QDIR/share" ] &&
 		[ -e "$QDIR/lib/$Q_LDSO" ]
 }
 
@@ -120,6 +125,23 @@ copy_closure() {
 	done
 }
 
+# Q_DATA's files into $QDIR/share (arch all packages: listed with the arch's, downloaded as all).
+copy_data() {
+	local spec pkg path line deb
+	mkdir -p "$QDIR/share"
+	for spec in $Q_DATA; do
+		pkg=${spec%%:*}
+		path=${spec#*:}
+		line=$(list_packages "$Q_DARCH" "$pkg" | highest_version) || die "no $pkg in $SUITE"
+		deb=$(download_deb all "$pkg" "${line#* }")
+		mkdir -p "$TREE/data-$pkg"
+		dpkg-deb -x "$deb" "$TREE/data-$pkg"
+		[ -f "$TREE/data-$pkg/$path" ] || die "$pkg has no $path"
+		cp "$TREE/data-$pkg/$path" "$QDIR/share/"
+		echo "$line" >>"$TREE/.versions"
+	done
+}
+
 layout_qemu() {
 	local arch=$1 bin
 	TREE=$(mktemp -d "$CACHE/.extract.XXXXXX")
@@ -134,11 +156,12 @@ layout_qemu() {
 	copy_closure "$bin" "$Q_PKG"
 	# The interpreter: libc.so.6 needs it, so the closure has it.
 	[ -e "$QDIR/lib/$Q_LDSO" ] || die "no $Q_LDSO in the closure of $Q_BIN"
+	copy_data
 	cat >"$QDIR/run-qemu" <<EOF
 #!/bin/sh
-# $Q_BIN with its own libraries (scripts/fetch-qemu.sh): no glibc in the rootfs needed.
+# $Q_BIN with its own libraries and firmware (scripts/fetch-qemu.sh): no glibc in the rootfs needed.
 d=\$(dirname "\$0")
-exec "\$d/lib/$Q_LDSO" --library-path "\$d/lib" "\$d/bin/$Q_BIN" "\$@"
+exec "\$d/lib/$Q_LDSO" --library-path "\$d/lib" "\$d/bin/$Q_BIN" -L "\$d/share" "\$@"
 EOF
 	chmod 755 "$QDIR/run-qemu"
 	sort -u "$TREE/.versions" >"$QDIR/packages"

@@ -113,7 +113,7 @@ ARCHES = {
             (1 << 63) | 5: "IRQ_S_TIMER",
             (1 << 63) | 9: "IRQ_S_EXT",
         },
-        vcpu_source="tp_btf:kvm_entry",
+        vcpu_source="tp_btf:kvm_entry+proc",
         timing=(22, 10),  # VIRTUAL_INST_FAULT (wfi only: --csr 0), SBI ecalls
     ),
     "x86": Arch(
@@ -132,7 +132,7 @@ ARCHES = {
             (2 << 32) | 0x7C: "msr",
             (2 << 32) | 0x400: "npf",
         },
-        vcpu_source="tp_btf:kvm_entry",
+        vcpu_source="tp_btf:kvm_entry+proc",
     ),
 }
 
@@ -577,6 +577,8 @@ def want_vcpu_source(log, arch):
         return "thread"
     if "--classic" in args:  # no vcpu argument at kvm_entry: fentry and ksym everywhere
         return "fentry:kvm_arch_vcpu_ioctl_run+ksym:kvm_running_vcpu"
+    if "--vcpu-source" in args and args[args.index("--vcpu-source") + 1:][:1] == ["proc"]:
+        return arch.vcpu_source.replace("+ksym:kvm_running_vcpu", "+proc")
     return arch.vcpu_source
 
 

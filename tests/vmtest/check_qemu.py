@@ -16,7 +16,7 @@ their KVM_RUN is blocked on (/proc/TID/syscall -> /proc/PID/fd/N -> anon_inode:k
 
 kvmstat-bpf "life" (attached before QEMU started, stopped after it ended) must equal the
 tracefs counts per (thread, class, origin), the hist per (thread, class) and KVM's stats; every
-class is one a Linux guest is known to cause (EXPLAINED); VM pid, name, UUID and vCPU ids are
+class is one a Linux guest is known to cause (GUESTS); VM pid, name, UUID and vCPU ids are
 QEMU's. Each "attachN" run (started while the guest idled, detached while it ran) must count
 exactly the exits the trace places inside its boundaries (attach_boundaries), with every vCPU id
 known in every line. Prints "ok"/"FAIL" lines and "N passed, N failed"; exits 1 on any failure.
@@ -30,28 +30,70 @@ from collections import defaultdict
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check as base  # noqa: E402 (the shared checker, arch tables and NDJSON helpers)
 
-# Every class a Linux guest on arm64 KVM produced here, and why. Anything else is unexplained.
-EXPLAINED = {
-    "arm64": {
-        0x0: "IRQ: a host interrupt (timer tick, IPI, device) while the guest ran",
-        base.arm64_class(0x01): "WFx: the guest idles in wfi (wfi_exit_stat)",
-        base.arm64_class(0x16): "HVC64: PSCI (CPU_ON at boot and hotplug, CPU_OFF, SYSTEM_OFF) and "
-                                "SMCCC discovery calls (hvc_exit_stat)",
-        base.arm64_class(0x18): "SYS64: trapped system registers: ID registers (boot, each CPU "
-                                "coming online), CTR_EL0 (cache maintenance), PMU/debug, GIC SGIs",
-        base.arm64_class(0x20): "IABT_LOW: first instruction fetch from a guest page KVM had not "
-                                "mapped yet (stage-2 fault)",
-        base.arm64_class(0x24): "DABT_LOW: first touch of a guest RAM page (stage-2 fault) and "
-                                "MMIO: PL011, PCI config, virtio (mmio_exit_user/_kernel)",
-    },
-}
-
-# kvm_userspace_exit reasons (include/uapi/linux/kvm.h) a QEMU arm64 guest returns with, and the
-# KVM stat counting each (None: no stat). KVM_EXIT_UNKNOWN: each vCPU's first KVM_RUN, kicked
-# (-EINTR) by QEMU before it entered the guest.
+# kvm_userspace_exit reasons (include/uapi/linux/kvm.h). KVM_EXIT_UNKNOWN: each vCPU's first
+# KVM_RUN, kicked (-EINTR) by QEMU before it entered the guest.
 KVM_EXIT_UNKNOWN, KVM_EXIT_MMIO, KVM_EXIT_INTR, KVM_EXIT_SYSTEM_EVENT = 0, 6, 10, 24
-USER_REASONS = {KVM_EXIT_UNKNOWN: None, KVM_EXIT_MMIO: "mmio_exit_user",
-                KVM_EXIT_INTR: "signal_exits", KVM_EXIT_SYSTEM_EVENT: None}
+KVM_EXIT_RISCV_SBI, KVM_EXIT_RISCV_CSR = 35, 36
+RISCV_IRQ = 1 << 63
+
+
+class Guest:
+    """What a Linux guest under QEMU/KVM looks like on one arch."""
+
+    def __init__(self, explained, stats, user_reasons, ioctl_nr, sources, power_off):
+        self.explained = explained  # class -> why a Linux guest causes it; others: unexplained
+        self.stats = stats  # [(classes, KVM stat names)]: the stats' sum == the classes' tracefs sum
+        self.user_reasons = user_reasons  # kvm_userspace_exit reason -> KVM stat counting it, or None
+        self.ioctl_nr = ioctl_nr  # ioctl(2) in /proc/TID/syscall
+        self.sources = sources  # --vcpu-source -> the vcpu_source it gives on Debian's kernel
+        self.power_off = power_off  # KVM_EXIT_SYSTEM_EVENTs of the guest's poweroff
+
+
+GUESTS = {
+    "arm64": Guest(
+        explained={
+            0x0: "IRQ: a host interrupt (timer tick, IPI, device) while the guest ran",
+            base.arm64_class(0x01): "WFx: the guest idles in wfi (wfi_exit_stat)",
+            base.arm64_class(0x16): "HVC64: PSCI (CPU_ON at boot and hotplug, CPU_OFF, SYSTEM_OFF) "
+                                    "and SMCCC discovery calls (hvc_exit_stat)",
+            base.arm64_class(0x18): "SYS64: trapped system registers: ID registers (boot, each CPU "
+                                    "coming online), CTR_EL0 (cache maintenance), PMU/debug, GIC SGIs",
+            base.arm64_class(0x20): "IABT_LOW: first instruction fetch from a guest page KVM had not "
+                                    "mapped yet (stage-2 fault)",
+            base.arm64_class(0x24): "DABT_LOW: first touch of a guest RAM page (stage-2 fault) and "
+                                    "MMIO: PL011, PCI config, virtio (mmio_exit_user/_kernel)",
+        },
+        stats=[((base.arm64_class(0x16),), ("hvc_exit_stat",)),
+               ((base.arm64_class(0x01),), ("wfi_exit_stat", "wfe_exit_stat"))],
+        user_reasons={KVM_EXIT_UNKNOWN: None, KVM_EXIT_MMIO: "mmio_exit_user",
+                      KVM_EXIT_INTR: "signal_exits", KVM_EXIT_SYSTEM_EVENT: None},
+        ioctl_nr=29,
+        sources={"auto": "fentry:kvm_arch_vcpu_ioctl_run+ksym:kvm_running_vcpu",
+                 "proc": "fentry:kvm_arch_vcpu_ioctl_run+proc"},
+        power_off=1,  # PSCI SYSTEM_OFF
+    ),
+    "riscv": Guest(
+        explained={
+            10: "SUPERVISOR_SYSCALL: SBI calls (timer, IPIs, HSM hart start/stop at boot and "
+                "hotplug), handled in KVM",
+            20: "INST_GUEST_PAGE_FAULT: first instruction fetch from an unmapped guest page",
+            21: "LOAD_GUEST_PAGE_FAULT: first read of a guest RAM page, and MMIO reads",
+            22: "VIRTUAL_INST_FAULT: wfi while idle, trapped CSR accesses (wfi/csr_exit_* stats)",
+            23: "STORE_GUEST_PAGE_FAULT: first write to a guest RAM page, and MMIO writes",
+            RISCV_IRQ | 1: "IRQ_S_SOFT: a host IPI while the guest ran",
+            RISCV_IRQ | 5: "IRQ_S_TIMER: the host timer while the guest ran",
+            RISCV_IRQ | 9: "IRQ_S_EXT: a host device interrupt while the guest ran",
+        },
+        stats=[((22,), ("wfi_exit_stat", "csr_exit_kernel", "csr_exit_user"))],
+        # ecall_exit_stat counts the SBI calls KVM forwards to the VMM (vcpu_sbi.c)
+        user_reasons={KVM_EXIT_UNKNOWN: None, KVM_EXIT_MMIO: "mmio_exit_user",
+                      KVM_EXIT_INTR: "signal_exits", KVM_EXIT_SYSTEM_EVENT: None,
+                      KVM_EXIT_RISCV_SBI: "ecall_exit_stat", KVM_EXIT_RISCV_CSR: "csr_exit_user"},
+        ioctl_nr=29,
+        sources={"auto": "tp_btf:kvm_entry+proc", "proc": "tp_btf:kvm_entry+proc"},
+        power_off=0,  # Linux powers off through QEMU's syscon device: an MMIO write
+    ),
+}
 
 # The markers qemu-guest-init.sh prints, in order: the workload ran and the guest powered off.
 GUEST_MARKERS = [r"^LGUEST up cpus=(\d+)", r"^LGUEST hotplug n=\d+ online=0-1$",
@@ -82,13 +124,11 @@ class Run:
     def __init__(self, name):
         self.name, self.objs, self.rc, self.pid, self.args = name, [], None, None, []
 
-    @property
-    def vcpu_source(self):
-        """What its vcpu_source must be on Debian's arm64 kernel (KALLSYMS_ALL=y)."""
+    def vcpu_source(self, guest):
+        """What its vcpu_source must be on Debian's kernel (KALLSYMS_ALL=y)."""
         a = self.args
         src = a[a.index("--vcpu-source") + 1] if "--vcpu-source" in a[:-1] else "auto"
-        return {"auto": "fentry:kvm_arch_vcpu_ioctl_run+ksym:kvm_running_vcpu",
-                "proc": "fentry:kvm_arch_vcpu_ioctl_run+proc", "thread": "thread"}.get(src)
+        return "thread" if src == "thread" else guest.sources.get(src)
 
     @property
     def total(self):
@@ -120,6 +160,7 @@ class QemuLog:
         self.sys = []  # (ts, pid, "enter"/"exit", cmd or ret)
         self._parse_log(text)
         self.tables = arch_tables.get(self.arch)
+        self.guest = GUESTS.get(self.arch)
         self._parse_out(out)
 
     def run(self, name):
@@ -230,7 +271,7 @@ class QemuLog:
         out = {}
         for tid, (_, syscall) in self.threads.items():
             parts = syscall.split(",")
-            if len(parts) == 3 and parts[0] == "29" and parts[2] == "0xae80":  # arm64 ioctl KVM_RUN
+            if len(parts) == 3 and parts[0] == str(self.guest.ioctl_nr) and parts[2] == "0xae80":
                 m = re.match(r"^anon_inode:kvm-vcpu:(\d+)$", self.fds.get(int(parts[1], 16), ""))
                 if m:
                     out[tid] = int(m.group(1))
@@ -349,7 +390,7 @@ def check_identity_truth(log, ck):
 
 
 def check_classes_explained(log, counts, vcpus, ck):
-    explained = EXPLAINED.get(log.arch, {})
+    explained = log.guest.explained
     seen = sorted({cls for (tid, cls) in counts if tid in vcpus})
     for cls in seen:
         ck.check(cls in explained, f"class {hex(cls)} {name(log.tables, cls)}: "
@@ -360,23 +401,25 @@ def check_classes_explained(log, counts, vcpus, ck):
 
 def check_kvm_stats(log, vcpus, classes, returns, ck):
     """KVM's own per-vCPU counters against the trace."""
-    wfx, hvc = base.arm64_class(0x01), base.arm64_class(0x16)
+    g = log.guest
     for tid, vid in sorted(vcpus.items()):
         st = log.kvm_stats.get(vid, {})
         who = f"vCPU {vid} (tid {tid})"
         mine = {cls: n for (t, cls), n in classes.items() if t == tid}
         ck.equal(f"{who}: KVM exits == tracefs kvm_exit", st.get("exits"), sum(mine.values()))
-        ck.equal(f"{who}: KVM hvc_exit_stat == tracefs HVC64", st.get("hvc_exit_stat"), mine.get(hvc, 0))
-        ck.equal(f"{who}: KVM wfi_exit_stat + wfe_exit_stat == tracefs WFx",
-                 st.get("wfi_exit_stat", 0) + st.get("wfe_exit_stat", 0), mine.get(wfx, 0))
-        for reason, stat in USER_REASONS.items():
+        for cls_list, names in g.stats:
+            ck.equal(f"{who}: KVM {'+'.join(names)} == tracefs "
+                     f"{'+'.join(name(log.tables, c) for c in cls_list)}",
+                     sum(st[n] for n in names) if all(n in st for n in names) else None,
+                     sum(mine.get(c, 0) for c in cls_list))
+        for reason, stat in g.user_reasons.items():
             if stat:
                 ck.equal(f"{who}: KVM {stat} == tracefs kvm_userspace_exit reason {reason}",
                          st.get(stat), returns[tid].get(reason, 0))
-        unknown = sorted(set(returns[tid]) - set(USER_REASONS))
+        unknown = sorted(set(returns[tid]) - set(g.user_reasons))
         ck.check(not unknown, f"{who}: kvm_userspace_exit reasons known ({unknown or 'all'})")
     off = sum(r.get(KVM_EXIT_SYSTEM_EVENT, 0) for r in returns.values())
-    ck.equal("one KVM_EXIT_SYSTEM_EVENT (the guest's PSCI SYSTEM_OFF)", 1, off)
+    ck.equal("KVM_EXIT_SYSTEM_EVENTs: the guest's poweroff", g.power_off, off)
 
 
 def key_name(tables, k):
@@ -410,7 +453,7 @@ def check_life(log, vcpus, accounted, ck):
     ck.equal("kvmstat-bpf life: unpaired (each vCPU thread's first kvm_entry)", len(vcpus),
              drops.get("unpaired"))
     check_intervals_sum(run, ck)
-    ck.equal("kvmstat-bpf life: vcpu_source", run.vcpu_source, total.get("vcpu_source"))
+    ck.equal("kvmstat-bpf life: vcpu_source", run.vcpu_source(log.guest), total.get("vcpu_source"))
     check_vm_identity(log, run, vcpus, ck)
     base.check_kvmstat_levels(total, ck)
 
@@ -527,8 +570,8 @@ def check_attach_run(log, run, vcpus, accounted, ck):
     ck.equal(f"kvmstat-bpf {run.name}: drops.stats_full, inflight", (0, 0),
              (drops.get("stats_full"), drops.get("inflight")))
     check_intervals_sum(run, ck)
-    ck.equal(f"kvmstat-bpf {run.name} ({' '.join(run.args)}): vcpu_source", run.vcpu_source,
-             total.get("vcpu_source"))
+    ck.equal(f"kvmstat-bpf {run.name} ({' '.join(run.args)}): vcpu_source",
+             run.vcpu_source(log.guest), total.get("vcpu_source"))
     check_vm_identity(log, run, vcpus, ck, every_line=True)
     after = sum(1 for ex, _, _ in accounted if ex.ts > end + READ_SLACK_NS)
     ck.check(after > 0, f"the guest kept running after kvmstat-bpf {run.name} detached "
@@ -561,7 +604,7 @@ def print_table(log, vcpus, truth, hist, ks):
             rows.append((hex(k[1]), name(tables, k[1]), k[2], str(truth.get(k, 0)),
                          str(hist.get((tid, k[1]), 0)) if hist is not None else "-", str(ks.get(k, 0))))
         rows.append(("total", "", "", str(sum(n for k, n in truth.items() if k[0] == tid)),
-                     str(sum(n for k, n in (hist or {}).items() if k[0] == tid)),
+                     str(sum(n for k, n in hist.items() if k[0] == tid)) if hist is not None else "-",
                      str(sum(n for k, n in ks.items() if k[0] == tid))))
         rows.append(("KVM", "", "", f"exits={st.get('exits')}", f"hvc={st.get('hvc_exit_stat')}",
                      f"wfi={st.get('wfi_exit_stat')} mmio_user={st.get('mmio_exit_user')} "
@@ -588,7 +631,7 @@ def main():
         print(f"note no output file {out_path}: {e.strerror}")
     ck = base.Checker()
     arch_ok = re.search(r"^VMTEST arch=(\S+)", text, re.M)
-    if not ck.check(arch_ok and arch_ok.group(1) in EXPLAINED, "log names an arch with a QEMU "
+    if not ck.check(arch_ok and arch_ok.group(1) in GUESTS, "log names an arch with a QEMU "
                     f"scenario ({arch_ok.group(1) if arch_ok else None})"):
         print(f"{ck.passed} passed, {ck.failed} failed")
         return 1
@@ -608,9 +651,9 @@ def main():
     check_life(log, vcpus, accounted, ck)
     attach = sorted((r for r in log.runs.values() if r.name.startswith("attach")),
                     key=lambda r: r.name)
-    ck.check(len(attach) >= 2 and {"fentry:kvm_arch_vcpu_ioctl_run+ksym:kvm_running_vcpu",
-                                    "fentry:kvm_arch_vcpu_ioctl_run+proc"} <= {r.vcpu_source for r in attach},
-             f"attach runs: {len(attach)} (attach, detach, attach again; with the ksym and /proc)")
+    want = set(log.guest.sources.values())
+    ck.check(len(attach) >= 2 and want <= {r.vcpu_source(log.guest) for r in attach},
+             f"attach runs: {len(attach)} (attach, detach, attach again; vCPUs by {sorted(want)})")
     for r in attach:
         check_attach_run(log, r, vcpus, accounted, ck)
     check_schema(log, ck)

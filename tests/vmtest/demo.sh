@@ -27,11 +27,11 @@ while [ ! -e "$JSON" ]; do
 	sleep 0.1
 done
 start_qemu >/dev/null
-wait_guest_idle >/dev/null
+wait_guest_idle
 echo "demo: the guest ran its workload and idles (guest console: $(grep '^LGUEST' "$CONSOLE" |
 	tr '\n' ' '))"
 sleep "$DEMO_IDLE"
-stop_qemu >/dev/null
+stop_qemu
 kill -INT "$KPID"
 wait "$KPID"
 echo

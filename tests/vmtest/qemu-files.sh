@@ -18,7 +18,7 @@ die() {
 [ $# -eq 2 ] || die "usage: $0 ARCH OUT_DIR"
 ARCH=$1
 OUT_DIR=$2
-[ "$ARCH" = arm64 ] || die "no QEMU guest for $ARCH (arm64 only)"
+case "$ARCH" in arm64 | riscv | x86) ;; *) die "no QEMU guest for $ARCH" ;; esac
 cache=$("$ROOT/scripts/fetch-debs.sh" "$ARCH" | tail -n1) || die "failed to fetch the $ARCH kernel"
 qemu=$("$ROOT/scripts/fetch-qemu.sh" "$ARCH" | tail -n1) || die "failed to fetch QEMU for $ARCH"
 mkdir -p "$OUT_DIR"

@@ -22,6 +22,14 @@ qemu_arch_setup() {
 		MACHINE="-M virt,gic-version=3 -cpu host"
 		GUEST_CONSOLE=ttyAMA0
 		;;
+	riscv)	# KVM is the guest's SBI: no firmware
+		MACHINE="-M virt -cpu host -bios none"
+		GUEST_CONSOLE=ttyS0
+		;;
+	x86)
+		MACHINE="-M q35 -cpu host -vga none"
+		GUEST_CONSOLE=ttyS0
+		;;
 	*) fail "no QEMU guest for $1" ;;
 	esac
 }

@@ -119,9 +119,10 @@ static void setup_output(struct run_state *st)
 }
 
 /*
- * Threads inside KVM_RUN now: with no ksym, no program names them until their next KVM_RUN
- * (never, for an idle arm64 vCPU). After the fentry is attached (a thread entering KVM_RUN
- * later is named by it) and before kvm_exit is (no exit counted yet): nothing falls between.
+ * Threads inside KVM_RUN now: with no ksym, no program names them before their next KVM_RUN
+ * (never, for an idle arm64 vCPU) or, with a vcpu at kvm_entry, their first entry. After the
+ * accounting programs are attached (a thread entering KVM_RUN later is named by them) and
+ * before kvm_exit's are (no exit counted yet): nothing falls between.
  */
 static int name_threads_in_kvm_run(struct run_state *st)
 {

@@ -365,7 +365,7 @@ int loader_load(struct loader *l, const struct loader_opts *o)
 	}
 	l->features = f;
 	l->vcpu_source = vcpu_source_name(o, &f);
-	l->unnamed_at_attach = o->vcpu_source != VCPU_SOURCE_THREAD && !vcpu_at_entry(o) && !f.ksym;
+	l->unnamed_at_attach = o->vcpu_source != VCPU_SOURCE_THREAD && !f.ksym;
 	l->attach_kind = o->classic ? "tracepoint" : needs_classic_exit(o) ? "tracepoint+tp_btf" : "tp_btf";
 	l->print_prog_stats = o->verbose;
 	if (o->verbose)

@@ -39,8 +39,10 @@ struct kvmstat_bpf;
 struct loader {
 	struct kvmstat_bpf *skel;
 	struct vcpu_features features;	/* the optional vCPU sources the kernel took */
-	/* Threads already inside KVM_RUN at attach stay unnamed by the programs (arm64 or
-	 * --classic without the ksym): run names them from /proc (user/host/vcpu_threads.h). */
+	/* Without the ksym, a thread already inside KVM_RUN at attach stays unnamed until its
+	 * next KVM_RUN (arm64, --classic: never, for an idle vCPU) or, with a vcpu at kvm_entry,
+	 * for the exits it sends to the VMM before its first entry: run names it from /proc
+	 * (user/host/vcpu_threads.h). */
 	bool unnamed_at_attach;
 	const char *vcpu_source;	/* what vcpu ids come from, as reported to users */
 	const char *attach_kind;	/* "tp_btf" or "tracepoint" */
