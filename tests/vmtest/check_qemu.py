@@ -483,10 +483,15 @@ def check_vm_identity(log, run, vcpus, ck, every_line=False):
                 bad.append(f"{where}: VM name {vm.get('name')!r}, want {log.qemu.get('name')!r}")
             if vm.get("vm_uuid") != log.qemu.get("uuid"):
                 bad.append(f"{where}: VM uuid {vm.get('vm_uuid')!r}, want {log.qemu.get('uuid')!r}")
+            if vm.get("vm_scope") != (log.qemu.get("scope") or None):
+                bad.append(f"{where}: VM scope {vm.get('vm_scope')!r}, want {log.qemu.get('scope')!r}")
             for v in vm.get("vcpus", []):
                 tid = v.get("tid")
                 if v.get("vcpu") != vcpus.get(tid):
                     bad.append(f"{where}: tid {tid} vcpu {v.get('vcpu')}, want {vcpus.get(tid)}")
+                if v.get("vcpu_index") != log.vcpu_threads().get(tid):
+                    bad.append(f"{where}: tid {tid} vcpu_index {v.get('vcpu_index')}, want "
+                               f"{log.vcpu_threads().get(tid)} (QEMU's thread name)")
                 if v.get("thread") != log.threads.get(tid, ("?",))[0]:
                     bad.append(f"{where}: tid {tid} thread {v.get('thread')!r}, want "
                                f"{log.threads.get(tid, ('?',))[0]!r}")
@@ -494,7 +499,8 @@ def check_vm_identity(log, run, vcpus, ck, every_line=False):
         ck.check(False, f"kvmstat-bpf identity: {b}")
     if not bad:
         ck.check(True, f"kvmstat-bpf {run.name}: VM pid {pid}, name {log.qemu.get('name')!r}, uuid "
-                 f"{log.qemu.get('uuid')}, vCPU ids and thread names of QEMU in "
+                 f"{log.qemu.get('uuid')}, scope {log.qemu.get('scope')}, vCPU ids and indexes and "
+                 "thread names of QEMU in "
                  f"{'every line' if every_line else 'the total'} ({len(objs)} objects)")
 
 

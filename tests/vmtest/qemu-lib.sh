@@ -3,12 +3,14 @@
 # (sourced; busybox sh). QEMU is /opt/qemu (scripts/fetch-qemu.sh), the guest /guest/Image and
 # /guest/initrd.gz (tests/vmtest/qemu-guest-init.sh as /init). The sourcing script defines fail()
 # and calls qemu_arch_setup first.
-# Environment: QEMU_NAME, QEMU_UUID, QEMU_VCPUS (2), QEMU_MEM (MiB, 256); GUEST_ARGS (lguest.*
-# workload parameters); BOOT_TIMEOUT (s, default 400) for the guest to reach idle.
+# Environment: QEMU_NAME, QEMU_UUID, QEMU_SCOPE (the systemd scope libvirt would run it in; empty:
+# none), QEMU_VCPUS (2), QEMU_MEM (MiB, 256); GUEST_ARGS (lguest.* workload parameters);
+# BOOT_TIMEOUT (s, default 400) for the guest to reach idle.
 
 QEMU=/opt/qemu/run-qemu
 QEMU_NAME=${QEMU_NAME:-lguest}
 QEMU_UUID=${QEMU_UUID:-6b1d7f3e-2c4a-4e58-9f61-0a8b3c5d7e92}
+QEMU_SCOPE=${QEMU_SCOPE-"machine-qemu\x2d1\x2d$QEMU_NAME.scope"}
 QEMU_VCPUS=${QEMU_VCPUS:-2}
 QEMU_MEM=${QEMU_MEM:-256}
 GUEST_ARGS=${GUEST_ARGS:-lguest.hotplug=3 lguest.lines=20 lguest.sleeps=20}
@@ -34,14 +36,29 @@ qemu_arch_setup() {
 	esac
 }
 
+# The cgroup v2 directory QEMU runs in, as libvirt lays it out with systemd:
+# machine.slice/<scope>/libvirt/emulator (its vCPU threads would go to .../vcpuN). None without a scope.
+qemu_cgroup() {
+	[ -n "$QEMU_SCOPE" ] || return 0
+	cg=/sys/fs/cgroup
+	[ -e "$cg/cgroup.procs" ] || mount -t cgroup2 cgroup2 "$cg" || fail "failed to mount cgroup2"
+	cg="$cg/machine.slice/$QEMU_SCOPE/libvirt/emulator"
+	mkdir -p "$cg" || fail "failed to create cgroup $cg"
+	echo "$cg"
+}
+
 # Starts QEMU in the background (QPID) with -name guest=,debug-threads=on (vCPU threads named
-# "CPU n/KVM", as libvirt starts it) and -uuid; the virtio console's output goes to /tmp/hvc0.out.
+# "CPU n/KVM", as libvirt starts it) and -uuid, in QEMU_SCOPE's cgroup from its first
+# instruction; the virtio console's output goes to /tmp/hvc0.out.
 start_qemu() {
 	rm -f "$VC.in" "$VC.out"
 	mkfifo "$VC.in" "$VC.out" || fail "failed to create the virtio console FIFOs"
-	echo "guest: starting QEMU: -name guest=$QEMU_NAME -uuid $QEMU_UUID -smp $QEMU_VCPUS"
-	# shellcheck disable=SC2086
-	"$QEMU" -name "guest=$QEMU_NAME,debug-threads=on" -uuid "$QEMU_UUID" $MACHINE -accel kvm \
+	cgroup=$(qemu_cgroup) || exit 1
+	echo "guest: starting QEMU: -name guest=$QEMU_NAME -uuid $QEMU_UUID -smp $QEMU_VCPUS" \
+		"${cgroup:+in $cgroup}"
+	# shellcheck disable=SC2016,SC2086
+	sh -c '[ -z "$1" ] || echo $$ >"$1/cgroup.procs" || exit 97; shift; exec "$@"' in-cgroup \
+		"$cgroup" "$QEMU" -name "guest=$QEMU_NAME,debug-threads=on" -uuid "$QEMU_UUID" $MACHINE -accel kvm \
 		-smp "$QEMU_VCPUS" -m "$QEMU_MEM" -display none -monitor none -nic none -no-reboot \
 		-serial "file:$CONSOLE" -kernel /guest/Image -initrd /guest/initrd.gz \
 		-append "console=$GUEST_CONSOLE rdinit=/init quiet panic=-1 $GUEST_ARGS" \
@@ -50,7 +67,7 @@ start_qemu() {
 	QPID=$!
 	cat "$VC.out" >/tmp/hvc0.out &
 	CATPID=$!
-	echo "QEMU pid=$QPID name=$QEMU_NAME uuid=$QEMU_UUID vcpus=$QEMU_VCPUS"
+	echo "QEMU pid=$QPID name=$QEMU_NAME uuid=$QEMU_UUID vcpus=$QEMU_VCPUS scope=$QEMU_SCOPE"
 }
 
 wait_guest_idle() {

@@ -31,6 +31,7 @@ static const struct names proc_names = {
 	.vm_name = proc_vm_name,
 	.thread_name = proc_thread_name,
 	.vm_uuid = proc_vm_uuid,
+	.vm_scope = proc_vm_scope,
 };
 
 struct run_state {
