@@ -101,7 +101,7 @@ done
 
 # The kernel's own per-program figures (run_time_ns / run_cnt), in a separate run.
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
-for tool in kvmstat kvmstat-sampled kvmstat-task straightforward floor floor-clock; do
+for tool in kvmstat kvmstat-proc kvmstat-sampled kvmstat-task straightforward floor floor-clock; do
 	setup "$tool"
 	run_vmm >/dev/null
 	teardown "$tool"
