@@ -109,6 +109,8 @@ READ_SLACK_NS = 200 * USEC
 TRACE_RE = re.compile(r"^\s*(.+)-(\d+)\s+\[\d+\]\s+\S+\s+(\d+)\.(\d+):\s+(\w+):\s*(.*)$")
 FIELD_RE = re.compile(r"(\w+)=0x([0-9a-f]+)")
 SYS_RE = re.compile(r"^NR \d+ \(([0-9a-f]+),")
+PROM_RE = re.compile(r"^(\w+)\{(.*)\} (\S+)$")
+LABEL_RE = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
 class Event:
@@ -158,6 +160,7 @@ class QemuLog:
         self.events = []  # Event, in trace order
         self.unparsed = 0
         self.sys = []  # (ts, pid, "enter"/"exit", cmd or ret)
+        self.prom = []  # (metric, {label: value}, value) of the life run's --prom-file
         self._parse_log(text)
         self.tables = arch_tables.get(self.arch)
         self.guest = GUESTS.get(self.arch)
@@ -222,8 +225,14 @@ class QemuLog:
                 section = ("trace", m.group(1))
             elif m := re.match(r"^=== KVMSTAT NDJSON BEGIN run=(\w+) ===$", line):
                 section = ("ndjson", m.group(1))
-            elif line in ("=== TRACE END ===", "=== KVMSTAT NDJSON END ==="):
+            elif line == "=== PROM BEGIN run=life ===":
+                section = ("prom", "life")
+            elif line in ("=== TRACE END ===", "=== KVMSTAT NDJSON END ===", "=== PROM END ==="):
                 section = None
+            elif section and section[0] == "prom":
+                if (m := PROM_RE.match(line)):
+                    labels = {k: v.encode().decode("unicode_escape") for k, v in LABEL_RE.findall(m.group(2))}
+                    self.prom.append((m.group(1), labels, float(m.group(3))))
             elif section and section[0] == "ndjson":
                 if line.strip():
                     self.run(section[1]).objs.append(json.loads(line))
@@ -458,6 +467,38 @@ def check_life(log, vcpus, accounted, ck):
     base.check_kvmstat_levels(total, ck)
 
 
+def check_prometheus(log, vcpus, truth, ck):
+    """The life run's --prom-file at its end: kvmstat_exits_total per (vCPU, class, origin) ==
+    tracefs, labelled with QEMU's pid, name and UUID; kvmstat_vm_info also with its scope."""
+    total = log.runs["life"].total
+    names = {int(c["class"], 16): c["name"] for _, _, c in base.class_objects(total)}
+    want = defaultdict(int)
+    for (tid, cls, origin), n in truth.items():
+        want[(str(vcpus.get(tid)), names.get(cls, hex(cls)), origin)] += n
+    got = defaultdict(int)
+    bad = []
+    ident = {"vm": log.qemu.get("pid"), "vm_name": log.qemu.get("name"),
+             "vm_uuid": log.qemu.get("uuid")}
+    for metric, labels, value in log.prom:
+        if metric != "kvmstat_exits_total":
+            continue
+        got[(labels.get("vcpu"), labels.get("class"), labels.get("origin"))] += int(value)
+        if {k: labels.get(k) for k in ident} != ident:
+            bad.append(f"labels {labels}")
+    info = [labels for metric, labels, _ in log.prom if metric == "kvmstat_vm_info"]
+    ck.equal("Prometheus kvmstat_vm_info: QEMU's pid, name, UUID and scope",
+             [dict(ident, vm_scope=log.qemu.get("scope", ""))], info)
+    ck.check(not bad, f"Prometheus kvmstat_exits_total labelled with QEMU's pid, name and UUID "
+             f"({bad[:1]})")
+    diff = [k for k in sorted(set(want) | set(got)) if want.get(k, 0) != got.get(k, 0)]
+    for k in diff:
+        ck.check(False, f"Prometheus kvmstat_exits_total{{vcpu={k[0]},class={k[1]},origin={k[2]}}}: "
+                 f"{got.get(k, 0)}, tracefs {want.get(k, 0)}")
+    if not diff:
+        ck.check(True, f"Prometheus kvmstat_exits_total per (vcpu, class, origin) == tracefs: "
+                 f"{len(want)} series, {sum(want.values())} exits")
+
+
 def check_intervals_sum(run, ck):
     summed = defaultdict(int)
     for o in run.intervals:
@@ -655,6 +696,8 @@ def main():
         compare("hist == tracefs per (tid, class)", dict(classes), hist, log.tables, ck)
     check_kvm_stats(log, vcpus, classes, user_returns(log.events), ck)
     check_life(log, vcpus, accounted, ck)
+    if ck.check(bool(log.prom), "the life run's --prom-file"):
+        check_prometheus(log, vcpus, truth, ck)
     attach = sorted((r for r in log.runs.values() if r.name.startswith("attach")),
                     key=lambda r: r.name)
     want = set(log.guest.sources.values())

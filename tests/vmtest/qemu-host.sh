@@ -2,7 +2,8 @@
 # The real-VMM test, run by vmtest.sh's /init inside the emulated arm64 KVM host (busybox sh):
 # Debian's own QEMU (/opt/qemu, scripts/fetch-qemu.sh) boots Debian's kernel with a busybox
 # initramfs (/guest, tests/vmtest/qemu-guest-init.sh) under -accel kvm. check_qemu.py compares:
-#   - kvmstat-bpf "life": attached before QEMU starts, stopped after it ended (the VM's whole life)
+#   - kvmstat-bpf "life": attached before QEMU starts, stopped after it ended (the VM's whole life),
+#     with --prom-file
 #   - kvmstat-bpf "attachN": a run of ATTACH_SECONDS per word of ATTACH_RUNS (its --vcpu-source),
 #     one after the other, started while the guest idles (its vCPUs asleep inside KVM_RUN) and
 #     detached while it still runs; "proc" is what a kernel without CONFIG_KALLSYMS_ALL gets
@@ -103,13 +104,18 @@ print_outputs() {
 		cat "/tmp/$run.ndjson"
 		echo "=== KVMSTAT NDJSON END ==="
 	done >>"$VMTEST_OUT"
+	{
+		echo "=== PROM BEGIN run=life ==="
+		cat /tmp/life.prom
+		echo "=== PROM END ==="
+	} >>"$VMTEST_OUT"
 }
 
 echo "GUEST scenario=qemu kvmstat_args=$KVMSTAT_ARGS attach_runs=$ATTACH_RUNS"
 setup_trace 16384 kvm/kvm_exit kvm/kvm_userspace_exit
 trace_bpf_syscalls
 setup_hist
-start_kvmstat /tmp/life.ndjson -i 1
+start_kvmstat /tmp/life.ndjson -i 1 --prom-file /tmp/life.prom
 LIFE=$KPID
 RUNS=life
 start_qemu
