@@ -63,9 +63,19 @@ finish_kvmstat() {
 
 # QEMU's threads as the kernel shows them: name, and the syscall each is in (vCPUs: KVM_RUN on
 # a vCPU fd), and its KVM fds (anon_inode:kvm-vcpu:ID, ID the vcpu_id).
+# A thread on a CPU shows "running" instead of its syscall: read it again until it blocks.
+thread_syscall() {
+	n=0
+	while s=$(cut -d' ' -f1-3 "$1/syscall" 2>/dev/null) && [ "$s" = running ] && [ "$n" -lt 200 ]; do
+		usleep 5000
+		n=$((n + 1))
+	done
+	echo "$s" | tr ' ' ,
+}
+
 print_threads() {
 	for t in /proc/"$QPID"/task/*; do
-		echo "QEMU thread tid=${t##*/} syscall=$(cut -d' ' -f1-3 "$t/syscall" | tr ' ' ,) comm=$(cat "$t/comm")"
+		echo "QEMU thread tid=${t##*/} syscall=$(thread_syscall "$t") comm=$(cat "$t/comm")"
 	done
 	for f in /proc/"$QPID"/fd/*; do
 		l=$(readlink "$f")

@@ -145,8 +145,9 @@ static int name_threads_in_kvm_run(struct run_state *st)
 	if (!strcmp(st->loader.vcpu_source, "thread"))
 		snprintf(st->vcpu_source, sizeof(st->vcpu_source), "proc");
 	if (st->o->loader.verbose)
-		fprintf(stderr, "kvmstat-bpf: /proc: %u threads read, %u inside KVM_RUN, %zu named, in %.1f ms\n",
-			scan.threads, scan.in_kvm_run, st->thread_vcpus.nr,
+		fprintf(stderr, "kvmstat-bpf: /proc: %u threads (%u on a CPU, read again; %u never "
+			"blocked), %u inside KVM_RUN, %zu named, in %.1f ms\n", scan.threads, scan.running,
+			scan.still_running, scan.in_kvm_run, st->thread_vcpus.nr,
 			(ts_ns(&t1) - ts_ns(&t0)) / 1e6);
 	return 0;
 }

@@ -16,12 +16,16 @@ int kvm_run_fd(const char *syscall_line);
 int vcpu_id_of_link(const char *target);
 
 struct vcpu_scan_stats {
-	unsigned int threads;	/* syscall files read */
+	unsigned int threads;		/* threads seen */
+	unsigned int reads;		/* syscall files read (running threads more than once) */
 	unsigned int in_kvm_run;	/* threads found blocked in KVM_RUN */
+	unsigned int running;		/* on a CPU at the first read: read again until blocked */
+	unsigned int still_running;	/* still on a CPU after the retries: not named */
 };
 
 /*
- * Adds every thread under proc_root ("/proc") now inside KVM_RUN to out (sorted after).
+ * Adds every thread under proc_root ("/proc") now inside KVM_RUN to out (sorted after). A thread
+ * on a CPU shows no syscall: it is read again, 1 ms apart, for up to 20 ms, until it blocks.
  * Processes and threads that end meanwhile are skipped. 0 or -errno (proc_root unreadable,
  * no memory).
  */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the /proc scan for threads inside KVM_RUN (user/host/vcpu_threads.c). */
 #include <limits.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,65 @@ TEST(scan_names_threads_inside_kvm_run)
 	ASSERT_EQ(scan_vcpu_threads("/nonexistent-proc", &t, &st), -2);	/* -ENOENT */
 }
 
+struct later_write {
+	char path[PATH_MAX];
+	char text[128];
+};
+
+/* After 5 ms, the syscall file says what text says (written aside, then renamed: never half). */
+static void *write_later(void *arg)
+{
+	const struct timespec five_ms = { .tv_nsec = 5000000 };
+	struct later_write *w = arg;
+	char tmp[PATH_MAX + 8];
+	FILE *f;
+
+	nanosleep(&five_ms, NULL);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", w->path);
+	f = fopen(tmp, "w");
+	if (f) {
+		fputs(w->text, f);
+		fclose(f);
+		rename(tmp, w->path);
+	}
+	return NULL;
+}
+
+/*
+ * A thread on a CPU shows "running", not its syscall: read again until it blocks. One blocks in
+ * KVM_RUN 5 ms after the first read and is named; one stays on its CPU and is given up after the
+ * retries (~20 ms), unnamed.
+ */
+TEST(scan_reads_running_threads_again)
+{
+	char root[] = "/tmp/kvmstat-proc.XXXXXX", cmd[PATH_MAX];
+	struct thread_vcpus t = { 0 };
+	struct later_write w;
+	struct vcpu_scan_stats st;
+	pthread_t th;
+
+	if (!ASSERT_TRUE(mkdtemp(root)))
+		return;
+	put(root, "300/task/301/syscall", "running\n");
+	put(root, "300/task/302/syscall", "running\n");
+	put(root, "300/fd/.keep", "");
+	link_fd(root, "300/fd/7", "anon_inode:kvm-vcpu:1");
+	snprintf(w.path, sizeof(w.path), "%s/300/task/301/syscall", root);
+	ioctl_line(w.text, sizeof(w.text), 7, 0xae80);
+	if (!ASSERT_EQ(pthread_create(&th, NULL, write_later, &w), 0))
+		return;
+	ASSERT_EQ(scan_vcpu_threads(root, &t, &st), 0);
+	pthread_join(th, NULL);
+	ASSERT_EQ(st.threads, 2);
+	ASSERT_EQ(st.running, 2);
+	ASSERT_EQ(st.still_running, 1);
+	ASSERT_EQ(thread_vcpus_find(&t, 300, 301), 1);
+	ASSERT_EQ(thread_vcpus_find(&t, 300, 302), KVMSTAT_VCPU_UNKNOWN);
+	thread_vcpus_free(&t);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ASSERT_EQ(system(cmd), 0);
+}
+
 /* The real /proc: every thread's syscall file read, no failure (no KVM guest runs here). */
 TEST(scan_of_this_machine)
 {
@@ -121,4 +182,5 @@ TEST(scan_of_this_machine)
 TEST_MAIN(TEST_CASE(kvm_run_fd_from_a_syscall_line),
 	  TEST_CASE(vcpu_id_from_an_fd_link),
 	  TEST_CASE(scan_names_threads_inside_kvm_run),
+	  TEST_CASE(scan_reads_running_threads_again),
 	  TEST_CASE(scan_of_this_machine))
