@@ -49,6 +49,7 @@ setup() {
 	kvmstat-sampled) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --time-every 16 ;;
 	kvmstat-task) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --inflight task ;;
 	kvmstat-classic) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --classic ;;
+	kvmstat-proc) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --vcpu-source proc ;;
 	floor) start_bg /bin/floor ;;
 	floor-classic) start_bg /bin/floor --classic ;;
 	floor-clock) start_bg /bin/floor --clock ;;
@@ -100,7 +101,7 @@ done
 
 # The kernel's own per-program figures (run_time_ns / run_cnt), in a separate run.
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
-for tool in kvmstat kvmstat-sampled kvmstat-task straightforward floor floor-clock; do
+for tool in kvmstat kvmstat-proc kvmstat-sampled kvmstat-task straightforward floor floor-clock; do
 	setup "$tool"
 	run_vmm >/dev/null
 	teardown "$tool"

@@ -11,6 +11,7 @@ import sys
 LABELS = {
     "base": "nothing attached (baseline)",
     "kvmstat": "kvmstat-bpf as shipped (tp_btf)",
+    "kvmstat-proc": "kvmstat-bpf --vcpu-source proc (no kvm_running_vcpu ksym)",
     "kvmstat-array": "kvmstat-bpf, pending exits in the tid array",
     "kvmstat-task": "kvmstat-bpf, pending exits in task storage",
     "kvmstat-sampled": "kvmstat-bpf --time-every 16 (every exit counted)",

@@ -126,6 +126,15 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/*
+ * The vCPU loaded on this CPU (virt/kvm/kvm_main.c, set by vcpu_load()): who a
+ * thread that was already inside KVM_RUN at attach runs (an idle arm64 vCPU
+ * never leaves KVM_RUN, so the fentry below never names it). A typed per-CPU
+ * ksym: a kernel without CONFIG_KALLSYMS_ALL refuses any program using it, and
+ * the loader then loads the flavours without it. Weak: only those programs need it.
+ */
+extern struct kvm_vcpu *kvm_running_vcpu __ksym __weak;
+
 /* CO-RE flavours of the kvm_exit record, one per arch. */
 struct trace_event_raw_kvm_exit___x86 {
 	unsigned int exit_reason;
@@ -237,6 +246,17 @@ static __always_inline void inflight_set_vcpu(struct inflight *inf, struct kvm_v
 	__builtin_memset(inf->cache, 0, sizeof(inf->cache));	/* slots of the old key */
 }
 
+/* Read only while the thread's vCPU is unknown: once per thread that was in KVM_RUN at attach. */
+static __always_inline void inflight_learn_running_vcpu(struct inflight *inf)
+{
+	struct kvm_vcpu **running;
+
+	if (inf->key.vcpu != KVMSTAT_VCPU_UNKNOWN)
+		return;
+	running = bpf_this_cpu_ptr(&kvm_running_vcpu);
+	inflight_set_vcpu(inf, *running);
+}
+
 static __always_inline void span_add(struct kvmstat_span_stats *s, __u64 ns)
 {
 	__u32 slot = hist_slot(ns);
@@ -343,14 +363,17 @@ static __always_inline bool next_exit_timed(const struct inflight *inf)
 /*
  * kvm_exit: remember the class, the time and the guest run that ended.
  * ts: 0 reads the clock when this exit or the guest run needs it (tests pass one).
+ * learn_vcpu (a constant): the flavours that read kvm_running_vcpu.
  */
-static __always_inline int handle_exit(__u64 class, __u64 ts)
+static __always_inline int handle_exit(__u64 class, __u64 ts, bool learn_vcpu)
 {
 	struct inflight *inf = inflight_of_current();
 	bool timed;
 
 	if (!inf || vm_filtered_out(inf))
 		return 0;
+	if (learn_vcpu)
+		inflight_learn_running_vcpu(inf);
 	timed = next_exit_timed(inf);
 	if (targ_time_mask)	/* rodata: the verifier drops this when every exit is timed */
 		inf->seq++;
@@ -410,7 +433,14 @@ static __always_inline int handle_userspace_exit(void)
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(kvm_exit_btf_arm64, int ret, unsigned int esr_ec)
 {
-	return handle_exit(arm64_class(ret, esr_ec), 0);
+	return handle_exit(arm64_class(ret, esr_ec), 0, false);
+}
+
+/* arm64 where the kernel takes the ksym: also names threads inside KVM_RUN at attach. */
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(kvm_exit_btf_arm64_running, int ret, unsigned int esr_ec)
+{
+	return handle_exit(arm64_class(ret, esr_ec), 0, true);
 }
 
 SEC("tp_btf/kvm_exit")
@@ -418,25 +448,35 @@ int BPF_PROG(kvm_exit_btf_riscv, struct kvm_cpu_trap___riscv *trap)
 {
 	if (!trap)	/* "maybe NULL" to the verifier on 6.12 */
 		return 0;
-	return handle_exit(trap->scause, 0);
+	return handle_exit(trap->scause, 0, false);
+}
+
+/* The class in the classic kvm_exit record, per arch. */
+static __always_inline __u64 record_class(void *ctx)
+{
+	struct trace_event_raw_kvm_exit___x86 *x86 = ctx;
+	struct trace_event_raw_kvm_exit___arm64 *arm64 = ctx;
+	struct trace_event_raw_kvm_exit___riscv *riscv = ctx;
+
+	if (bpf_core_field_exists(x86->isa))
+		return KVMSTAT_X86_CLASS(x86->isa, x86->exit_reason);
+	if (bpf_core_field_exists(arm64->esr_ec))
+		return arm64_class(arm64->ret, arm64->esr_ec);
+	return riscv->scause;
 }
 
 /* x86 (exit reason only in the record), and the classic fallback on every arch. */
 SEC("tp/kvm/kvm_exit")
 int kvm_exit_tp(void *ctx)
 {
-	struct trace_event_raw_kvm_exit___x86 *x86 = ctx;
-	struct trace_event_raw_kvm_exit___arm64 *arm64 = ctx;
-	struct trace_event_raw_kvm_exit___riscv *riscv = ctx;
-	__u64 class;
+	return handle_exit(record_class(ctx), 0, false);
+}
 
-	if (bpf_core_field_exists(x86->isa))
-		class = KVMSTAT_X86_CLASS(x86->isa, x86->exit_reason);
-	else if (bpf_core_field_exists(arm64->esr_ec))
-		class = arm64_class(arm64->ret, arm64->esr_ec);
-	else
-		class = riscv->scause;
-	return handle_exit(class, 0);
+/* Classic, where the kernel takes the ksym (--classic names vCPUs by the fentry, as arm64). */
+SEC("tp/kvm/kvm_exit")
+int kvm_exit_tp_running(void *ctx)
+{
+	return handle_exit(record_class(ctx), 0, true);
 }
 
 /* RISC-V and x86 pass the vcpu to kvm_entry; arm64 passes the guest pc. */
@@ -487,13 +527,13 @@ int BPF_PROG(vcpu_run_fentry, struct kvm_vcpu *vcpu)
 SEC("raw_tp")
 int BPF_PROG(test_exit_arm64, __u64 ret, __u64 esr_ec, __u64 ts)
 {
-	return handle_exit(arm64_class((int)ret, (unsigned int)esr_ec), ts);
+	return handle_exit(arm64_class((int)ret, (unsigned int)esr_ec), ts, false);
 }
 
 SEC("raw_tp")
 int BPF_PROG(test_exit_class, __u64 class, __u64 ts)
 {
-	return handle_exit(class, ts);
+	return handle_exit(class, ts, false);
 }
 
 SEC("raw_tp")

@@ -265,6 +265,71 @@ TEST(vcpu_fentry_refused_falls_back_to_thread)
 	libbpf_set_print(print_quiet);
 }
 
+/* Does the kernel name kvm_running_vcpu in /proc/kallsyms (CONFIG_KALLSYMS_ALL, root)? */
+static bool kallsyms_has(const char *sym)
+{
+	char line[256], name[128];
+	bool found = false;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %*s %127s", name) == 1 && !strcmp(name, sym);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * The per-CPU ksym kvm_running_vcpu names threads already inside KVM_RUN at attach. The
+ * verifier resolves a typed ksym by kallsyms: a kernel without CONFIG_KALLSYMS_ALL (this build
+ * machine) refuses any program reading it, which is why it has flavours of its own.
+ */
+TEST(running_vcpu_ksym_loads_iff_kallsyms_has_it)
+{
+	struct kvmstat_bpf *s = kvmstat_bpf__open();
+	bool has = kallsyms_has("kvm_running_vcpu");
+	struct bpf_program *prog;
+	int err;
+
+	if (!ASSERT_TRUE(s))
+		return;
+	bpf_object__for_each_program(prog, s->obj)
+		bpf_program__set_autoload(prog, prog == s->progs.kvm_exit_tp_running);
+	libbpf_set_print(print_quiet_all);
+	err = kvmstat_bpf__load(s);
+	libbpf_set_print(print_quiet);
+	printf("  this kernel: kvm_running_vcpu %sin kallsyms, the ksym flavour %s\n", has ? "" : "not ",
+	       err ? "refused" : "loads");
+	ASSERT_EQ(!err, has);
+	kvmstat_bpf__destroy(s);
+}
+
+/*
+ * --classic takes the vCPU from the fentry and the ksym on every arch (no vcpu at its
+ * kvm_entry), so on this kernel the loader tries both, each alone, then neither, and never
+ * fails for a refused one. The source it settles on says which were taken.
+ */
+TEST(vcpu_ksym_refused_falls_back)
+{
+	struct loader_opts o = {
+		.arch = arch_host(), .spans = 1U << KVMSTAT_SPAN_HANDLING, .max_keys = 64,
+		.classic = true,
+	};
+	bool has = kallsyms_has("kvm_running_vcpu");
+	char src[64];
+	const char *got;
+
+	libbpf_set_print(print_quiet_all);
+	got = loaded_vcpu_source(&o, src, sizeof(src));
+	if (ASSERT_TRUE(got))
+		printf("  this kernel: vCPU ids from %s\n", got);
+	ASSERT_EQ(got && strstr(got, "ksym:kvm_running_vcpu") != NULL, has);
+	o.fentry_target = "migrate_disable";	/* refused everywhere: the ksym alone, or thread */
+	got = loaded_vcpu_source(&o, src, sizeof(src));
+	ASSERT_STR(got, has ? "ksym:kvm_running_vcpu" : "thread");
+	libbpf_set_print(print_quiet);
+}
+
 TEST(arm64_trap_exit_counted_and_timed)
 {
 	struct kvmstat_value v;
@@ -563,6 +628,8 @@ TEST(inflight_task_storage_same_results)
 
 TEST_MAIN(TEST_CASE(host_programs_load_attach_detach),
 	  TEST_CASE(vcpu_fentry_refused_falls_back_to_thread),
+	  TEST_CASE(running_vcpu_ksym_loads_iff_kallsyms_has_it),
+	  TEST_CASE(vcpu_ksym_refused_falls_back),
 	  TEST_CASE(arm64_trap_exit_counted_and_timed),
 	  TEST_CASE(arm64_irq_exit_ignores_stale_ec_and_serror_bit),
 	  TEST_CASE(riscv_timer_interrupt_apart_from_exceptions),

@@ -53,8 +53,11 @@ static char *relocation_log(enum kvmstat_arch arch, const char *btf_file, bool c
 	libbpf_set_print(capture);
 	skel = kvmstat_bpf__open_opts(&opts);
 	if (skel) {
-		/* arm64 takes its vCPU from the fentry; select it like loader_start() would. */
-		loader_select_programs(skel, &o, arch == KVMSTAT_ARCH_ARM64 && !classic);
+		/* arm64 takes its vCPU from the fentry and the ksym; select them like the loader would. */
+		bool arm64 = arch == KVMSTAT_ARCH_ARM64 && !classic;
+		struct vcpu_features f = { .fentry = arm64, .ksym = arm64 };
+
+		loader_select_programs(skel, &o, &f);
 		kvmstat_bpf__load(skel);	/* relocates against the custom BTF, then loads here */
 		kvmstat_bpf__destroy(skel);
 	} else {

@@ -133,7 +133,8 @@ start_prometheus() {
 
 # The emulated host, in a session of its own so cleanup finds QEMU.
 start_vm() {
-	local f files=("$VMM=/bin/vmm" "$KVMSTAT=/bin/kvmstat-bpf" "$HERE/hold.sh=/test/hold.sh")
+	local f files=("$VMM=/bin/vmm" "$KVMSTAT=/bin/kvmstat-bpf" "$HERE/hold.sh=/test/hold.sh"
+		"$ROOT/tests/vmtest/trace-lib.sh=/test/trace-lib.sh")
 	for f in "$LIBS"/*; do
 		files+=("$f=/lib/$(basename "$f")")
 	done

@@ -186,12 +186,12 @@ static int generate(struct stats_reader *r, struct run_output *out, struct run_o
 	char prom[4096];
 	int i, err;
 
-	/* Exits before the baseline read (as between attach and run's first read): in no line. */
+	/* Exits before the baseline read (a reader's first): in no line. */
 	for (i = 0; i < 50; i++)
 		one_exit(&state, &ts, NULL);
 	for (i = 0; i < NR_THREADS; i++)
 		pthread_create(&th[i], NULL, vcpu_thread, (void *)(long)i);
-	err = stats_reader_update(r);	/* like run: the baseline right after attach */
+	err = stats_reader_update(r);	/* the baseline */
 	for (i = 0; i < NR_INTERVALS && !err; i++) {
 		pthread_barrier_wait(&go);
 		pthread_barrier_wait(&done);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kvm-stats.h"
 #include "vmm-common.h"
 
 /* --- errors ------------------------------------------------------------------ */
@@ -294,37 +295,13 @@ void vmm_set_one_reg(int vcpu_fd, uint64_t id, uint64_t value, const char *name)
 
 /* --- KVM's binary stats ---------------------------------------------------------- */
 
-/* Reads a whole stats file (header, descriptors, data). */
 static char *read_stats(int fd, struct kvm_stats_header *hdr, size_t *size)
 {
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	ssize_t n = 0;
+	char *buf = kvm_stats_read(fd, hdr, size);
 
-	while (buf && (n = pread(fd, buf + len, cap - len, (off_t)len)) > 0) {
-		len += (size_t)n;
-		if (len == cap)
-			buf = realloc(buf, cap *= 2);
-	}
 	if (!buf)
-		vmm_die("allocate", "stats buffer");
-	if (n < 0)
 		vmm_die("read", "vCPU stats");
-	if (len < sizeof(*hdr)) {
-		errno = EIO;
-		vmm_die("parse", "vCPU stats header");
-	}
-	memcpy(hdr, buf, sizeof(*hdr));
-	*size = len;
 	return buf;
-}
-
-static const struct kvm_stats_desc *stat_desc(const char *buf, const struct kvm_stats_header *hdr,
-					      uint32_t i)
-{
-	size_t desc_size = sizeof(struct kvm_stats_desc) + hdr->name_size;
-
-	return (const void *)(buf + hdr->desc_offset + i * desc_size);
 }
 
 off_t vmm_stat_offset(int stats_fd, const char *name)
@@ -332,41 +309,14 @@ off_t vmm_stat_offset(int stats_fd, const char *name)
 	struct kvm_stats_header hdr;
 	size_t size;
 	char *buf = read_stats(stats_fd, &hdr, &size);
-	off_t at = -1;
-	uint32_t i;
+	long at = kvm_stats_offset(buf, &hdr, name);
 
-	for (i = 0; i < hdr.num_desc; i++)
-		if (!strcmp(stat_desc(buf, &hdr, i)->name, name))
-			at = hdr.data_offset + stat_desc(buf, &hdr, i)->offset;
 	free(buf);
 	if (at < 0) {
 		errno = ENOENT;
 		vmm_die("find", name);
 	}
 	return at;
-}
-
-/*
- * " name=value" for every single-value statistic (histograms are skipped)
- * named `name` (named) or not (!named); with name NULL, for all of them.
- */
-static void print_stat_values(const char *buf, const struct kvm_stats_header *hdr, size_t size,
-			      const char *name, bool named)
-{
-	uint32_t i;
-
-	for (i = 0; i < hdr->num_desc; i++) {
-		const struct kvm_stats_desc *d = stat_desc(buf, hdr, i);
-		size_t at = hdr->data_offset + d->offset;
-		uint64_t value;
-
-		if (d->size != 1 || at + sizeof(value) > size)
-			continue;
-		if (name && (strcmp(d->name, name) == 0) != named)
-			continue;
-		memcpy(&value, buf + at, sizeof(value));
-		printf(" %s=%llu", d->name, (unsigned long long)value);
-	}
 }
 
 /* The arch's first_stat first, then the others in KVM's order. */
@@ -377,8 +327,8 @@ static void print_stats(int stats_fd)
 	char *buf = read_stats(stats_fd, &hdr, &size);
 
 	if (vmm_arch.first_stat)
-		print_stat_values(buf, &hdr, size, vmm_arch.first_stat, true);
-	print_stat_values(buf, &hdr, size, vmm_arch.first_stat, false);
+		kvm_stats_print(stdout, buf, &hdr, size, vmm_arch.first_stat, true);
+	kvm_stats_print(stdout, buf, &hdr, size, vmm_arch.first_stat, false);
 	free(buf);
 }
 

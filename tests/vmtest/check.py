@@ -85,7 +85,7 @@ ARCHES = {
             arm64_class(0x24): "DABT_LOW",
         },
         mode_check=arm64_mode_check,
-        vcpu_source="fentry:kvm_arch_vcpu_ioctl_run",
+        vcpu_source="fentry:kvm_arch_vcpu_ioctl_run+ksym:kvm_running_vcpu",  # KALLSYMS_ALL=y
         timing=(arm64_class(0x01), arm64_class(0x16)),  # WFx, HVC64 (PSCI_VERSION)
         hints={
             arm64_class(0x01): "QEMU TCG completes a wfi without trapping when a host interrupt "
@@ -113,7 +113,7 @@ ARCHES = {
             (1 << 63) | 5: "IRQ_S_TIMER",
             (1 << 63) | 9: "IRQ_S_EXT",
         },
-        vcpu_source="tp_btf:kvm_entry",
+        vcpu_source="tp_btf:kvm_entry+proc",
         timing=(22, 10),  # VIRTUAL_INST_FAULT (wfi only: --csr 0), SBI ecalls
     ),
     "x86": Arch(
@@ -132,7 +132,7 @@ ARCHES = {
             (2 << 32) | 0x7C: "msr",
             (2 << 32) | 0x400: "npf",
         },
-        vcpu_source="tp_btf:kvm_entry",
+        vcpu_source="tp_btf:kvm_entry+proc",
     ),
 }
 
@@ -575,8 +575,10 @@ def want_vcpu_source(log, arch):
     args = log.kvmstat_args.split()
     if "--vcpu-source" in args and args[args.index("--vcpu-source") + 1:][:1] == ["thread"]:
         return "thread"
-    if "--classic" in args:  # no vcpu argument at kvm_entry: fentry everywhere
-        return "fentry:kvm_arch_vcpu_ioctl_run"
+    if "--classic" in args:  # no vcpu argument at kvm_entry: fentry and ksym everywhere
+        return "fentry:kvm_arch_vcpu_ioctl_run+ksym:kvm_running_vcpu"
+    if "--vcpu-source" in args and args[args.index("--vcpu-source") + 1:][:1] == ["proc"]:
+        return arch.vcpu_source.replace("+ksym:kvm_running_vcpu", "+proc")
     return arch.vcpu_source
 
 

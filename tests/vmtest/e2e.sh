@@ -4,7 +4,8 @@
 #
 # Usage: tests/vmtest/e2e.sh ARCH [--scenario NAME] [--append ARGS] [--timeout S] [--log FILE]
 #                            [--env NAME=VAL] [--kvmstat PATH|none] [-v]
-#   --scenario: single (default), multivm, fallback, timing (guest.sh); the log defaults to
+#   --scenario: single (default), multivm, fallback, timing (guest.sh), or qemu (arm64, riscv:
+#   Debian's QEMU and a Linux guest, qemu-host.sh, checked by check_qemu.py); the log defaults to
 #   build/vmtest/ARCH/e2e.log (single) or e2e-NAME.log.
 #   Needs build/vmtest/ARCH/vmm (make build/vmtest/ARCH/vmm). kvmstat-bpf: --kvmstat PATH (must
 #   exist), else build/ARCH/kvmstat-bpf when it exists; without one (or with 'none') the test
@@ -46,12 +47,30 @@ multivm | fallback | timing)
 	[ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e-$SCENARIO.log
 	PASS+=(--env "SCENARIO=$SCENARIO")
 	;;
-*) die "unknown scenario '$SCENARIO' (single | multivm | fallback | timing)" ;;
+qemu)
+	[ "$ARCH" != x86 ] || die "the qemu scenario runs on arm64 and riscv (tests/vmtest/README.md: why not x86)"
+	[ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e-$SCENARIO.log
+	;;
+*) die "unknown scenario '$SCENARIO' (single | multivm | fallback | timing | qemu)" ;;
 esac
 
-VMM=$ROOT/build/vmtest/$ARCH/vmm
-[ -x "$VMM" ] || die "no $VMM: build it first (make build/vmtest/$ARCH/vmm)"
-FILES=("$VMM=/bin/vmm")
+FILES=("$HERE/trace-lib.sh=/test/trace-lib.sh")
+SCRIPT=$HERE/guest.sh
+CHECK=$HERE/check.py
+if [ "$SCENARIO" = qemu ]; then
+	SCRIPT=$HERE/qemu-host.sh
+	CHECK=$HERE/check_qemu.py
+	STATS=$ROOT/build/vmtest/$ARCH/vcpu-stats
+	[ -x "$STATS" ] || die "no $STATS: build it first (make build/vmtest/$ARCH/vcpu-stats)"
+	mapfile -t qemu_files < <("$HERE/qemu-files.sh" "$ARCH" "$ROOT/build/vmtest/$ARCH") &&
+		[ ${#qemu_files[@]} -gt 0 ] || die "failed to lay out QEMU and the Linux guest"
+	FILES+=("${qemu_files[@]}" "$STATS=/bin/vcpu-stats")
+	PASS=(--timeout 900 "${PASS[@]}" --out "${LOG%.log}.out")
+else
+	VMM=$ROOT/build/vmtest/$ARCH/vmm
+	[ -x "$VMM" ] || die "no $VMM: build it first (make build/vmtest/$ARCH/vmm)"
+	FILES+=("$VMM=/bin/vmm")
+fi
 if [ "$KVMSTAT" != none ] && [ -x "$KVMSTAT" ]; then
 	FILES+=("$KVMSTAT=/bin/kvmstat-bpf")
 elif [ "$KVMSTAT" != none ] && [ "$KVMSTAT_GIVEN" = 1 ]; then
@@ -72,7 +91,7 @@ emulator_failed() {
 
 run_once() {
 	run_rc=0
-	"$HERE/vmtest.sh" "$ARCH" "${PASS[@]}" --log "$LOG" "$HERE/guest.sh" "${FILES[@]}" >/dev/null ||
+	"$HERE/vmtest.sh" "$ARCH" "${PASS[@]}" --log "$LOG" "$SCRIPT" "${FILES[@]}" >/dev/null ||
 		run_rc=$?
 }
 
@@ -84,6 +103,6 @@ if [ "$run_rc" != 0 ] && emulator_failed "$run_rc" "$LOG"; then
 	run_once
 fi
 check_rc=0
-python3 "$HERE/check.py" "$LOG" || check_rc=$?
+python3 "$CHECK" "$LOG" || check_rc=$?
 echo "e2e: $ARCH ($SCENARIO): run rc=$run_rc, check rc=$check_rc, log: $LOG"
 [ "$run_rc" = 0 ] && [ "$check_rc" = 0 ]

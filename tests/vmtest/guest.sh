@@ -28,21 +28,16 @@
 # HIST_TRIGGER=off leaves out the hist trigger: it runs in kvm_exit before kvmstat-bpf's program
 # (enabled first) and delays its timestamp by its own cost (~10 us under TCG), which would offset
 # handling times measured by kvmstat-bpf against the trace's timestamps (tests/prometheus).
-# TRACE_CLOCK sets the trace instance's clock: mono is one clock for all CPUs (a vCPU thread may
-# exit on one and re-enter on another), the one bpf_ktime_get_ns() reads, so exit -> entry
-# timestamps are handling times (tests/prometheus).
+# TRACE_CLOCK sets the trace instance's clock (trace-lib.sh; default mono: one clock for all CPUs,
+# the one bpf_ktime_get_ns() reads, so exit -> entry timestamps are handling times).
 # AFTER_VMMS names a file sourced once the VMMs are done, while kvmstat-bpf and the trace still
 # run (tests/prometheus/hold.sh: until the build machine has scraped the final counts).
 
 ARCH=${VMTEST_ARCH:?VMTEST_ARCH not set}
-T=/sys/kernel/tracing
-I=$T/instances/vmtest
 KVMSTAT=/bin/kvmstat-bpf
 NDJSON=/tmp/k.ndjson
 
-# Per arch: VMM arguments (~10^4 exits over 2 vCPUs, different per vCPU), the kvm_exit record
-# fields that make the class (CLASS_HI << 32 | CLASS_LO; no HI: LO is the class), hist keys;
-# the VMMs of the multi-VM scenarios: multivm/fallback counts differ per vCPU, per VM and per
+# Per arch: VMM arguments (~10^4 exits over 2 vCPUs, different per vCPU); the VMMs of the multi-VM scenarios: multivm/fallback counts differ per vCPU, per VM and per
 # class, so any mix-up of VMs, vCPUs or classes changes a count; vmB creates its VM from a
 # thread other than its main one (kvm->userspace_pid is then not the VMM's pid); vmA carries a
 # -uuid as QEMU does (mixed case: kvmstat-bpf reports it in lowercase), vmB none; timing: wfi on a
@@ -51,7 +46,6 @@ VMA="vmA -uuid 5A2C0E1F-3B4D-4E6F-8a9b-0c1d2e3f4a5b"
 case "$ARCH" in
 arm64)
 	DEFAULT_VMM_ARGS="--vcpus 2 --mmio 3000,2200 --hvc 1400,1100 --sys 900,1300 --wfi 250,150 --wfi-us 500"
-	CLASS_HI=ret CLASS_LO=esr_ec HIST_KEYS=ret,esr_ec
 	MULTI_VMMS="$VMA --vcpus 2 --mmio 700,500 --hvc 400,300 --sys 300,450 --wfi 60,40 --wfi-us 500"
 	MULTI_VMMS="$MULTI_VMMS;vmB --vcpus 3 --mmio 350,550,450 --hvc 250,350,150 --sys 500,200,350"
 	MULTI_VMMS="$MULTI_VMMS --wfi 30,50,70 --wfi-us 500 --vcpu-ids 5,3,8 --vm-thread"
@@ -60,7 +54,6 @@ arm64)
 	;;
 riscv)
 	DEFAULT_VMM_ARGS="--vcpus 2 --store 2000,1500 --load 800,1200 --ecall 1400,1000 --wfi 200,300 --csr 700,500"
-	CLASS_HI="" CLASS_LO=scause HIST_KEYS=scause
 	MULTI_VMMS="$VMA --vcpus 2 --store 500,300 --load 200,350 --ecall 400,250 --wfi 60,90 --csr 150,100"
 	MULTI_VMMS="$MULTI_VMMS;vmB --vcpus 3 --store 250,450,350 --load 300,150,250"
 	MULTI_VMMS="$MULTI_VMMS --ecall 200,300,350 --wfi 40,70,50 --csr 200,120,80 --vcpu-ids 5,3,8 --vm-thread"
@@ -69,7 +62,6 @@ riscv)
 	;;
 x86)
 	DEFAULT_VMM_ARGS="--vcpus 2 --io 2000,1500 --cpuid 1400,1000 --msr 800,1200 --hlt 200,300 --mmio 700,500"
-	CLASS_HI=isa CLASS_LO=exit_reason HIST_KEYS=isa,exit_reason
 	MULTI_VMMS="$VMA --vcpus 2 --io 500,300 --cpuid 200,350 --msr 400,250 --hlt 60,90 --mmio 150,100"
 	MULTI_VMMS="$MULTI_VMMS;vmB --vcpus 3 --io 250,450,350 --cpuid 300,150,250"
 	MULTI_VMMS="$MULTI_VMMS --msr 200,300,350 --hlt 40,70,50 --mmio 200,120,80"
@@ -105,33 +97,9 @@ fail() {
 	exit 1
 }
 
-# Own trace instance: its buffer, options and events do not disturb anything else.
-setup_trace() {
-	mkdir -p "$I" || fail "failed to create trace instance $I"
-	echo 8192 >"$I/buffer_size_kb" || fail "failed to size the trace buffer"
-	if [ -n "${TRACE_CLOCK:-}" ]; then
-		echo "$TRACE_CLOCK" >"$I/trace_clock" || fail "failed to set the trace clock $TRACE_CLOCK"
-	fi
-	echo 1 >"$I/options/fields" || fail "failed to set the trace 'fields' option (kernel < 5.19?)"
-	echo 1 >"$I/events/kvm/kvm_exit/enable" || fail "failed to enable kvm_exit"
-	echo 1 >"$I/events/kvm/kvm_entry/enable" || fail "failed to enable kvm_entry"
-	echo 1 >"$I/tracing_on"
-}
-
-HIST_ON=0
-setup_hist() {
-	if [ "${HIST_TRIGGER:-on}" = off ]; then
-		echo "guest: note: hist trigger off (HIST_TRIGGER=off), hist comparison skipped"
-		return 0
-	fi
-	if [ ! -e "$T/events/kvm/kvm_exit/hist" ]; then
-		echo "guest: note: no hist triggers in this kernel, hist comparison skipped"
-		return 0
-	fi
-	echo "hist:keys=common_pid,$HIST_KEYS:vals=hitcount:size=4096" \
-		>"$T/events/kvm/kvm_exit/trigger" || fail "failed to set the kvm_exit hist trigger"
-	HIST_ON=1
-}
+# shellcheck source=tests/vmtest/trace-lib.sh
+. /test/trace-lib.sh
+trace_arch_setup "$ARCH"
 
 KPID=""
 start_kvmstat() {
@@ -164,65 +132,6 @@ stop_kvmstat() {
 	KVMSTAT_RC=$?
 	echo "GUEST kvmstat-bpf rc=$KVMSTAT_RC"
 	sed 's/^/guest: kvmstat-bpf stderr: /' /tmp/kvmstat.err
-}
-
-# "TRACE pid=T class=0x.. count=N" per (pid, class) of kvm_exit, "TRACE pid=T entries=N".
-# Emulated, awk is slow: per line it only counts the raw (TASK-PID, hi token, lo token) triple,
-# at token positions found once (`fields` output: "name=0xHEX (DEC)"); END decodes the few
-# distinct triples. Lines not in the usual "TASK-PID [CPU] FLAGS TS: EVENT:" shape (a blank in
-# a task name) are reported as unparsed.
-count_trace() {
-	awk -v hi="$CLASS_HI" -v lo="$CLASS_LO" '
-	function find(name,    k) {
-		for (k = 6; k <= NF; k++)
-			if (index($k, name "=") == 1)
-				return k
-		return 0
-	}
-	function value(tok) { tok = substr(tok, index(tok, "=") + 1); sub(/^0x/, "", tok); return tok }
-	function pid_of(task,    n, parts) { n = split(task, parts, "-"); return parts[n] }
-	$5 == "kvm_entry:" { raw_entries[$1]++; next }
-	$5 == "kvm_exit:" {
-		if (!klo || index($klo, lo "=") != 1 || (khi && index($khi, hi "=") != 1)) {
-			klo = find(lo)
-			khi = hi == "" ? 0 : find(hi)
-			if (!klo || (hi != "" && !khi)) { bad++; next }
-		}
-		raw[$1 SUBSEP (khi ? $khi : "") SUBSEP $klo]++
-		next
-	}
-	/^#/ { next }
-	/ kvm_(exit|entry): / { bad++ }
-	END {
-		for (k in raw) {
-			split(k, a, SUBSEP)
-			hv = a[2] == "" ? "" : value(a[2])
-			lv = value(a[3])
-			if (hv == "" || hv == "0") cls = "0x" lv
-			else { while (length(lv) < 8) lv = "0" lv; cls = "0x" hv lv }
-			exits[pid_of(a[1]) " " cls] += raw[k]
-		}
-		for (k in exits) {
-			split(k, a, " ")
-			printf "TRACE pid=%s class=%s count=%d\n", a[1], a[2], exits[k]
-		}
-		for (t in raw_entries)
-			entries[pid_of(t)] += raw_entries[t]
-		for (p in entries) printf "TRACE pid=%s entries=%d\n", p, entries[p]
-		printf "TRACE unparsed=%d\n", bad
-	}' "$I/trace"
-	# Events lost to a full buffer would make every count above wrong.
-	cat "$I"/per_cpu/cpu*/stats | awk '
-		/^overrun:/ { lost += $2 } /^dropped events:/ { lost += $3 }
-		END { printf "TRACE lost=%d\n", lost }'
-}
-
-print_hist() {
-	[ "$HIST_ON" = 1 ] || return 0
-	echo "=== HIST BEGIN ==="
-	cat "$T/events/kvm/kvm_exit/hist"
-	echo "=== HIST END ==="
-	echo "!hist:keys=common_pid,$HIST_KEYS:vals=hitcount:size=4096" >"$T/events/kvm/kvm_exit/trigger"
 }
 
 print_ndjson() {
@@ -316,7 +225,7 @@ print_vmms() {
 }
 
 echo "GUEST scenario=$SCENARIO kvmstat_args=$KVMSTAT_ARGS"
-setup_trace
+setup_trace 8192 kvm/kvm_exit kvm/kvm_entry
 setup_hist
 start_kvmstat
 start=$(date +%s)

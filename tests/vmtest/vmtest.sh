@@ -9,9 +9,12 @@
 #   --log FILE      console log (default build/vmtest/ARCH/<script>.log)
 #   --forward H:G   TCP host forward 127.0.0.1:H (build machine) -> guest port G (repeatable): QEMU
 #                   user networking, restricted (the guest reaches nothing), guest eth0 10.0.2.15
+#   --out FILE      a virtio serial port into FILE (truncated first): what SCRIPT writes to
+#                   $VMTEST_OUT lands there, at virtio speed (the console is slow for bulk data)
 #   -v              also stream the console to stdout
 #   SCRIPT          copied to /test/ and run by /init with VMTEST_ARCH=ARCH, cwd /test
-#   FILE[=/DEST]    copied into the initramfs: to /DEST, else executables to /bin/, others to /test/
+#   FILE[=/DEST]    copied into the initramfs: to /DEST, else executables to /bin/, others to /test/;
+#                   a directory (with its contents) only to /DEST
 #
 # The kernel, its KVM modules and a static busybox come from scripts/fetch-debs.sh ARCH (cached).
 # /init mounts proc, sysfs, devtmpfs, tracefs, debugfs, bpffs, tmpfs /tmp; sets `ulimit -l unlimited`;
@@ -22,6 +25,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 END_MARKER="=== VMTEST END rc="
+OUT_PORT=vmtest.out	# the virtio port's name, for --out
 
 die() {
 	echo "vmtest: $*" >&2
@@ -71,6 +75,7 @@ parse_args() {
 	TIMEOUT=300
 	ENVS=()
 	LOG=""
+	OUT=""
 	VERBOSE=0
 	FORWARDS=()
 	while [ $# -gt 0 ]; do
@@ -80,6 +85,7 @@ parse_args() {
 		--env) [ $# -ge 2 ] || usage; ENVS+=("$2"); shift 2 ;;
 		--log) [ $# -ge 2 ] || usage; LOG=$2; shift 2 ;;
 		--forward) [ $# -ge 2 ] || usage; FORWARDS+=("$2"); shift 2 ;;
+		--out) [ $# -ge 2 ] || usage; OUT=$2; shift 2 ;;
 		-v) VERBOSE=1; shift ;;
 		-h | --help) usage ;;
 		--) shift; break ;;
@@ -119,6 +125,8 @@ add_file() {
 	src=${spec%%=*}
 	if [ "$src" != "$spec" ]; then
 		dest=${spec#*=}
+	elif [ -d "$src" ]; then
+		die "directory '$src' needs a destination (DIR=/DEST)"
 	elif [ -x "$src" ]; then
 		dest=/bin/$(basename "$src")
 	else
@@ -127,7 +135,7 @@ add_file() {
 	[ -e "$src" ] || die "no file '$src'"
 	[[ "$dest" == /* ]] || die "destination '$dest' of '$src' must be absolute"
 	mkdir -p "$tree$(dirname "$dest")"
-	cp -L "$src" "$tree$dest"
+	cp -rL "$src" "$tree$dest"
 }
 
 # /init: runs as PID 1 with busybox's sh.
@@ -138,6 +146,7 @@ write_init() {
 		echo "MODULES='$MODULES'"
 		echo "SCRIPT='/test/$script_name'"
 		echo "NET_MODULES='$NET_MODULES'"
+		[ -z "$OUT" ] || echo "OUT_PORT='$OUT_PORT'"
 	} >"$tree/etc/vmtest.conf"
 	: >"$tree/etc/vmtest.env"
 	for e in "${ENVS[@]}"; do
@@ -178,6 +187,12 @@ if [ -n "$NET_MODULES" ]; then
 		fail "failed to configure eth0"
 fi
 echo 1 >/proc/sys/net/core/bpf_jit_enable || fail "failed to enable the BPF JIT"
+if [ -n "${OUT_PORT:-}" ]; then
+	for p in /sys/class/virtio-ports/*; do
+		[ "$(cat "$p/name" 2>/dev/null)" = "$OUT_PORT" ] && export VMTEST_OUT=/dev/${p##*/}
+	done
+	[ -c "${VMTEST_OUT:-}" ] || fail "no virtio port $OUT_PORT for --out"
+fi
 # Only errors and worse reach the console while the test runs (other messages would split
 # its output lines); KVM's own messages are shown once, warnings after the test.
 echo 4 >/proc/sys/kernel/printk
@@ -234,6 +249,11 @@ boot() {
 	net=($(net_args))
 	local cmd=(timeout -k 5 "$TIMEOUT" "$QEMU" "${QEMU_ARGS[@]}" "${net[@]}" -nographic -no-reboot
 		-kernel "$cache/Image" -initrd "$initrd" -append "$append")
+	if [ -n "$OUT" ]; then
+		: >"$OUT"
+		cmd+=(-device virtio-serial-pci -chardev "file,id=vmtest_out,path=$OUT"
+			-device "virtserialport,chardev=vmtest_out,name=$OUT_PORT")
+	fi
 	echo "vmtest: ${cmd[*]}" >&2
 	if [ "$VERBOSE" = 1 ]; then
 		"${cmd[@]}" </dev/null 2>&1 | tee "$LOG"
@@ -265,7 +285,7 @@ result() {
 }
 
 main() {
-	local cache dir initrd tree qemu_rc=0 rc start
+	local cache dir initrd qemu_rc=0 rc start
 	parse_args "$@"
 	arch_setup "$ARCH"
 	cache=$("$ROOT/scripts/fetch-debs.sh" "$ARCH" | tail -n1) ||
@@ -276,10 +296,10 @@ main() {
 	mkdir -p "$(dirname "$LOG")"
 	# Per log, so runs with different logs can go on at the same time.
 	initrd=${LOG%.log}.initrd.cpio.gz
-	tree=$(mktemp -d "$dir/.initramfs.XXXXXX")
-	trap 'rm -rf "$tree"' EXIT
-	build_initramfs "$cache" "$tree" "$initrd"
-	rm -rf "$tree"
+	TREE=$(mktemp -d "$dir/.initramfs.XXXXXX")
+	trap 'rm -rf "$TREE"' EXIT	# global: a die in build_initramfs runs the trap outside main
+	build_initramfs "$cache" "$TREE" "$initrd"
+	rm -rf "$TREE"
 	start=$(date +%s)
 	boot "$cache" "$initrd" || qemu_rc=$?
 	rm -f "$initrd"

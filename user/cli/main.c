@@ -161,7 +161,8 @@ static const struct argp_option run_options[] = {
 	{ "time-every", OPT_TIME_EVERY, "N", 0, "Time 1 exit in N (power of two), still count every exit (default 1: time all)", 0 },
 	{ "inflight", OPT_INFLIGHT, "WHERE", OPTION_HIDDEN, "Pending exits in: task (storage) or array (benchmarks)", 0 },
 	{ "fentry-target", OPT_FENTRY_TARGET, "FUNC", OPTION_HIDDEN, "Tests: the vCPU fentry on FUNC (one the kernel refuses)", 0 },
-	{ "vcpu-source", OPT_VCPU_SOURCE, "SRC", 0, "auto (default) or thread (the fallback)", 0 },
+	{ "vcpu-source", OPT_VCPU_SOURCE, "SRC", 0,
+	  "auto (default), proc (no kvm_running_vcpu ksym: /proc at attach) or thread (the fallback)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf debug output and the setup", 0 },
 	{},
 };
@@ -215,8 +216,10 @@ static void parse_view_choice(struct argp_state *state, int key, const char *arg
 	}
 }
 
-static const char *const vcpu_source_names[] = { [VCPU_SOURCE_AUTO] = "auto", [VCPU_SOURCE_THREAD] = "thread" };
-static const struct schema_enum vcpu_sources = { vcpu_source_names, NULL, 2 };
+static const char *const vcpu_source_names[] = {
+	[VCPU_SOURCE_AUTO] = "auto", [VCPU_SOURCE_THREAD] = "thread", [VCPU_SOURCE_PROC] = "proc",
+};
+static const struct schema_enum vcpu_sources = { vcpu_source_names, NULL, 3 };
 /* Where pending exits are kept: --inflight (benchmarks), index = inflight_task. */
 static const char *const inflight_names[] = { "array", "task" };
 static const struct schema_enum inflight_stores = { inflight_names, NULL, 2 };

@@ -18,6 +18,7 @@
 #include "cli/term.h"
 #include "host/proc_names.h"
 #include "host/vmm.h"
+#include "host/vcpu_threads.h"
 #include "loader/loader.h"
 
 static volatile sig_atomic_t exiting;
@@ -53,6 +54,7 @@ static const struct names proc_names = {
 	.vm_name = proc_vm_name,
 	.thread_name = proc_thread_name,
 	.vm_uuid = proc_vm_uuid,
+	.vm_scope = proc_vm_scope,
 };
 
 struct run_state {
@@ -67,7 +69,14 @@ struct run_state {
 	struct run_output out;
 	struct prom_info prom_info;	/* kvmstat_build_info */
 	struct http_export *http;	/* --listen */
+	struct thread_vcpus thread_vcpus;	/* found in /proc at attach, if needed */
+	char vcpu_source[96];		/* the loader's, "+proc" with the /proc scan */
 };
+
+static __u64 ts_ns(const struct timespec *ts)
+{
+	return ts->tv_sec * 1000000000ULL + ts->tv_nsec;
+}
 
 /* Reads what changed since the previous read (the first read: the baseline). */
 static int read_stats(struct run_state *st)
@@ -122,7 +131,7 @@ static void setup_output(struct run_state *st)
 		.json = st->json,
 		.json_path = o->json_path,
 		.meta = { .host = st->uts.nodename, .kernel = st->uts.release,
-			  .vcpu_source = st->loader.vcpu_source, .spans = o->loader.spans,
+			  .vcpu_source = st->vcpu_source, .spans = o->loader.spans,
 			  .by = o->json_by, .names = &proc_names },
 		.prom_path = o->prom_path,
 		.publish = st->http ? publish_http : NULL,
@@ -130,7 +139,40 @@ static void setup_output(struct run_state *st)
 		.prom = { .spans = o->loader.spans, .names = &proc_names, .info = &st->prom_info },
 	};
 	st->prom_info = (struct prom_info){ .version = KVMSTAT_VERSION, .kernel = st->uts.release,
-					    .vcpu_source = st->loader.vcpu_source };
+					    .vcpu_source = st->vcpu_source };
+}
+
+/*
+ * Threads inside KVM_RUN now: with no ksym, no program names them before their next KVM_RUN
+ * (never, for an idle arm64 vCPU) or, with a vcpu at kvm_entry, their first entry. After the
+ * accounting programs are attached (a thread entering KVM_RUN later is named by them) and
+ * before kvm_exit's are (no exit counted yet): nothing falls between.
+ */
+static int name_threads_in_kvm_run(struct run_state *st)
+{
+	struct vcpu_scan_stats scan;
+	struct timespec t0, t1;
+	int err;
+
+	if (!st->loader.unnamed_at_attach)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = scan_vcpu_threads("/proc", &st->thread_vcpus, &scan);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (err) {
+		fprintf(stderr, "failed to scan /proc for vCPU threads: %s\n", strerror(-err));
+		return err;
+	}
+	st->reader.thread_vcpus = &st->thread_vcpus;
+	snprintf(st->vcpu_source, sizeof(st->vcpu_source), "%s+proc", st->loader.vcpu_source);
+	if (!strcmp(st->loader.vcpu_source, "thread"))
+		snprintf(st->vcpu_source, sizeof(st->vcpu_source), "proc");
+	if (st->o->loader.verbose)
+		fprintf(stderr, "kvmstat-bpf: /proc: %u threads (%u on a CPU, read again; %u never "
+			"blocked), %u inside KVM_RUN, %zu named, in %.1f ms\n", scan.threads, scan.running,
+			scan.still_running, scan.in_kvm_run, st->thread_vcpus.nr,
+			(ts_ns(&t1) - ts_ns(&t0)) / 1e6);
+	return 0;
 }
 
 static void print_setup(struct run_state *st)
@@ -139,7 +181,7 @@ static void print_setup(struct run_state *st)
 	int ncpus = libbpf_num_possible_cpus();
 
 	fprintf(stderr, "kvmstat-bpf: attached (%s), vCPU ids from %s, %s; maps up to %.1f MiB "
-		"(%u keys x %zu B, %d possible CPUs)\n", st->loader.attach_kind, st->loader.vcpu_source,
+		"(%u keys x %zu B, %d possible CPUs)\n", st->loader.attach_kind, st->vcpu_source,
 		lo->time_every > 1 ? "1 exit in N timed" : "every exit timed",
 		loader_map_memory(lo, ncpus, KVMSTAT_INFLIGHT_SLOTS) / 1048576.0, lo->max_keys,
 		sizeof(struct kvmstat_key) + kvmstat_value_size(__builtin_popcount(lo->spans)), ncpus);
@@ -161,11 +203,6 @@ static int open_json(struct run_state *st)
 		return -errno;
 	}
 	return 0;
-}
-
-static __u64 ts_ns(const struct timespec *ts)
-{
-	return ts->tv_sec * 1000000000ULL + ts->tv_nsec;
 }
 
 /* Sleeps until an absolute CLOCK_MONOTONIC time, or until SIGINT/SIGTERM/SIGHUP. */
@@ -292,11 +329,10 @@ int cmd_run(const struct run_opts *o)
 		err = 1;
 		goto cleanup;
 	}
-	err = loader_start(&st.loader, &o->loader);
+	err = loader_load(&st.loader, &o->loader);
 	if (err)
 		goto cleanup;
-	if (o->loader.verbose)
-		print_setup(&st);
+	snprintf(st.vcpu_source, sizeof(st.vcpu_source), "%s", st.loader.vcpu_source);
 	/* Threads of VMs that ended are still named by what the kernel recorded. */
 	names_set_fallback(loader_thread_name, &st.loader);
 	if (o->filter.nr_vcpus && !strcmp(st.loader.vcpu_source, "thread"))
@@ -309,11 +345,19 @@ int cmd_run(const struct run_opts *o)
 		fprintf(stderr, "failed to allocate stats reader: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	/* The baseline right after attach: what it holds is in no interval and not in the
-	 * total, so the interval lines sum to the total line. */
+	/* The baseline, before attach (the arrays are still empty): the interval lines sum to
+	 * the total line, and both hold every exit counted from the attach on. */
 	err = read_stats(&st);
 	if (err)
 		goto cleanup;
+	/* kvm_exit's programs last: the count starts when they are attached, and every exit
+	 * they see is accounted by the programs attached before them. */
+	err = loader_attach(&st.loader, false) ?: name_threads_in_kvm_run(&st) ?:
+	      loader_attach(&st.loader, true);
+	if (err)
+		goto cleanup;
+	if (o->loader.verbose)
+		print_setup(&st);
 	/* The first write tells at once if the file cannot be written at all; the first publish
 	 * serves the baseline, so every series exists from the first scrape. */
 	err = output_prom(&st.out, &st.reader);
@@ -344,6 +388,7 @@ cleanup:
 		err = err ?: -EIO;
 	}
 	stats_reader_free(&st.reader);
+	thread_vcpus_free(&st.thread_vcpus);
 	names_cache_free();
 	if (st.out.stdout_gone) {
 		/* Detached and the files closed: now end as any writer to a closed pipe does. */

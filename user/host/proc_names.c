@@ -18,7 +18,7 @@ struct name_entry {
 	char name[NAME_LEN];
 };
 
-enum { NAME_VM = 1, NAME_THREAD = 2, NAME_UUID = 3 };
+enum { NAME_VM = 1, NAME_THREAD = 2, NAME_UUID = 3, NAME_SCOPE = 4 };
 
 static struct name_entry **cache;
 static size_t cache_nr, cache_mask;
@@ -268,6 +268,47 @@ const char *proc_vm_uuid(void *ctx, __u32 pid)
 		return NULL;	/* gone, or not readable now: asked again next time */
 	u = qemu_vm_uuid(args, len, uuid, sizeof(uuid));
 	found = cache_put(pid, NAME_UUID, u ?: "");	/* "": none, known */
+	return found && *found ? found : NULL;
+}
+
+/*
+ * libvirt runs each QEMU in a systemd scope under machine.slice named machine-qemu-ID-NAME,
+ * systemd-escaped: "machine-qemu\x2d1\x2ddb.scope" (cgroup v2: "0::/machine.slice/<it>/libvirt/
+ * emulator"; v1: one such path per hierarchy). The unit name as systemctl shows it.
+ */
+const char *libvirt_scope(const char *cgroup, char *buf, size_t buflen)
+{
+	static const char prefix[] = "/machine-qemu", suffix[] = ".scope";
+	const char *p = strstr(cgroup, prefix), *end;
+	size_t n;
+
+	if (!p)
+		return NULL;
+	p++;
+	end = p + strcspn(p, "/\n");
+	n = end - p;
+	if (n <= strlen(suffix) || strncmp(end - strlen(suffix), suffix, strlen(suffix)) || n >= buflen)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+const char *proc_vm_scope(void *ctx, __u32 pid)
+{
+	char path[64], cgroup[4096], scope[NAME_LEN];
+	const char *found = cache_find(pid, NAME_SCOPE), *sc;
+	ssize_t len;
+
+	(void)ctx;
+	if (found)
+		return *found ? found : NULL;
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	len = read_file(path, cgroup, sizeof(cgroup));
+	if (len <= 0)
+		return NULL;	/* gone, or not readable now: asked again next time */
+	sc = libvirt_scope(cgroup, scope, sizeof(scope));
+	found = cache_put(pid, NAME_SCOPE, sc ?: "");	/* "": none, known */
 	return found && *found ? found : NULL;
 }
 

@@ -19,14 +19,18 @@ const char *qemu_guest_name(const char *args, size_t len, char *buf, size_t bufl
  * a UUID). args as above. */
 const char *qemu_vm_uuid(const char *args, size_t len, char *buf, size_t buflen);
 
+/* libvirt's machine scope (systemd unit, e.g. "machine-qemu\x2d1\x2ddb.scope") in the
+ * process's /proc/PID/cgroup text, else NULL. */
+const char *libvirt_scope(const char *cgroup, char *buf, size_t buflen);
+
 /* VM name: QEMU guest name, else comm; NULL if the process is unknown. */
 const char *proc_vm_name(void *ctx, __u32 pid);
 /* The VM's UUID (QEMU's -uuid), NULL if it has none or the process is unknown. */
 const char *proc_vm_uuid(void *ctx, __u32 pid);
+/* The VM's libvirt scope (libvirt_scope()), NULL if none or the process is unknown. */
+const char *proc_vm_scope(void *ctx, __u32 pid);
 /* Thread name (comm), e.g. "CPU 1/KVM"; NULL if unknown. */
 const char *proc_thread_name(void *ctx, __u32 tid);
-/* The vCPU index QEMU puts in a vCPU thread's name ("CPU N/KVM"), or -1. */
-int vcpu_from_thread_name(const char *name);
 void names_cache_free(void);
 
 /* Asked when /proc no longer has the process: e.g. the kernel's record of its threads.

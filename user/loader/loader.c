@@ -161,21 +161,28 @@ void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o)
 	bpf_map__set_value_size(skel->maps.stats, kvmstat_value_size(__builtin_popcount(o->spans)));
 }
 
+/* A vcpu at kvm_entry: x86 and RISC-V tp_btf (arm64's passes none, classic records none). */
+static bool vcpu_at_entry(const struct loader_opts *o)
+{
+	return o->arch != KVMSTAT_ARCH_ARM64 && !o->classic;
+}
+
 /* Which programs run on this host; everything else stays unloaded. */
-void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry)
+void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o,
+			    const struct vcpu_features *f)
 {
 	struct bpf_program *prog;
-	bool vcpu_arg = o->vcpu_source == VCPU_SOURCE_AUTO && o->arch != KVMSTAT_ARCH_ARM64 &&
-			!o->classic;
+	bool vcpu_arg = o->vcpu_source != VCPU_SOURCE_THREAD && vcpu_at_entry(o);
 
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, false);
 	if (needs_classic_exit(o))
-		bpf_program__set_autoload(skel->progs.kvm_exit_tp, true);
+		prog = f->ksym ? skel->progs.kvm_exit_tp_running : skel->progs.kvm_exit_tp;
 	else if (o->arch == KVMSTAT_ARCH_ARM64)
-		bpf_program__set_autoload(skel->progs.kvm_exit_btf_arm64, true);
+		prog = f->ksym ? skel->progs.kvm_exit_btf_arm64_running : skel->progs.kvm_exit_btf_arm64;
 	else
-		bpf_program__set_autoload(skel->progs.kvm_exit_btf_riscv, true);
+		prog = skel->progs.kvm_exit_btf_riscv;
+	bpf_program__set_autoload(prog, true);
 	if (o->classic) {
 		bpf_program__set_autoload(skel->progs.kvm_entry_tp, true);
 		bpf_program__set_autoload(skel->progs.kvm_userspace_exit_tp, true);
@@ -184,23 +191,28 @@ void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *
 						   : skel->progs.kvm_entry_btf_novcpu, true);
 		bpf_program__set_autoload(skel->progs.kvm_userspace_exit_btf, true);
 	}
-	if (fentry)
+	if (f->fentry)
 		bpf_program__set_autoload(skel->progs.vcpu_run_fentry, true);
 }
 
 #define VCPU_RUN_FUNC "kvm_arch_vcpu_ioctl_run"
+#define RUNNING_VCPU_VAR "kvm_running_vcpu"
 
 static const char *fentry_target(const struct loader_opts *o)
 {
 	return o->fentry_target ?: VCPU_RUN_FUNC;
 }
 
-static bool want_fentry(const struct loader_opts *o)
+/* Without a vcpu at kvm_entry: the vCPU sources that may name it, if the kernel has them. */
+static struct vcpu_features wanted_features(const struct loader_opts *o)
 {
-	bool vcpu_arg = o->arch != KVMSTAT_ARCH_ARM64 && !o->classic;
+	bool want = o->vcpu_source != VCPU_SOURCE_THREAD && !vcpu_at_entry(o);
 
-	return o->vcpu_source == VCPU_SOURCE_AUTO && !vcpu_arg &&
-	       kernel_has_btf_name(fentry_target(o), BTF_KIND_FUNC);
+	return (struct vcpu_features){
+		.fentry = want && kernel_has_btf_name(fentry_target(o), BTF_KIND_FUNC),
+		.ksym = want && o->vcpu_source == VCPU_SOURCE_AUTO &&
+			kernel_has_btf_name(RUNNING_VCPU_VAR, BTF_KIND_VAR),
+	};
 }
 
 /*
@@ -230,7 +242,7 @@ static const char *what_failed_to_load(struct kvmstat_bpf *skel, char *name, siz
 	return "object";
 }
 
-static int open_and_load(struct loader *l, const struct loader_opts *o, bool fentry)
+static int open_and_load(struct loader *l, const struct loader_opts *o, const struct vcpu_features *f)
 {
 	int err;
 
@@ -248,8 +260,8 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	l->skel->rodata->targ_inflight_array = !o->inflight_task;
 	l->skel->rodata->targ_time_mask = o->time_every > 1 ? o->time_every - 1 : 0;
 	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
-	loader_select_programs(l->skel, o, fentry);
-	if (fentry && o->fentry_target)
+	loader_select_programs(l->skel, o, f);
+	if (f->fentry && o->fentry_target)
 		bpf_program__set_attach_target(l->skel->progs.vcpu_run_fentry, 0, o->fentry_target);
 	/* Load and verify. */
 	err = kvmstat_bpf__load(l->skel);
@@ -261,11 +273,85 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	return err;
 }
 
-static const char *vcpu_source_name(const struct loader_opts *o, bool fentry)
+static const char *features_name(const struct vcpu_features *f)
 {
-	if (fentry)
-		return "fentry:kvm_arch_vcpu_ioctl_run";
-	if (o->vcpu_source == VCPU_SOURCE_AUTO && o->arch != KVMSTAT_ARCH_ARM64 && !o->classic)
+	return f->fentry && f->ksym ? "fentry and ksym" : f->fentry ? "fentry" : "ksym";
+}
+
+/* What to try, in order: what is wanted, each optional source alone, then neither. */
+static size_t fallback_order(struct vcpu_features want, struct vcpu_features tries[4])
+{
+	size_t n = 0;
+
+	tries[n++] = want;
+	if (want.fentry && want.ksym) {
+		tries[n++] = (struct vcpu_features){ .fentry = true };
+		tries[n++] = (struct vcpu_features){ .ksym = true };
+	}
+	if (want.fentry || want.ksym)
+		tries[n++] = (struct vcpu_features){ 0 };
+	return n;
+}
+
+/* Was the refusal an optional vCPU source's (or not known)? Another map or program fails the same without it. */
+static bool refused_optional(const struct loader *l)
+{
+	return !strcmp(l->failed, "object") ||
+	       (!strcmp(l->failed, "program") &&
+		(!strcmp(l->failed_name, "vcpu_run_fentry") || strstr(l->failed_name, "_running")));
+}
+
+/* One line per optional vCPU source the kernel refused, and what stands in for it. */
+static void report_fallback(const struct loader_opts *o, const struct vcpu_features *want,
+			    const struct vcpu_features *got, int err)
+{
+	if (want->fentry && !got->fentry)
+		fprintf(stderr, "kvmstat-bpf: the kernel refused the fentry on %s (%s): %s\n", fentry_target(o),
+			strerror(-err), got->ksym ? "vCPU ids from " RUNNING_VCPU_VAR " only"
+				      : "vCPU ids not known, each vCPU thread stands for its vCPU");
+	if (want->ksym && !got->ksym)
+		fprintf(stderr, "kvmstat-bpf: the kernel refused the " RUNNING_VCPU_VAR " ksym (%s): "
+			"vCPUs running at attach named from /proc\n", strerror(-err));
+}
+
+/*
+ * Loads with the optional vCPU sources the kernel takes. A kernel that refuses one refuses the
+ * whole object, so each try is a full load. libbpf is silent without -v: what was refused is
+ * said in one line here or by the caller.
+ */
+static int load_with_fallbacks(struct loader *l, const struct loader_opts *o, struct vcpu_features *f)
+{
+	struct vcpu_features tries[4];
+	size_t i, n = fallback_order(*f, tries);
+	int err = 0, first_err = 0;
+
+	libbpf_set_print(o->verbose ? print_libbpf_verbose : print_nothing);
+	for (i = 0; i < n; i++) {
+		err = open_and_load(l, o, &tries[i]);
+		if (!err) {
+			report_fallback(o, &tries[0], &tries[i], first_err);
+			*f = tries[i];
+			return 0;
+		}
+		first_err = first_err ?: err;
+		if (!l->failed || !refused_optional(l))
+			return err;
+		if (o->verbose && i + 1 < n)
+			fprintf(stderr, "kvmstat-bpf: %s refused (%s), trying without\n",
+				features_name(&tries[i]), strerror(-err));
+	}
+	return err;
+}
+
+static const char *vcpu_source_name(const struct loader_opts *o, const struct vcpu_features *f)
+{
+	if (f->fentry && f->ksym)
+		return "fentry:" VCPU_RUN_FUNC "+ksym:" RUNNING_VCPU_VAR;
+	if (f->fentry)
+		return "fentry:" VCPU_RUN_FUNC;
+	if (f->ksym)
+		return "ksym:" RUNNING_VCPU_VAR;
+	if (o->vcpu_source != VCPU_SOURCE_THREAD && vcpu_at_entry(o))
 		return "tp_btf:kvm_entry";
 	return "thread";
 }
@@ -315,37 +401,10 @@ static void print_prog_stats(const struct loader *l)
 	}
 }
 
-/* Was the refusal the fentry's (or not known)? Another map or program fails the same without it. */
-static bool refused_fentry(const struct loader *l)
-{
-	return !strcmp(l->failed, "object") ||
-	       (!strcmp(l->failed, "program") && !strcmp(l->failed_name, "vcpu_run_fentry"));
-}
-
-/* Attaches every loaded program, naming the one the kernel refuses; the caller detaches. */
-static int attach_programs(struct kvmstat_bpf *skel)
-{
-	const struct bpf_object_skeleton *s = skel->skeleton;
-	struct bpf_program *prog;
-	int i, err;
-
-	for (i = 0; i < s->prog_cnt; i++) {
-		prog = *s->progs[i].prog;
-		if (!bpf_program__autoload(prog))
-			continue;
-		*s->progs[i].link = bpf_program__attach(prog);
-		if (!*s->progs[i].link) {
-			err = -errno;
-			fprintf(stderr, "failed to attach BPF program %s (%s): %s\n", bpf_program__name(prog),
-				bpf_program__section_name(prog), strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
 static void report_load_failure(const struct loader *l, const struct loader_opts *o, int err)
 {
+	if (!l->failed)
+		return;		/* said where it failed */
 	if (!strcmp(l->failed, "object"))
 		fprintf(stderr, "failed to load BPF object: %s%s\n", strerror(-err),
 			o->verbose ? "" : " (-v shows libbpf's log)");
@@ -354,38 +413,24 @@ static void report_load_failure(const struct loader *l, const struct loader_opts
 			l->failed, l->failed_name, strerror(-err), o->verbose ? "" : " (-v shows the kernel's log)");
 }
 
-int loader_start(struct loader *l, const struct loader_opts *o)
+int loader_load(struct loader *l, const struct loader_opts *o)
 {
-	libbpf_print_fn_t print = o->verbose ? print_libbpf_verbose : print_nothing;
-	bool fentry = want_fentry(o);
+	struct vcpu_features f = wanted_features(o);
 	int err;
 
 	memset(l, 0, sizeof(*l));
-	/* libbpf's own warnings only with -v: a failure is said in one line below. */
-	libbpf_set_print(print);
-	err = open_and_load(l, o, fentry);
-	if (err && fentry && refused_fentry(l)) {
-		/* The kernel refused the fentry: vCPUs by thread, and say so. */
-		fprintf(stderr, "kvmstat-bpf: the kernel refused the fentry on %s (%s): vCPU ids not "
-			"known, each vCPU thread stands for its vCPU\n", fentry_target(o), strerror(-err));
-		fentry = false;
-		err = open_and_load(l, o, fentry);
-	}
-	if (err) {
-		report_load_failure(l, o, err);
-		libbpf_set_print(print_libbpf);
-		return err;
-	}
-	/* Attach every loaded program. */
-	err = attach_programs(l->skel);
+	err = load_with_fallbacks(l, o, &f);
 	libbpf_set_print(o->verbose ? print_libbpf_verbose : print_libbpf);
 	if (err) {
-		loader_stop(l);	/* detaches what was attached */
+		report_load_failure(l, o, err);
 		return err;
 	}
-	l->vcpu_source = vcpu_source_name(o, fentry);
+	l->features = f;
+	l->vcpu_source = vcpu_source_name(o, &f);
+	l->unnamed_at_attach = o->vcpu_source != VCPU_SOURCE_THREAD && !f.ksym;
 	l->attach_kind = o->classic ? "tracepoint" : needs_classic_exit(o) ? "tracepoint+tp_btf" : "tp_btf";
 	l->print_prog_stats = o->verbose;
+	l->verbose = o->verbose;
 	if (o->verbose)
 		print_map_memory(l);
 	err = stats_source_map(&l->stats, l->skel, o->spans);
@@ -393,6 +438,49 @@ int loader_start(struct loader *l, const struct loader_opts *o)
 		fprintf(stderr, "failed to map stats arrays: %s\n", strerror(-err));
 		loader_stop(l);
 	}
+	return err;
+}
+
+/* The kvm_exit programs: where an exit is first seen. */
+static bool sees_exits(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+	size_t n = strlen(sec);
+
+	return n >= 9 && !strcmp(sec + n - 9, "/kvm_exit");
+}
+
+/* libbpf is silent while attaching without -v: the program refused is named in one line. */
+int loader_attach(struct loader *l, bool exits)
+{
+	const struct bpf_object_skeleton *s = l->skel->skeleton;
+	int i, err = 0;
+
+	libbpf_set_print(l->verbose ? print_libbpf_verbose : print_nothing);
+	for (i = 0; i < s->prog_cnt && !err; i++) {
+		struct bpf_program *prog = *s->progs[i].prog;
+		struct bpf_link **link = s->progs[i].link;
+
+		if (!bpf_program__autoload(prog) || sees_exits(prog) != exits || *link)
+			continue;
+		*link = bpf_program__attach(prog);
+		if (!*link) {
+			err = -errno;
+			fprintf(stderr, "failed to attach BPF program %s (%s): %s\n", bpf_program__name(prog),
+				bpf_program__section_name(prog), strerror(-err));
+		}
+	}
+	libbpf_set_print(l->verbose ? print_libbpf_verbose : print_libbpf);
+	return err;
+}
+
+int loader_start(struct loader *l, const struct loader_opts *o)
+{
+	int err = loader_load(l, o);
+
+	err = err ?: loader_attach(l, false) ?: loader_attach(l, true);
+	if (err && l->skel)
+		loader_stop(l);
 	return err;
 }
 

@@ -11,6 +11,8 @@
 enum vcpu_source {
 	VCPU_SOURCE_AUTO,	/* best the kernel offers, thread as the last resort */
 	VCPU_SOURCE_THREAD,	/* force the fallback: no vcpu_id, the thread stands for the vCPU */
+	VCPU_SOURCE_PROC,	/* as auto without the kvm_running_vcpu ksym: what a kernel without
+				 * CONFIG_KALLSYMS_ALL gets (run scans /proc at attach instead) */
 };
 
 struct loader_opts {
@@ -26,21 +28,45 @@ struct loader_opts {
 	bool verbose;
 };
 
+/* Optional vCPU sources: programs a kernel may refuse at load (the loader then tries without). */
+struct vcpu_features {
+	bool fentry;	/* fentry on kvm_arch_vcpu_ioctl_run: the vCPU of every KVM_RUN */
+	bool ksym;	/* kvm_running_vcpu at kvm_exit: threads already inside KVM_RUN at attach */
+};
+
 struct kvmstat_bpf;
 
 struct loader {
 	struct kvmstat_bpf *skel;
+	struct vcpu_features features;	/* the optional vCPU sources the kernel took */
+	/* Without the ksym, a thread already inside KVM_RUN at attach stays unnamed until its
+	 * next KVM_RUN (arm64, --classic: never, for an idle vCPU) or, with a vcpu at kvm_entry,
+	 * for the exits it sends to the VMM before its first entry: run names it from /proc
+	 * (user/host/vcpu_threads.h). */
+	bool unnamed_at_attach;
 	const char *vcpu_source;	/* what vcpu ids come from, as reported to users */
 	const char *attach_kind;	/* "tp_btf" or "tracepoint" */
 	struct stats_source stats;	/* mapped read-only while loaded */
 	bool print_prog_stats;		/* -v: the kernel's per-program run stats at stop */
+	bool verbose;			/* -v: libbpf's log too */
 	const char *failed;		/* after a failed load: "map", "program" or "object" */
 	char failed_name[64];		/* the map or program the kernel refused */
 };
 
 /* One-line diagnosis on stderr and -errno if the host can't run us. */
 int loader_check_host(const struct loader_opts *o);
-/* Loads and attaches; on failure prints `failed to <verb> <object>: <why>`. */
+/*
+ * Opens, sets rodata, loads (with the vCPU sources the kernel takes) and maps the stats
+ * arrays; nothing is attached yet. On failure prints `failed to <verb> <object>: <why>`.
+ */
+int loader_load(struct loader *l, const struct loader_opts *o);
+/*
+ * Attaches the programs that account exits (exits false: kvm_entry, kvm_userspace_exit, the
+ * fentry), or then the kvm_exit ones (exits true). In that order every exit seen is accounted:
+ * the count starts exactly when the kvm_exit program is attached. 0 or -errno, printed.
+ */
+int loader_attach(struct loader *l, bool exits);
+/* loader_load(), then both loader_attach() steps; stops again on failure. */
 int loader_start(struct loader *l, const struct loader_opts *o);
 void loader_stop(struct loader *l);
 /* Maps the loaded object's stats arrays read-only into src; 0 or -errno. */
@@ -49,7 +75,8 @@ void stats_source_unmap(struct stats_source *src);
 /* Sizes the stats arrays and index to o->max_keys and the values to o->spans (before load). */
 void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o);
 /* Sets autoload on exactly the programs an arch needs (used by the CO-RE tests too). */
-void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry);
+void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o,
+			    const struct vcpu_features *f);
 /* Names the kernel recorded when it first saw a thread (host/proc_names.h fallback; ctx: the loader). */
 const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t len);
 /* A map's kernel memory by the kernel's own accounting (fdinfo memlock), 0 if unknown. */

@@ -170,9 +170,24 @@ static void remember(struct stats_reader *r, __u32 slot, const struct kvmstat_va
 		counts[1 + i] = now->span[i].count;
 }
 
+/* The slot's key, its vCPU filled in where the kernel did not know it and the host does. */
+static struct kvmstat_key slot_key(const struct stats_reader *r, __u32 slot)
+{
+	struct kvmstat_key k = r->src->keys[slot];
+
+	if (k.vcpu == KVMSTAT_VCPU_UNKNOWN)
+		k.vcpu = thread_vcpus_find(r->thread_vcpus, k.vm, k.tid);
+	return k;
+}
+
 static bool keep(const struct stats_reader *r, __u32 slot)
 {
-	return !r->filter || sample_filter_match(r->filter, &r->src->keys[slot]);
+	struct kvmstat_key k;
+
+	if (!r->filter)
+		return true;
+	k = slot_key(r, slot);
+	return sample_filter_match(r->filter, &k);
 }
 
 /* d = cur - prev, both packed, into a d that is all zero (the spans not enabled stay so). */
@@ -211,7 +226,7 @@ static int append_delta(const struct stats_reader *r, struct snapshot *out, __u3
 		value_clear(&n->val);
 		return 0;
 	}
-	n->key = r->src->keys[slot];
+	n->key = slot_key(r, slot);
 	out->nr++;
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "bpf/kvmstat.h"
 #include "model/filter.h"
 #include "model/snapshot.h"
+#include "model/thread_vcpus.h"
 
 /* Where the kernel's stats are: both arrays mapped, the slot count in the object's .bss. */
 struct stats_source {
@@ -34,6 +35,9 @@ struct stats_reader {
 	const struct stats_source *src;
 	enum kvmstat_arch arch;
 	const struct sample_filter *filter;	/* the keys every snapshot keeps (--vcpu); NULL: all */
+	/* vCPUs of threads the kernel's keys leave unknown (found in /proc at attach); NULL: none.
+	 * Fixed while reading, so a slot always reads as the same key. */
+	const struct thread_vcpus *thread_vcpus;
 	size_t value_size;		/* a packed value: exits, then the enabled spans */
 	unsigned int nr_spans;		/* enabled */
 	__u32 nr_slots;			/* published slots seen, in slot order */

@@ -7,12 +7,15 @@
 #define KVMSTAT_MODEL_NAMES_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 #include <linux/types.h>
 
 struct names {
 	const char *(*vm_name)(void *ctx, __u32 pid);		/* NULL if unknown */
 	const char *(*thread_name)(void *ctx, __u32 tid);	/* NULL if unknown */
 	const char *(*vm_uuid)(void *ctx, __u32 pid);		/* NULL if unknown or none */
+	const char *(*vm_scope)(void *ctx, __u32 pid);		/* NULL if unknown or none */
 	void *ctx;
 };
 
@@ -27,9 +30,30 @@ static inline const char *names_vm_uuid(const struct names *n, __u32 pid)
 	return n && n->vm_uuid ? n->vm_uuid(n->ctx, pid) : NULL;
 }
 
+/* libvirt's systemd scope of the VM, e.g. "machine-qemu\x2d1\x2ddb.scope". */
+static inline const char *names_vm_scope(const struct names *n, __u32 pid)
+{
+	return n && n->vm_scope ? n->vm_scope(n->ctx, pid) : NULL;
+}
+
 static inline const char *names_thread(const struct names *n, __u32 tid)
 {
 	return n && n->thread_name ? n->thread_name(n->ctx, tid) : NULL;
+}
+
+/*
+ * The vCPU index QEMU puts in a vCPU thread's name ("CPU N/KVM", -name ...,debug-threads=on,
+ * as libvirt starts it), or -1: who a thread is when the kernel's vCPU id is not known. QEMU's
+ * index, not KVM's vcpu_id (the same on arm64 and RISC-V, the APIC id on x86).
+ */
+static inline int vcpu_index_of_thread_name(const char *name)
+{
+	unsigned int n;
+	int end = 0;
+
+	if (name && sscanf(name, "CPU %u/KVM%n", &n, &end) == 1 && end && !name[end] && n <= 0xffff)
+		return (int)n;
+	return -1;
 }
 
 #endif /* KVMSTAT_MODEL_NAMES_H */

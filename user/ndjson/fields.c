@@ -40,6 +40,7 @@ const struct ndjson_field ndjson_vm_fields[] = {
 	FIELD(ID, "pid", struct ndjson_vm, pid),
 	FIELD(STRING_OR_NULL, "name", struct ndjson_vm, name),
 	FIELD(STRING_OR_NULL, "vm_uuid", struct ndjson_vm, uuid, .flags = NDJSON_OPTIONAL),
+	FIELD(STRING_OR_NULL, "vm_scope", struct ndjson_vm, scope, .flags = NDJSON_OPTIONAL),
 	FIELD(U64, "exits", struct ndjson_vm, exits, .flags = NDJSON_UNREAD),
 	NESTED("classes", NESTED_CLASSES),
 	NESTED("vcpus", NESTED_VCPUS),
@@ -48,6 +49,8 @@ const struct ndjson_field ndjson_vm_fields[] = {
 
 const struct ndjson_field ndjson_vcpu_fields[] = {
 	FIELD(ID_OR_NULL, "vcpu", struct ndjson_vcpu, vcpu),
+	/* derived from the thread name, which is read back */
+	FIELD(ID_OR_NULL, "vcpu_index", struct ndjson_vcpu, vcpu_index, .flags = NDJSON_UNREAD),
 	FIELD(ID, "tid", struct ndjson_vcpu, tid),
 	FIELD(STRING_OR_NULL, "thread", struct ndjson_vcpu, thread),
 	FIELD(U64, "exits", struct ndjson_vcpu, exits, .flags = NDJSON_UNREAD),

@@ -78,11 +78,13 @@ struct ndjson_vm {
 	__u32 pid;
 	const char *name;
 	const char *uuid;		/* QEMU's -uuid */
+	const char *scope;		/* libvirt's systemd scope */
 	__u64 exits;
 };
 
 struct ndjson_vcpu {
 	__u32 vcpu;			/* KVMSTAT_VCPU_UNKNOWN: not known */
+	__u32 vcpu_index;		/* QEMU's, from the thread name; KVMSTAT_VCPU_UNKNOWN: none */
 	__u32 tid;
 	const char *thread;
 	__u64 exits;

@@ -58,6 +58,11 @@ static const char *vm_uuid(void *ctx, __u32 pid)
 	return lookup(ctx, RECORD_VM_UUID, pid);
 }
 
+static const char *vm_scope(void *ctx, __u32 pid)
+{
+	return lookup(ctx, RECORD_VM_SCOPE, pid);
+}
+
 static const char *thread_name(void *ctx, __u32 tid)
 {
 	return lookup(ctx, RECORD_THREAD_NAME, tid);
@@ -67,7 +72,7 @@ void name_book_init(struct name_book *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->names = (struct names){ .vm_name = vm_name, .thread_name = thread_name, .vm_uuid = vm_uuid,
-				   .ctx = b };
+				   .vm_scope = vm_scope, .ctx = b };
 }
 
 struct record_names name_book_filler(struct name_book *b)

@@ -48,6 +48,7 @@ enum record_name {
 	RECORD_VM_NAME,		/* id: the VM's pid */
 	RECORD_THREAD_NAME,	/* id: the thread's tid */
 	RECORD_VM_UUID,		/* id: the VM's pid */
+	RECORD_VM_SCOPE,	/* id: the VM's pid */
 };
 
 /* Told every name a record carries (name never NULL). */

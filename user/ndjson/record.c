@@ -388,6 +388,7 @@ static int read_vm(struct dec *d, const struct jval *o, const char *where)
 		return err;
 	tell_name(d, RECORD_VM_NAME, vm.pid, vm.name);
 	tell_name(d, RECORD_VM_UUID, vm.pid, vm.uuid);
+	tell_name(d, RECORD_VM_SCOPE, vm.pid, vm.scope);
 	d->base = (struct kvmstat_key){ .vm = vm.pid };
 	return read_fields(d, o, where, ndjson_vm_fields, &vm, true);
 }

@@ -138,10 +138,14 @@ static void write_vcpus(struct writer *w)
 	json_array_begin(&w->j);
 	view_children(w->v, GROUP_VM, &vm, &it);
 	while (group_next(&it, &w->group)) {
+		int index;
+
 		c = (struct ndjson_vcpu){
 			.vcpu = w->group.key->vcpu, .tid = w->group.key->tid, .exits = w->group.exits,
 			.thread = names_thread(w->m->names, w->group.key->tid),
 		};
+		index = vcpu_index_of_thread_name(c.thread);
+		c.vcpu_index = index < 0 ? KVMSTAT_VCPU_UNKNOWN : (__u32)index;
 		json_object_begin(&w->j);
 		write_fields(w, ndjson_vcpu_fields, &c);
 		json_object_end(&w->j);
@@ -165,6 +169,7 @@ static void write_vms(struct writer *w)
 			.pid = w->group.key->vm, .exits = w->group.exits,
 			.name = names_vm(w->m->names, w->group.key->vm),
 			.uuid = names_vm_uuid(w->m->names, w->group.key->vm),
+			.scope = names_vm_scope(w->m->names, w->group.key->vm),
 		};
 		json_object_begin(&w->j);
 		write_fields(w, ndjson_vm_fields, &vm);

@@ -514,6 +514,7 @@ static bool make_vm_info(const struct prom_state *ps, struct strbuf *b)
 		if (!put_label(b, "kvmstat_vm_info{vm=", num) ||
 		    !put_label(b, ",vm_name=", names_vm(ps->o.names, vm) ?: "") ||
 		    !put_label(b, ",vm_uuid=", names_vm_uuid(ps->o.names, vm) ?: "") ||
+		    !put_label(b, ",vm_scope=", names_vm_scope(ps->o.names, vm) ?: "") ||
 		    !strbuf_puts(b, "} 1\n"))
 			return false;
 	}
@@ -532,8 +533,9 @@ static int put_info(FILE *out, struct prom_state *ps)
 	if (!make_vm_info(ps, &ps->info))
 		return -ENOMEM;
 	put_family(out, "kvmstat_vm_info", "gauge",
-		   "A VM seen since attach: VMM pid (vm, as on every series), name, and UUID (QEMU "
-		   "-uuid, else empty); always 1. Join on vm to add names and UUIDs to queries.");
+		   "A VM seen since attach: VMM pid (vm, as on every series), name, UUID (QEMU "
+		   "-uuid, else empty) and libvirt's systemd scope (else empty); always 1. Join on vm to "
+		   "add names and UUIDs to queries.");
 	if (ps->info.len)
 		fwrite_unlocked(ps->info.s, 1, ps->info.len, out);
 	return 0;

@@ -26,10 +26,16 @@ void text_group_title(FILE *out, const struct group *g, const struct table_opts 
 {
 	const struct kvmstat_key *k = g->key;
 	const char *vm = names_vm(o->names, k->vm);
+	const char *uuid = names_vm_uuid(o->names, k->vm);
+	const char *scope = names_vm_scope(o->names, k->vm);
 	const char *thread = names_thread(o->names, k->tid);
+	int index = vcpu_index_of_thread_name(thread);
 
-	fprintf(out, "\nVM %u (%s)", k->vm, vm ?: "?");
-	if (o->by == GROUP_VCPU && k->vcpu == KVMSTAT_VCPU_UNKNOWN)
+	fprintf(out, "\nVM %u (%s%s%s%s%s)", k->vm, vm ?: "?", uuid ? ", uuid " : "", uuid ?: "",
+		scope ? ", " : "", scope ?: "");
+	if (o->by == GROUP_VCPU && k->vcpu == KVMSTAT_VCPU_UNKNOWN && index >= 0)
+		fprintf(out, "  vCPU ? (QEMU index %d) thread %u (%s)", index, k->tid, thread);
+	else if (o->by == GROUP_VCPU && k->vcpu == KVMSTAT_VCPU_UNKNOWN)
 		fprintf(out, "  vCPU ? thread %u (%s)", k->tid, thread ?: "?");
 	else if (o->by == GROUP_VCPU)
 		fprintf(out, "  vCPU %u thread %u (%s)", k->vcpu, k->tid, thread ?: "?");
@@ -74,10 +80,25 @@ static const char *printable_thread_name(void *ctx, __u32 tid)
 	return printable(names_thread(p->raw, tid), p->thread);
 }
 
+static const char *printable_vm_uuid(void *ctx, __u32 pid)
+{
+	struct printable_names *p = ctx;
+
+	return printable(names_vm_uuid(p->raw, pid), p->uuid);
+}
+
+static const char *printable_vm_scope(void *ctx, __u32 pid)
+{
+	struct printable_names *p = ctx;
+
+	return printable(names_vm_scope(p->raw, pid), p->scope);
+}
+
 const struct names *printable_names(struct printable_names *p, const struct names *raw)
 {
 	p->raw = raw;
 	p->names = (struct names){ .vm_name = printable_vm_name, .thread_name = printable_thread_name,
+				   .vm_uuid = printable_vm_uuid, .vm_scope = printable_vm_scope,
 				   .ctx = p };
 	return raw ? &p->names : NULL;
 }

@@ -33,7 +33,8 @@ void text_group_title(FILE *out, const struct group *g, const struct table_opts 
  */
 struct printable_names {
 	const struct names *raw;
-	char vm[TEXT_NAME_LEN], thread[TEXT_NAME_LEN];	/* one of each is printed at a time */
+	/* one of each is printed at a time */
+	char vm[TEXT_NAME_LEN], thread[TEXT_NAME_LEN], uuid[TEXT_NAME_LEN], scope[TEXT_NAME_LEN];
 	struct names names;
 };
 /* p's names: raw's made printable (NULL when raw is NULL). */

@@ -15,8 +15,6 @@ TEST(qemu_guest_names)
 	ASSERT_STR(qemu_guest_name(b, sizeof(b), buf, sizeof(buf)), "db,2");
 	ASSERT_TRUE(!qemu_guest_name(c, sizeof(c), buf, sizeof(buf)));
 	ASSERT_TRUE(!qemu_guest_name(d, sizeof(d), buf, sizeof(buf)));
-	ASSERT_EQ(vcpu_from_thread_name("CPU 3/KVM"), 3);
-	ASSERT_EQ(vcpu_from_thread_name("qemu-system-aar"), -1);
 }
 
 /* QEMU's -uuid, as qemu_uuid_parse() takes it (8-4-4-4-12 hex digits), lowercased. */
@@ -70,6 +68,25 @@ TEST(qemu_command_lines_as_qemu_reads_them)
 	ASSERT_EQ(vcpu_from_thread_name("CPU 3/KVMX"), -1);
 }
 
+/* libvirt's machine scope in /proc/PID/cgroup, cgroup v2 and v1; anything else has none. */
+TEST(libvirt_scopes)
+{
+	static const char v2[] = "0::/machine.slice/machine-qemu\\x2d1\\x2ddb.scope/libvirt/emulator\n";
+	static const char v1[] = "12:pids:/\n"
+				 "11:cpu,cpuacct:/machine.slice/machine-qemu\\x2d3\\x2dweb.scope/libvirt/vcpu0\n";
+	static const char plain[] = "0::/system.slice/ssh.service\n";
+	static const char no_suffix[] = "0::/machine.slice/machine-qemu\\x2d1\\x2ddb/libvirt\n";
+	char buf[64], small[8];
+
+	ASSERT_STR(libvirt_scope(v2, buf, sizeof(buf)), "machine-qemu\\x2d1\\x2ddb.scope");
+	ASSERT_STR(libvirt_scope(v1, buf, sizeof(buf)), "machine-qemu\\x2d3\\x2dweb.scope");
+	ASSERT_TRUE(!libvirt_scope(plain, buf, sizeof(buf)));
+	ASSERT_TRUE(!libvirt_scope(no_suffix, buf, sizeof(buf)));
+	ASSERT_TRUE(!libvirt_scope(v2, small, sizeof(small)));
+	ASSERT_TRUE(!libvirt_scope("", buf, sizeof(buf)));
+}
+
 TEST_MAIN(TEST_CASE(qemu_guest_names),
 	  TEST_CASE(qemu_vm_uuids),
-	  TEST_CASE(qemu_command_lines_as_qemu_reads_them))
+	  TEST_CASE(qemu_command_lines_as_qemu_reads_them),
+	  TEST_CASE(libvirt_scopes))

@@ -378,6 +378,53 @@ out:
 	free(f.values);
 }
 
+/*
+ * A thread already inside KVM_RUN at attach counts under an unknown vCPU in the kernel; the
+ * host found its vCPU in /proc (thread_vcpus): every snapshot and the --vcpu filter see the
+ * key with that vCPU, other unknown threads stay unknown.
+ */
+TEST(unknown_vcpu_named_by_the_host_table)
+{
+	struct thread_vcpus t = { 0 };
+	struct sample_filter keep7 = { .nr_vcpus = 1, .vcpus = { 7 } };
+	struct stats_reader r, rf;
+	struct snapshot since;
+	struct fake f;
+
+	fake_init(&f, BOTH_SPANS);
+	publish(&f, 0, KVMSTAT_VCPU_UNKNOWN);
+	publish(&f, 1, KVMSTAT_VCPU_UNKNOWN);
+	publish(&f, 2, 5);
+	ASSERT_EQ(thread_vcpus_add(&t, 100, 1002, 6), 0);	/* a known key keeps its own */
+	ASSERT_EQ(thread_vcpus_add(&t, 100, 1000, 7), 0);
+	ASSERT_EQ(thread_vcpus_add(&t, 101, 1001, 8), 0);	/* another VM's thread 1001 */
+	thread_vcpus_sort(&t);
+	if (!ASSERT_EQ(stats_reader_init(&r, &f.src, KVMSTAT_ARCH_ARM64, NULL), 0) ||
+	    !ASSERT_EQ(stats_reader_init(&rf, &f.src, KVMSTAT_ARCH_ARM64, &keep7), 0))
+		return;
+	r.thread_vcpus = rf.thread_vcpus = &t;
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	ASSERT_EQ(stats_reader_update(&rf), 0);
+	exit_once(&f, 0, 100);
+	exit_once(&f, 1, 100);
+	exit_once(&f, 2, 100);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	ASSERT_EQ(stats_reader_update(&rf), 0);
+	ASSERT_EQ(r.interval.nr, 3);
+	ASSERT_EQ(find(&r.interval, 0)->key.vcpu, 7);
+	ASSERT_EQ(find(&r.interval, 1)->key.vcpu, KVMSTAT_VCPU_UNKNOWN);
+	ASSERT_EQ(find(&r.interval, 2)->key.vcpu, 5);
+	ASSERT_EQ(stats_reader_since_start(&r, &since), 0);
+	ASSERT_EQ(find(&since, 0)->key.vcpu, 7);
+	ASSERT_EQ(rf.interval.nr, 1);
+	ASSERT_EQ(exits_of(&rf.interval, 0), 1);
+	snapshot_free(&since);
+	stats_reader_free(&r);
+	stats_reader_free(&rf);
+	thread_vcpus_free(&t);
+	free(f.values);
+}
+
 TEST_MAIN(TEST_CASE(baseline_is_in_no_interval_and_not_since_start),
 	  TEST_CASE(idle_slots_skipped_and_a_span_alone_seen),
 	  TEST_CASE(half_written_slot_waits_for_its_count),
@@ -385,4 +432,5 @@ TEST_MAIN(TEST_CASE(baseline_is_in_no_interval_and_not_since_start),
 	  TEST_CASE(intervals_sum_to_since_start),
 	  TEST_CASE(filter_leaves_keys_out_of_every_snapshot),
 	  TEST_CASE(packed_single_span_lands_in_its_span),
-	  TEST_CASE(interval_samples_hold_nothing_outside_their_range))
+	  TEST_CASE(interval_samples_hold_nothing_outside_their_range),
+	  TEST_CASE(unknown_vcpu_named_by_the_host_table))

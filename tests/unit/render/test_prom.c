@@ -26,7 +26,13 @@ static const char *vm_uuid(void *ctx, __u32 pid)
 	return pid == 100 ? "1f2e3d4c-5b6a-4789-8abc-def012345678" : NULL;
 }
 
-static const struct names names = { .vm_name = vm_name, .vm_uuid = vm_uuid };
+static const char *vm_scope(void *ctx, __u32 pid)
+{
+	(void)ctx;
+	return pid == 100 ? "machine-qemu\\x2d1\\x2dweb.scope" : NULL;	/* a backslash, escaped */
+}
+
+static const struct names names = { .vm_name = vm_name, .vm_uuid = vm_uuid, .vm_scope = vm_scope };
 static const struct prom_info info = {
 	.version = "9.9.9", .kernel = "6.12.0-test", .vcpu_source = "tp_btf:kvm_entry",
 };
@@ -215,12 +221,13 @@ static const char want_info[] =
 	"# TYPE kvmstat_build_info gauge\n"
 	"kvmstat_build_info{version=\"9.9.9\",arch=\"arm64\",kernel=\"6.12.0-test\","
 	"vcpu_source=\"tp_btf:kvm_entry\",spans=\"handling,guest\"} 1\n"
-	"# HELP kvmstat_vm_info A VM seen since attach: VMM pid (vm, as on every series), name, and "
-	"UUID (QEMU -uuid, else empty); always 1. Join on vm to add names and UUIDs to queries.\n"
+	"# HELP kvmstat_vm_info A VM seen since attach: VMM pid (vm, as on every series), name, UUID "
+	"(QEMU -uuid, else empty) and libvirt's systemd scope (else empty); always 1. Join on vm to "
+	"add names and UUIDs to queries.\n"
 	"# TYPE kvmstat_vm_info gauge\n"
 	"kvmstat_vm_info{vm=\"100\",vm_name=\"we\\\"b\\\\1\\n\xef\xbf\xbd\","
-	"vm_uuid=\"1f2e3d4c-5b6a-4789-8abc-def012345678\"} 1\n"
-	"kvmstat_vm_info{vm=\"200\",vm_name=\"\",vm_uuid=\"\"} 1\n";
+	"vm_uuid=\"1f2e3d4c-5b6a-4789-8abc-def012345678\",vm_scope=\"machine-qemu\\\\x2d1\\\\x2dweb.scope\"} 1\n"
+	"kvmstat_vm_info{vm=\"200\",vm_name=\"\",vm_uuid=\"\",vm_scope=\"\"} 1\n";
 
 /* With prom_info: build info, then one vm_info per VM (VM 100's two threads: one line), last. */
 TEST(build_and_vm_info_last_one_per_vm)

@@ -90,5 +90,78 @@ TEST(table_grouped_by_vcpu_has_group_totals)
 	snapshot_free(&s);
 }
 
+static const char *vm_name(void *ctx, __u32 pid)
+{
+	(void)ctx;
+	return pid == 100 ? "db" : NULL;
+}
+
+static const char *vm_uuid(void *ctx, __u32 pid)
+{
+	(void)ctx;
+	return pid == 100 ? "6b1d7f3e-2c4a-4e58-9f61-0a8b3c5d7e92" : NULL;
+}
+
+static const char *vm_scope(void *ctx, __u32 pid)
+{
+	(void)ctx;
+	return pid == 100 ? "machine-qemu\\x2d1\\x2ddb.scope" : NULL;
+}
+
+static const char *thread_name(void *ctx, __u32 tid)
+{
+	(void)ctx;
+	return tid == 101 ? "CPU 0/KVM" : tid == 102 ? "CPU 1/KVM" : tid == 201 ? "worker" : NULL;
+}
+
+/*
+ * -b vcpu titles: the VM's name, UUID and libvirt scope; a vCPU by KVM's id, or, unknown,
+ * by QEMU's index in its thread name ("CPU 1/KVM"); a VM with none of them shows what it has.
+ */
+TEST(vcpu_titles_name_the_vm_and_the_vcpu)
+{
+	const struct names names = { .vm_name = vm_name, .vm_uuid = vm_uuid, .vm_scope = vm_scope,
+				     .thread_name = thread_name };
+	struct table_opts o = { .by = GROUP_VCPU, .span = KVMSTAT_SPAN_HANDLING, .names = &names };
+	struct snapshot s;
+	struct view v;
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&t, &len);
+
+	snapshot_init(&s, KVMSTAT_ARCH_ARM64);
+	add(&s, 100, 0, 101, HVC64, 0, 30, 1000);
+	add(&s, 100, KVMSTAT_VCPU_UNKNOWN, 102, HVC64, 0, 20, 1000);
+	add(&s, 200, KVMSTAT_VCPU_UNKNOWN, 201, HVC64, 0, 10, 1000);
+	if (ASSERT_EQ(view_build(&v, &s, GROUP_VCPU, 1U << GROUP_VCPU), 0)) {
+		view_sort(&v, GROUP_VCPU, SORT_COUNT, KVMSTAT_SPAN_HANDLING);
+		ASSERT_EQ(render_table(f, &v, &o), 0);
+	}
+	view_free(&v);
+	fclose(f);
+	ASSERT_TRUE(strstr(t, "\nVM 100 (db, uuid 6b1d7f3e-2c4a-4e58-9f61-0a8b3c5d7e92, "
+			   "machine-qemu\\x2d1\\x2ddb.scope)  vCPU 0 thread 101 (CPU 0/KVM)\n"));
+	ASSERT_TRUE(strstr(t, "\nVM 100 (db, uuid 6b1d7f3e-2c4a-4e58-9f61-0a8b3c5d7e92, "
+			   "machine-qemu\\x2d1\\x2ddb.scope)  vCPU ? (QEMU index 1) thread 102 (CPU 1/KVM)\n"));
+	ASSERT_TRUE(strstr(t, "\nVM 200 (?)  vCPU ? thread 201 (worker)\n"));
+	if (test_failed)
+		fputs(t, stdout);
+	free(t);
+	snapshot_free(&s);
+}
+
+TEST(vcpu_index_from_qemu_thread_names)
+{
+	ASSERT_EQ(vcpu_index_of_thread_name("CPU 0/KVM"), 0);
+	ASSERT_EQ(vcpu_index_of_thread_name("CPU 12/KVM"), 12);
+	ASSERT_EQ(vcpu_index_of_thread_name("CPU 1/KVMx"), -1);
+	ASSERT_EQ(vcpu_index_of_thread_name("CPU x/KVM"), -1);
+	ASSERT_EQ(vcpu_index_of_thread_name("CPU -1/KVM"), -1);
+	ASSERT_EQ(vcpu_index_of_thread_name("qemu-system-aar"), -1);
+	ASSERT_EQ(vcpu_index_of_thread_name(NULL), -1);
+}
+
 TEST_MAIN(TEST_CASE(table_rows_by_class),
-	  TEST_CASE(table_grouped_by_vcpu_has_group_totals))
+	  TEST_CASE(table_grouped_by_vcpu_has_group_totals),
+	  TEST_CASE(vcpu_titles_name_the_vm_and_the_vcpu),
+	  TEST_CASE(vcpu_index_from_qemu_thread_names))
