@@ -154,7 +154,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_OUT)/%,$(wildcard tests/unit/*/te
 ifeq ($(HTTP_LIBS),)
 UNIT_TESTS := $(filter-out $(UNIT_OUT)/cli/test_http_export,$(UNIT_TESTS))
 endif
-BPF_TESTS := $(OUT)/tests/test_bpf $(OUT)/tests/test_core $(OUT)/tests/test_percentile \
+BPF_TESTS := $(OUT)/tests/test_bpf $(OUT)/tests/test_inflight $(OUT)/tests/test_core \
+	$(OUT)/tests/test_percentile \
 	$(OUT)/tests/gen-ndjson
 X86_UAPI_DIR ?= /usr/include/x86_64-linux-gnu/asm
 
@@ -262,6 +263,7 @@ SUITES := layout="bash tests/layout/test_layout.sh" \
 	cli="bash tests/cli/test_cli.sh ./kvmstat-bpf" \
 	scripts="bash tests/scripts/test_fetch_mirror.sh" \
 	bpf="$(OUT)/tests/test_bpf" \
+	inflight="$(OUT)/tests/test_inflight" \
 	percentile="$(OUT)/tests/test_percentile" \
 	report="bash tests/report/test_report.sh ./kvmstat-bpf $(OUT)/tests/gen-ndjson" \
 	live="bash tests/live/test_live.sh ./kvmstat-bpf $(OUT)/tests/gen-ndjson" \

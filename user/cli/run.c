@@ -118,7 +118,7 @@ static void print_setup(struct run_state *st)
 	fprintf(stderr, "kvmstat-bpf: attached (%s), vCPU ids from %s, %s; maps up to %.1f MiB "
 		"(%u keys x %zu B, %d possible CPUs)\n", st->loader.attach_kind, st->loader.vcpu_source,
 		lo->time_every > 1 ? "1 exit in N timed" : "every exit timed",
-		loader_map_memory(lo, ncpus, KVMSTAT_INFLIGHT_SLOTS) / 1048576.0, lo->max_keys,
+		loader_map_memory(lo, ncpus, lo->max_threads ? lo->max_threads : KVMSTAT_MAX_THREADS_DEFAULT) / 1048576.0, lo->max_keys,
 		sizeof(struct kvmstat_key) + kvmstat_value_size(__builtin_popcount(lo->spans)), ncpus);
 }
 

@@ -161,6 +161,46 @@ void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o)
 	bpf_map__set_value_size(skel->maps.stats, kvmstat_value_size(__builtin_popcount(o->spans)));
 }
 
+static __u32 max_threads_of(const struct loader_opts *o)
+{
+	return o->max_threads ? o->max_threads : KVMSTAT_MAX_THREADS_DEFAULT;
+}
+
+__u32 loader_direct_slots(__u32 max_threads)
+{
+	__u32 slots = 1;
+
+	while (slots < 2 * (max_threads ? max_threads : KVMSTAT_MAX_THREADS_DEFAULT))
+		slots <<= 1;
+	return slots;
+}
+
+static const char *const store_names[KVMSTAT_NR_STORES] = {
+	[KVMSTAT_STORE_OVERFLOW] = "overflow",
+	[KVMSTAT_STORE_DIRECT] = "direct",
+	[KVMSTAT_STORE_PROBE] = "probe",
+	[KVMSTAT_STORE_HASH] = "hash",
+	[KVMSTAT_STORE_TASK] = "task",
+};
+
+const struct schema_enum loader_stores = { store_names, NULL, KVMSTAT_NR_STORES, 0 };
+
+/* Maps of the stores not in use shrink to one entry (a map cannot have none). */
+void loader_size_inflight(struct kvmstat_bpf *skel, const struct loader_opts *o)
+{
+	bool array = o->store == KVMSTAT_STORE_OVERFLOW || o->store == KVMSTAT_STORE_DIRECT ||
+		     o->store == KVMSTAT_STORE_PROBE;
+	bool hash = o->store == KVMSTAT_STORE_OVERFLOW || o->store == KVMSTAT_STORE_HASH;
+	__u32 threads = max_threads_of(o), slots = loader_direct_slots(threads);
+
+	skel->rodata->targ_inflight_store = o->store;
+	skel->rodata->targ_direct_mask = slots - 1;
+	bpf_map__set_max_entries(skel->maps.inflight_slots, array ? slots : 1);
+	bpf_map__set_max_entries(skel->maps.inflight_hash, hash ? threads : 1);
+	bpf_map__set_max_entries(skel->maps.threads, 2 * threads);
+	bpf_map__set_max_entries(skel->maps.dead_threads, threads);
+}
+
 /* Which programs run on this host; everything else stays unloaded. */
 void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry)
 {
@@ -186,6 +226,10 @@ void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *
 	}
 	if (fentry)
 		bpf_program__set_autoload(skel->progs.vcpu_run_fentry, true);
+	/* attached on its own, before the others (attach_thread_exit) */
+	prog = o->classic ? skel->progs.thread_exit_tp : skel->progs.thread_exit_btf;
+	bpf_program__set_autoload(prog, true);
+	bpf_program__set_autoattach(prog, false);
 }
 
 #define VCPU_RUN_FUNC "kvm_arch_vcpu_ioctl_run"
@@ -218,9 +262,8 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, bool fen
 	l->skel->rodata->targ_spans = o->spans;
 	l->skel->rodata->targ_vm_filter = o->vm_filter;
 	loader_size_stats(l->skel, o);
-	l->skel->rodata->targ_inflight_array = !o->inflight_task;
+	loader_size_inflight(l->skel, o);
 	l->skel->rodata->targ_time_mask = o->time_every > 1 ? o->time_every - 1 : 0;
-	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
 	loader_select_programs(l->skel, o, fentry);
 	if (fentry && o->fentry_target)
 		bpf_program__set_attach_target(l->skel->progs.vcpu_run_fentry, 0, o->fentry_target);
@@ -287,6 +330,21 @@ static void print_prog_stats(const struct loader *l)
 	}
 }
 
+/* Its link goes where the skeleton's destroy finds it. */
+static int attach_thread_exit(struct kvmstat_bpf *skel, const struct loader_opts *o)
+{
+	struct bpf_program *prog = o->classic ? skel->progs.thread_exit_tp : skel->progs.thread_exit_btf;
+	struct bpf_link **link = o->classic ? &skel->links.thread_exit_tp : &skel->links.thread_exit_btf;
+
+	*link = bpf_program__attach(prog);
+	if (!*link) {
+		int err = -errno;
+
+		return err ? err : -EINVAL;
+	}
+	return 0;
+}
+
 int loader_start(struct loader *l, const struct loader_opts *o)
 {
 	libbpf_print_fn_t print = o->verbose ? print_libbpf_verbose : print_libbpf;
@@ -308,7 +366,14 @@ int loader_start(struct loader *l, const struct loader_opts *o)
 		fprintf(stderr, "failed to load BPF object: %s\n", strerror(-err));
 		return err;
 	}
-	/* Attach every loaded program. */
+	/* The thread-exit hook first: every thread that gets state is then seen ending. */
+	err = attach_thread_exit(l->skel, o);
+	if (err) {
+		fprintf(stderr, "failed to attach thread-exit program: %s\n", strerror(-err));
+		loader_stop(l);
+		return err;
+	}
+	/* Attach every other loaded program. */
 	err = kvmstat_bpf__attach(l->skel);
 	if (err) {
 		fprintf(stderr, "failed to attach BPF programs: %s\n", strerror(-err));
@@ -412,18 +477,19 @@ static void copy_comm(char *buf, size_t len, const char *comm)
 	snprintf(buf, len, "%.*s", KVMSTAT_COMM_LEN, comm);
 }
 
-const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t len)
+const char *loader_thread_name(void *ctx, __u32 pid, __u32 tid, char *buf, size_t len)
 {
 	const struct loader *l = ctx;
 	struct kvmstat_thread t;
-	__u32 key, next, *prev = NULL;
+	__u64 key, next, *prev = NULL;
 	int fd;
 
 	if (!l->skel)
 		return NULL;
 	fd = bpf_map__fd(l->skel->maps.threads);
-	if (!vm) {
-		if (bpf_map_lookup_elem(fd, &id, &t))
+	if (tid) {
+		key = (__u64)pid << 32 | tid;
+		if (bpf_map_lookup_elem(fd, &key, &t))
 			return NULL;
 		copy_comm(buf, len, t.comm);
 		return buf;
@@ -432,7 +498,7 @@ const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t l
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (!bpf_map_lookup_elem(fd, &key, &t) && t.tgid == id) {
+		if (!bpf_map_lookup_elem(fd, &key, &t) && t.tgid == pid) {
 			copy_comm(buf, len, t.leader_comm);
 			return buf;
 		}
@@ -469,6 +535,26 @@ static __u64 mmap_array_memory(__u64 entries, size_t value)
 	return (entries * ROUND8(value) + MAP_PAGE - 1) / MAP_PAGE * MAP_PAGE + MAP_PAGE;
 }
 
+/* The store's maps; task storage grows with the threads that have state (nthreads). */
+static __u64 inflight_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads)
+{
+	__u64 array = (__u64)loader_direct_slots(o->max_threads) * KVMSTAT_INFLIGHT_SIZE + MAP_PAGE;
+	__u64 hash = hash_memory(max_threads_of(o), sizeof(__u64), KVMSTAT_INFLIGHT_SIZE, ncpus);
+	__u64 one_hash = hash_memory(1, sizeof(__u64), KVMSTAT_INFLIGHT_SIZE, ncpus);
+	__u64 one_slot = KVMSTAT_INFLIGHT_SIZE + MAP_PAGE;
+
+	switch (o->store) {
+	case KVMSTAT_STORE_OVERFLOW:
+		return array + hash;
+	case KVMSTAT_STORE_HASH:
+		return one_slot + hash;
+	case KVMSTAT_STORE_TASK:
+		return one_slot + one_hash + (__u64)nthreads * (KVMSTAT_INFLIGHT_SIZE + TASK_STORAGE_OVERHEAD);
+	default:	/* direct, probe: the array alone */
+		return array + one_hash;
+	}
+}
+
 __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads)
 {
 	size_t value = kvmstat_value_size(__builtin_popcount(o->spans));
@@ -476,12 +562,11 @@ __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigne
 	__u64 stats = mmap_array_memory(o->max_keys, value) + mmap_array_memory(o->max_keys, key) +
 		      hash_memory(o->max_keys, key, sizeof(__u32), ncpus);
 	__u64 drops = (__u64)KVMSTAT_NR_DROPS * 8 * ncpus + MAP_PAGE;
-	__u64 threads = hash_memory(KVMSTAT_MAX_THREADS, sizeof(__u32), sizeof(struct kvmstat_thread),
-				    ncpus);
-	__u64 inflight = o->inflight_task ?
-			 (__u64)nthreads * (KVMSTAT_INFLIGHT_SIZE + TASK_STORAGE_OVERHEAD) :
-			 (__u64)KVMSTAT_INFLIGHT_SLOTS * KVMSTAT_INFLIGHT_SIZE + MAP_PAGE;
+	__u64 max_threads = max_threads_of(o);
+	__u64 threads = hash_memory(2 * max_threads, sizeof(__u64), sizeof(struct kvmstat_thread), ncpus);
+	__u64 dead = (max_threads + 1) * sizeof(__u64) + MAP_PAGE;	/* queue: one spare slot */
+	__u64 inflight = inflight_memory(o, ncpus, nthreads);
 	__u64 globals = 2 * mmap_array_memory(1, MAP_PAGE);	/* .rodata and .bss, a page each */
 
-	return stats + drops + threads + inflight + globals;
+	return stats + drops + threads + dead + inflight + globals;
 }

@@ -11,7 +11,8 @@
 
 struct names {
 	const char *(*vm_name)(void *ctx, __u32 pid);		/* NULL if unknown */
-	const char *(*thread_name)(void *ctx, __u32 tid);	/* NULL if unknown */
+	/* tid of process pid: a reused tid in another process is another thread */
+	const char *(*thread_name)(void *ctx, __u32 pid, __u32 tid);	/* NULL if unknown */
 	const char *(*vm_uuid)(void *ctx, __u32 pid);		/* NULL if unknown or none */
 	void *ctx;
 };
@@ -27,9 +28,9 @@ static inline const char *names_vm_uuid(const struct names *n, __u32 pid)
 	return n && n->vm_uuid ? n->vm_uuid(n->ctx, pid) : NULL;
 }
 
-static inline const char *names_thread(const struct names *n, __u32 tid)
+static inline const char *names_thread(const struct names *n, __u32 pid, __u32 tid)
 {
-	return n && n->thread_name ? n->thread_name(n->ctx, tid) : NULL;
+	return n && n->thread_name ? n->thread_name(n->ctx, pid, tid) : NULL;
 }
 
 #endif /* KVMSTAT_MODEL_NAMES_H */

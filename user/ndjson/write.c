@@ -139,7 +139,7 @@ static void write_vcpus(struct writer *w)
 	while (group_next(&it, &w->group)) {
 		c = (struct ndjson_vcpu){
 			.vcpu = w->group.key->vcpu, .tid = w->group.key->tid, .exits = w->group.exits,
-			.thread = names_thread(w->m->names, w->group.key->tid),
+			.thread = names_thread(w->m->names, w->group.key->vm, w->group.key->tid),
 		};
 		json_object_begin(&w->j);
 		write_fields(w, ndjson_vcpu_fields, &c);

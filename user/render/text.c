@@ -26,7 +26,7 @@ void text_group_title(FILE *out, const struct group *g, const struct table_opts 
 {
 	const struct kvmstat_key *k = g->key;
 	const char *vm = names_vm(o->names, k->vm);
-	const char *thread = names_thread(o->names, k->tid);
+	const char *thread = names_thread(o->names, k->vm, k->tid);
 
 	fprintf(out, "\nVM %u (%s)", k->vm, vm ?: "?");
 	if (o->by == GROUP_VCPU && k->vcpu == KVMSTAT_VCPU_UNKNOWN)
@@ -67,11 +67,11 @@ static const char *printable_vm_name(void *ctx, __u32 pid)
 	return printable(names_vm(p->raw, pid), p->vm);
 }
 
-static const char *printable_thread_name(void *ctx, __u32 tid)
+static const char *printable_thread_name(void *ctx, __u32 pid, __u32 tid)
 {
 	struct printable_names *p = ctx;
 
-	return printable(names_thread(p->raw, tid), p->thread);
+	return printable(names_thread(p->raw, pid, tid), p->thread);
 }
 
 const struct names *printable_names(struct printable_names *p, const struct names *raw)
