@@ -254,6 +254,13 @@ $(OUT)/bench/loader-bench: $(HOST_OUT)/bench/loader-bench.o $(HOST_OUT)/user/loa
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lbpf -lelf -lz -lm
 
+# Per-exit cost on this machine's CPU: the shipped logic through BPF_PROG_TEST_RUN.
+$(OUT)/bench/native-bench: bench/native-bench.c user/loader.c $(ARCH_SRCS) $(HEADERS) \
+		$(BPF_OUT)/kvmstat.skel.h $(BPF_OUT)/floor.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< user/loader.c $(ARCH_SRCS) -lbpf -lelf -lz
+
 bench:
 	$(Q)bash scripts/deps.sh
 	$(Q)bash bench/run.sh

@@ -11,7 +11,9 @@ import sys
 LABELS = {
     "base": "nothing attached (baseline)",
     "kvmstat": "kvmstat-bpf as shipped (tp_btf)",
-    "kvmstat-array": "kvmstat-bpf, pending exits in the tid array",
+    "kvmstat-direct": "kvmstat-bpf, the old direct-mapped store (lossy on collision)",
+    "kvmstat-probe": "kvmstat-bpf, pending exits by open addressing (8 probes)",
+    "kvmstat-hash": "kvmstat-bpf, pending exits in a hash keyed by pid_tgid",
     "kvmstat-task": "kvmstat-bpf, pending exits in task storage",
     "kvmstat-sampled": "kvmstat-bpf --time-every 16 (every exit counted)",
     "straightforward": "straightforward aggregator (per-CPU pending + per-CPU hash by class)",
