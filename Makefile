@@ -205,11 +205,14 @@ vmtest-arm64-nvhe: $(OUT)/arm64/kvmstat-bpf $(OUT)/vmtest/arm64/vmm
 
 # Scenarios (tests/vmtest/guest.sh SCENARIO): two VMs at once with exact (VM, vCPU, class)
 # counts, VM names and KVM's vCPU ids; the same with --vcpu-source thread; span timing
-# (arm64 and riscv: x86's test VMM has no timer to sleep on).
-VMTEST_SCENARIOS := multivm fallback timing
+# (arm64 and riscv: x86's test VMM has no timer to sleep on); 64 vCPU threads; threads whose
+# tids collide in the pending-exit array, running at once; tids reused by a later VMM; waves
+# of VMMs coming and going.
+VMTEST_SCALE_SCENARIOS := scale collide reuse churn
+VMTEST_SCENARIOS := multivm fallback timing $(VMTEST_SCALE_SCENARIOS)
 VMTESTS_ARM64_SCENARIOS := $(addprefix vmtest-arm64-,$(VMTEST_SCENARIOS))
 VMTESTS_RISCV_SCENARIOS := $(addprefix vmtest-riscv-,$(VMTEST_SCENARIOS))
-VMTESTS_X86_SCENARIOS := vmtest-x86-multivm vmtest-x86-fallback
+VMTESTS_X86_SCENARIOS := $(addprefix vmtest-x86-,multivm fallback $(VMTEST_SCALE_SCENARIOS))
 VMTESTS_SCENARIOS := $(VMTESTS_ARM64_SCENARIOS) $(VMTESTS_RISCV_SCENARIOS) $(VMTESTS_X86_SCENARIOS)
 .PHONY: $(VMTESTS_SCENARIOS)
 

@@ -4,7 +4,8 @@
 #
 # Usage: tests/vmtest/e2e.sh ARCH [--scenario NAME] [--append ARGS] [--timeout S] [--log FILE]
 #                            [--env NAME=VAL] [--kvmstat PATH|none] [-v]
-#   --scenario: single (default), multivm, fallback, timing (guest.sh); the log defaults to
+#   --scenario: single (default), multivm, fallback, timing, scale, collide, reuse, churn
+#   (guest.sh); the log defaults to
 #   build/vmtest/ARCH/e2e.log (single) or e2e-NAME.log.
 #   Needs build/vmtest/ARCH/vmm (make build/vmtest/ARCH/vmm). kvmstat-bpf: --kvmstat PATH (must
 #   exist), else build/ARCH/kvmstat-bpf when it exists; without one (or with 'none') the test
@@ -42,11 +43,11 @@ while [ $# -gt 0 ]; do
 done
 case "$SCENARIO" in
 single) [ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e.log ;;
-multivm | fallback | timing)
+multivm | fallback | timing | scale | collide | reuse | churn)
 	[ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e-$SCENARIO.log
 	PASS+=(--env "SCENARIO=$SCENARIO")
 	;;
-*) die "unknown scenario '$SCENARIO' (single | multivm | fallback | timing)" ;;
+*) die "unknown scenario '$SCENARIO' (single | multivm | fallback | timing | scale | collide | reuse | churn)" ;;
 esac
 
 VMM=$ROOT/build/vmtest/$ARCH/vmm
