@@ -103,7 +103,7 @@ $(HOST_OUT)/%.o: %.c
 
 # The skeleton is generated: whoever includes it must wait for it (the .d files then name it).
 SKEL_USERS := $(LOADER_OBJS) $(patsubst %.c,$(HOST_OUT)/%.o,$(wildcard tests/bpf/*.c \
-	tests/report/*.c bench/loader-bench.c))
+	tests/report/*.c bench/loader-bench.c bench/native-bench.c))
 $(SKEL_USERS): | $(BPF_OUT)/kvmstat.skel.h
 
 $(LIB): $(LIB_OBJS)
@@ -258,11 +258,11 @@ $(OUT)/bench/loader-bench: $(HOST_OUT)/bench/loader-bench.o $(HOST_OUT)/user/loa
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lbpf -lelf -lz -lm
 
 # Per-exit cost on this machine's CPU: the shipped logic through BPF_PROG_TEST_RUN.
-$(OUT)/bench/native-bench: bench/native-bench.c user/loader.c $(ARCH_SRCS) $(HEADERS) \
-		$(BPF_OUT)/kvmstat.skel.h $(BPF_OUT)/floor.skel.h
-	$(call msg,CC,$@)
+$(HOST_OUT)/bench/native-bench.o: | $(BPF_OUT)/floor.skel.h
+$(OUT)/bench/native-bench: $(HOST_OUT)/bench/native-bench.o $(HOST_OUT)/user/loader/loader.o $(LIB)
+	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< user/loader.c $(ARCH_SRCS) -lbpf -lelf -lz
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lbpf -lelf -lz -lm
 
 bench:
 	$(Q)bash scripts/deps.sh

@@ -25,7 +25,7 @@
 #include "kvmstat.skel.h"
 #include "floor.skel.h"
 #include "../tests/bpf/test_object.h"
-#include "../user/loader.h"
+#include "loader/loader.h"
 
 #define MAX_THREADS	4096
 #define YARDSTICK_NS	400	/* the fastest arm64 exit on hardware, round trip */
