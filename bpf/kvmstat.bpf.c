@@ -68,6 +68,13 @@ struct {
 /* Slots handed out (see kvmstat.h); the loader reads it through the mapped .bss. */
 __u32 stats_used = 0;
 
+/* Slots of ended threads' keys the loader read for the last time and freed (kvmstat.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 16384);
+	__type(value, __u32);
+} free_slots SEC(".maps");
+
 /* CO-RE flavours of the kvm_exit record, one per arch. */
 struct trace_event_raw_kvm_exit___x86 {
 	unsigned int exit_reason;
@@ -148,9 +155,11 @@ static __always_inline __u32 slot_add(const struct kvmstat_key *key)
 	struct kvmstat_key *k;
 	__u32 slot;
 
-	if (stats_used >= targ_max_keys)
-		return targ_max_keys;	/* full: checked first, so stats_used stops growing */
-	slot = __sync_fetch_and_add(&stats_used, 1);
+	if (bpf_map_pop_elem(&free_slots, &slot)) {	/* none freed: a slot never used */
+		if (stats_used >= targ_max_keys)
+			return targ_max_keys;	/* full: checked first, so stats_used stops growing */
+		slot = __sync_fetch_and_add(&stats_used, 1);
+	}
 	k = bpf_map_lookup_elem(&stats_keys, &slot);
 	if (!k)
 		return targ_max_keys;
@@ -177,8 +186,10 @@ static __always_inline struct kvmstat_value *stats_of(struct inflight *inf)
 	} else {
 		found = bpf_map_lookup_elem(&stats_index, &inf->key);
 		slot = found ? *found : slot_add(&inf->key);
-		c->tag = tag;
-		c->slot = slot;
+		if (slot < targ_max_keys) {	/* full: asked again next time, a slot may be freed */
+			c->tag = tag;
+			c->slot = slot;
+		}
 	}
 	v = bpf_map_lookup_elem(&stats, &slot);	/* inlined: an array */
 	if (!v)

@@ -75,11 +75,15 @@ enum kvmstat_store {
 /*
  * Stats layout, shared with the loader, which maps both arrays read-only:
  *   stats_keys[slot]  struct kvmstat_key; key.tid is 0 until the key is published
- *                     (written last, with a full barrier), so a reader stops there.
+ *                     (written last, with a full barrier, before any count), and
+ *                     again once the loader has freed the slot.
  *   stats[slot]       the key's value (kvmstat_value_size(enabled spans) bytes).
  *   stats_used (.bss) slots handed out, in order; can exceed max entries when full.
- * A slot is never freed or reused: keys carry the thread, and there are at most
- * max_keys of them for the life of the object.
+ *   free_slots        slots the loader freed, taken before a new one.
+ * Keys carry the thread, whose events are their only writer. When it has ended
+ * (dead_threads), the loader reads its keys a last time, deletes them from
+ * stats_index, zeroes their values, unpublishes them and queues their slots in
+ * free_slots (syscall map updates): a new key gets a slot the loader is done with.
  */
 
 /* key.flags */

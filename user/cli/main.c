@@ -126,6 +126,7 @@ enum {
 	OPT_CLASSIC,
 	OPT_INFLIGHT,
 	OPT_MAX_THREADS,
+	OPT_KEEP_ENDED,
 	OPT_TIME_EVERY,
 	OPT_VCPU_SOURCE,
 	OPT_VCPU,
@@ -160,6 +161,7 @@ static const struct argp_option run_options[] = {
 	{ "classic", OPT_CLASSIC, NULL, 0, "Classic tracepoints instead of tp_btf", 0 },
 	{ "time-every", OPT_TIME_EVERY, "N", 0, "Time 1 exit in N (power of two), still count every exit (default 1: time all)", 0 },
 	{ "max-threads", OPT_MAX_THREADS, "N", 0, "vCPU threads alive at once kept without loss, default 8192", 0 },
+	{ "keep-ended", OPT_KEEP_ENDED, "N", 0, "Keys of ended threads kept one by one for the totals, default 16384; older ones fold into VM 0", 0 },
 	{ "inflight", OPT_INFLIGHT, "STORE", OPTION_HIDDEN, "Pending-exit store (benchmarks): overflow (default), direct, probe, hash or task", 0 },
 	{ "vcpu-source", OPT_VCPU_SOURCE, "SRC", 0, "auto (default) or thread (the fallback)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf debug output and the setup", 0 },
@@ -351,6 +353,9 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 	case OPT_MAX_THREADS:
 		o->loader.max_threads = parse_positive(state, "--max-threads", arg, 1U << 16);
 		break;
+	case OPT_KEEP_ENDED:
+		o->keep_ended = parse_positive(state, "--keep-ended", arg, 1U << 24);
+		break;
 	case OPT_MAX_KEYS:
 		o->loader.max_keys = parse_positive(state, "--max-keys", arg, 1U << 24);
 		break;
@@ -386,6 +391,7 @@ static int cmd_run_main(int argc, char **argv)
 			.spans = 1U << KVMSTAT_SPAN_HANDLING,
 			.max_keys = DEFAULT_MAX_KEYS,
 		},
+		.keep_ended = ENDED_KEYS_DEFAULT_CAP,
 		.interval_ns = 1000000000ULL,
 		.sort = SORT_COUNT,
 		.by = GROUP_CLASS,

@@ -257,6 +257,7 @@ int cmd_run(const struct run_opts *o)
 		fprintf(stderr, "failed to allocate stats reader: %s\n", strerror(-err));
 		goto cleanup;
 	}
+	st.reader.ended.cap = o->keep_ended;
 	/* The baseline right after attach: what it holds is in no interval and not in the
 	 * total, so the interval lines sum to the total line. */
 	err = read_stats(&st);

@@ -16,6 +16,7 @@
 #include "arch/arch.h"
 #include "kvmstat.skel.h"
 #include "loader/loader.h"
+#include "loader/ended_threads.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -158,6 +159,7 @@ void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o)
 	bpf_map__set_max_entries(skel->maps.stats, o->max_keys);
 	bpf_map__set_max_entries(skel->maps.stats_keys, o->max_keys);
 	bpf_map__set_max_entries(skel->maps.stats_index, o->max_keys);
+	bpf_map__set_max_entries(skel->maps.free_slots, o->max_keys);
 	bpf_map__set_value_size(skel->maps.stats, kvmstat_value_size(__builtin_popcount(o->spans)));
 }
 
@@ -445,6 +447,8 @@ static const void *map_array(const struct bpf_map *map, size_t *len)
 
 int stats_source_map(struct stats_source *src, struct kvmstat_bpf *skel, __u32 spans)
 {
+	struct ended_threads *ended;
+
 	memset(src, 0, sizeof(*src));
 	src->values = map_array(skel->maps.stats, &src->values_len);
 	src->keys = src->values ? map_array(skel->maps.stats_keys, &src->keys_len) : NULL;
@@ -460,6 +464,13 @@ int stats_source_map(struct stats_source *src, struct kvmstat_bpf *skel, __u32 s
 	src->spans = spans;
 	src->read_drops = read_drops;
 	src->drops_fd = bpf_map__fd(skel->maps.drops);
+	/* ended threads: their names kept, their map entries and slots freed */
+	ended = malloc(sizeof(*ended));
+	if (!ended || ended_threads_open(ended, skel, src)) {
+		free(ended);
+		stats_source_unmap(src);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -469,6 +480,10 @@ void stats_source_unmap(struct stats_source *src)
 		munmap((void *)src->values, src->values_len);
 	if (src->keys)
 		munmap((void *)src->keys, src->keys_len);
+	if (src->ctx) {
+		ended_threads_close(src->ctx);
+		free(src->ctx);
+	}
 	memset(src, 0, sizeof(*src));
 }
 
@@ -480,12 +495,21 @@ static void copy_comm(char *buf, size_t len, const char *comm)
 const char *loader_thread_name(void *ctx, __u32 pid, __u32 tid, char *buf, size_t len)
 {
 	const struct loader *l = ctx;
+	const struct kvmstat_thread *ended;
 	struct kvmstat_thread t;
 	__u64 key, next, *prev = NULL;
 	int fd;
 
 	if (!l->skel)
 		return NULL;
+	if (!pid)
+		return "(ended)";	/* VM 0, tid 0: keys of ended threads folded (--keep-ended) */
+	/* ended (and read): kept by the loader; else still in the map */
+	ended = l->stats.ctx ? ended_threads_find(l->stats.ctx, pid, tid) : NULL;
+	if (ended) {
+		copy_comm(buf, len, tid ? ended->comm : ended->leader_comm);
+		return buf;
+	}
 	fd = bpf_map__fd(l->skel->maps.threads);
 	if (tid) {
 		key = (__u64)pid << 32 | tid;
@@ -560,7 +584,8 @@ __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigne
 	size_t value = kvmstat_value_size(__builtin_popcount(o->spans));
 	size_t key = sizeof(struct kvmstat_key);
 	__u64 stats = mmap_array_memory(o->max_keys, value) + mmap_array_memory(o->max_keys, key) +
-		      hash_memory(o->max_keys, key, sizeof(__u32), ncpus);
+		      hash_memory(o->max_keys, key, sizeof(__u32), ncpus) +
+		      ((__u64)o->max_keys + 1) * sizeof(__u32) + MAP_PAGE;	/* free_slots */
 	__u64 drops = (__u64)KVMSTAT_NR_DROPS * 8 * ncpus + MAP_PAGE;
 	__u64 max_threads = max_threads_of(o);
 	__u64 threads = hash_memory(2 * max_threads, sizeof(__u64), sizeof(struct kvmstat_thread), ncpus);
