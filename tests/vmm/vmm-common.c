@@ -474,11 +474,15 @@ static void wait_for_start(struct vmm_vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 }
 
-/* After every vCPU thread exists (and, with --start-file, once the file does). */
-static void start_guests(struct vmm_vm *vm, const struct vmm_options *o)
+static void wait_for_start_file(const struct vmm_options *o)
 {
 	while (o->start_file && access(o->start_file, F_OK))
 		usleep(1000);
+}
+
+/* After every vCPU thread exists: they may run their guests. */
+static void start_guests(struct vmm_vm *vm)
+{
 	pthread_mutex_lock(&vm->lock);
 	vm->started = true;
 	pthread_cond_broadcast(&vm->cond);
@@ -527,7 +531,8 @@ static void *vcpu_thread(void *arg)
 /* --- vCPU threads with chosen tids --------------------------------------------- */
 
 #define TIDS_LOCK	"/tmp/vmm-tids.lock"
-#define TID_TRIES	50
+#define TID_TRIES	200
+#define TID_RETRY_US	10000	/* a short-lived process on the tid (a shell's sleep) ends */
 
 #define NS_LAST_PID	"/proc/sys/kernel/ns_last_pid"
 
@@ -566,9 +571,10 @@ static void create_with_tid(pthread_t *t, struct vmm_vcpu *v)
 		if (v->tid_ok)
 			return;
 		pthread_join(*t, NULL);
+		usleep(TID_RETRY_US);
 	}
-	vmm_error("vcpu %d: got tid %d, not %d, %d times (is it in use?)", v->index, v->tid,
-		  v->want_tid, TID_TRIES);
+	vmm_error("vcpu %d: got tid %d, not %d, %d times in %d ms (is it in use?)", v->index, v->tid,
+		  v->want_tid, TID_TRIES, TID_TRIES * TID_RETRY_US / 1000);
 	exit(1);
 }
 
@@ -644,8 +650,9 @@ int vmm_run(struct vmm_vm *vm, const struct vmm_options *o, uint64_t wfi_ticks)
 
 	print_start(o, wfi_ticks);
 	create_vcpu_threads(vm, o, threads);
-	start_guests(vm, o);
-	t0 = now_s();
+	wait_for_start_file(o);
+	t0 = now_s();	/* before a woken vCPU thread can preempt this one */
+	start_guests(vm);
 	failed = join_vcpu_threads(vm, threads);
 	printf("VMM vm_pid=%d name=%s end seconds=%.3f\n", getpid(), o->name, now_s() - t0);
 	for (i = 0; i < vm->nr_vcpus; i++)

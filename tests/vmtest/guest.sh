@@ -173,16 +173,17 @@ churn_vmms() {
 
 SCENARIO=${SCENARIO:-single}
 PIN_VMMS=0
+SYNC_START=0
 WAVE_GAP=${WAVE_GAP:-1}
 case "$SCENARIO" in
 single) SCENARIO_VMMS="vmtest ${VMM_ARGS:-$DEFAULT_VMM_ARGS}" SCENARIO_KVMSTAT="" ;;
 multivm) SCENARIO_VMMS=$MULTI_VMMS SCENARIO_KVMSTAT="--span both" ;;
 fallback) SCENARIO_VMMS=$MULTI_VMMS SCENARIO_KVMSTAT="--span both --vcpu-source thread" ;;
 timing) SCENARIO_VMMS=$TIMING_VMMS SCENARIO_KVMSTAT="--span both -i 1" PIN_VMMS=1 ;;
-scale) SCENARIO_VMMS=$(scale_vmms) SCENARIO_KVMSTAT="-i 1" ;;
-collide) SCENARIO_VMMS=$(collide_vmms) SCENARIO_KVMSTAT="--span both" PIN_VMMS=1 ;;
-reuse) SCENARIO_VMMS=$(reuse_vmms) SCENARIO_KVMSTAT="" ;;
-churn) SCENARIO_VMMS=$(churn_vmms) SCENARIO_KVMSTAT="--max-keys $CHURN_MAX_KEYS" ;;
+scale) SCENARIO_VMMS=$(scale_vmms) SCENARIO_KVMSTAT="-i 1" SYNC_START=1 ;;
+collide) SCENARIO_VMMS=$(collide_vmms) SCENARIO_KVMSTAT="--span both" PIN_VMMS=1 SYNC_START=1 ;;
+reuse) SCENARIO_VMMS=$(reuse_vmms) SCENARIO_KVMSTAT="" SYNC_START=1 ;;
+churn) SCENARIO_VMMS=$(churn_vmms) SCENARIO_KVMSTAT="--max-keys $CHURN_MAX_KEYS" SYNC_START=1 ;;
 *)
 	echo "guest: unknown SCENARIO '$SCENARIO' (single | multivm | fallback | timing | scale |" \
 		"collide | reuse | churn)"
@@ -337,14 +338,16 @@ print_ndjson() {
 }
 
 # Starts the VMMs of the wave $1 in the background: VMM_NAME_i, VMM_PID_i for i = FIRST..NVMM-1.
-# One by one, each once the previous one's vCPU threads exist (no fork of ours can take a tid
-# a VMM asks for), their guests all at once: when the file $2 appears (vmm --start-file).
+# SYNC_START=1 (the scale, collide, reuse and churn scenarios): one by one, each once the
+# previous one's vCPU threads exist (no fork of ours can take a tid a VMM asks for), their
+# guests all at once when the file $2 appears (vmm --start-file). Else all at once, as they come.
 NVMM=0
 FIRST=0
 start_vmms() {
 	FIRST=$NVMM
-	go=$2
-	rm -f "$go"
+	go=""
+	[ "$SYNC_START" = 0 ] || go=$2
+	[ -z "$go" ] || rm -f "$go"
 	set -f
 	IFS=';'
 	# shellcheck disable=SC2086
@@ -360,14 +363,14 @@ start_vmms() {
 		[ "$PIN_VMMS" = 0 ] || pin="taskset -c $((NVMM % $(nproc)))"
 		echo "guest: running${pin:+ $pin} /bin/vmm --name $name $args"
 		# shellcheck disable=SC2086
-		$pin timeout "$VMM_TIMEOUT" /bin/vmm --name "$name" --start-file "$go" $args \
+		$pin timeout "$VMM_TIMEOUT" /bin/vmm --name "$name" ${go:+--start-file "$go"} $args \
 			>"/tmp/vmm.$NVMM.out" 2>"/tmp/vmm.$NVMM.err" &
 		eval "VMM_NAME_$NVMM=\$name VMM_PID_$NVMM=\$!"
-		wait_running "$NVMM"
+		[ -z "$go" ] || wait_running "$NVMM"
 		NVMM=$((NVMM + 1))
 	done
 	set +f
-	touch "$go"
+	[ -z "$go" ] || touch "$go"
 }
 
 # VMM $1 has created its vCPU threads (or ended: it failed).
