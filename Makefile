@@ -41,9 +41,10 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Wno-unused-parameter -Ivmlinu
 
 ARCH_SRCS := $(wildcard arch/*.c)
 # What needs libbpf and the skeleton: the loader, run and the command line around them.
-LOADER_SRCS := user/loader/loader.c user/loader/ended_threads.c user/cli/run.c user/cli/main.c
+LOADER_SRCS := user/loader/loader.c user/loader/inflight.c user/loader/ended_threads.c \
+	user/cli/run.c user/cli/main.c
 # What the tests and benchmarks take of the libbpf side.
-LOADER_BPF_OBJS := $(HOST_OUT)/user/loader/loader.o $(HOST_OUT)/user/loader/ended_threads.o
+LOADER_BPF_OBJS := $(patsubst %.c,$(HOST_OUT)/%.o,$(filter user/loader/%,$(LOADER_SRCS)))
 # run --listen: libmicrohttpd where it links. Debian ships no static libp11-kit (which its
 # gnutls needs), so the static loaders of the emulated hosts are built without it; the arm64
 # loader with HTTP for tests/prometheus is dynamically linked (build/arm64/dynamic/).

@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "kvmstat.skel.h"
 #include "loader/ended_threads.h"
+#include "loader/loader.h"
 #include "loader/stats_reader.h"
 
 /* The thread's names into the ring, its threads entry deleted (it can get no new one). */
@@ -110,4 +111,49 @@ void ended_threads_close(struct ended_threads *e)
 {
 	free(e->names);
 	memset(e, 0, sizeof(*e));
+}
+
+/* --- names the kernel recorded: of live threads in the map, of ended ones here --- */
+
+static void copy_comm(char *buf, size_t len, const char *comm)
+{
+	snprintf(buf, len, "%.*s", KVMSTAT_COMM_LEN, comm);
+}
+
+const char *loader_thread_name(void *ctx, __u32 pid, __u32 tid, char *buf, size_t len)
+{
+	const struct loader *l = ctx;
+	const struct kvmstat_thread *ended;
+	struct kvmstat_thread t;
+	__u64 key, next, *prev = NULL;
+	int fd;
+
+	if (!l->skel)
+		return NULL;
+	if (!pid)
+		return "(ended)";	/* VM 0, tid 0: keys of ended threads folded (--keep-ended) */
+	/* ended (and read): kept by the loader; else still in the map */
+	ended = l->stats.ctx ? ended_threads_find(l->stats.ctx, pid, tid) : NULL;
+	if (ended) {
+		copy_comm(buf, len, tid ? ended->comm : ended->leader_comm);
+		return buf;
+	}
+	fd = bpf_map__fd(l->skel->maps.threads);
+	if (tid) {
+		key = (__u64)pid << 32 | tid;
+		if (bpf_map_lookup_elem(fd, &key, &t))
+			return NULL;
+		copy_comm(buf, len, t.comm);
+		return buf;
+	}
+	/* A VM is a process: any of its threads knows the process's name. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &t) && t.tgid == pid) {
+			copy_comm(buf, len, t.leader_comm);
+			return buf;
+		}
+	}
+	return NULL;
 }

@@ -3,7 +3,9 @@
  * vCPU threads that ended, as the kernel reports them (dead_threads): their names
  * kept here and deleted from the threads map, so the map holds the live threads and
  * those that ended since the last read; and their stats slots given back to the
- * kernel once the reader has their last values (stats_source's callbacks).
+ * kernel once the reader has their last values (stats_source's callbacks). Also
+ * loader_thread_name (loader.h): names of live threads from the map, of ended ones
+ * from here.
  */
 #ifndef KVMSTAT_ENDED_THREADS_H
 #define KVMSTAT_ENDED_THREADS_H

@@ -163,46 +163,6 @@ void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o)
 	bpf_map__set_value_size(skel->maps.stats, kvmstat_value_size(__builtin_popcount(o->spans)));
 }
 
-static __u32 max_threads_of(const struct loader_opts *o)
-{
-	return o->max_threads ? o->max_threads : KVMSTAT_MAX_THREADS_DEFAULT;
-}
-
-__u32 loader_direct_slots(__u32 max_threads)
-{
-	__u32 slots = 1;
-
-	while (slots < 2 * (max_threads ? max_threads : KVMSTAT_MAX_THREADS_DEFAULT))
-		slots <<= 1;
-	return slots;
-}
-
-static const char *const store_names[KVMSTAT_NR_STORES] = {
-	[KVMSTAT_STORE_OVERFLOW] = "overflow",
-	[KVMSTAT_STORE_DIRECT] = "direct",
-	[KVMSTAT_STORE_PROBE] = "probe",
-	[KVMSTAT_STORE_HASH] = "hash",
-	[KVMSTAT_STORE_TASK] = "task",
-};
-
-const struct schema_enum loader_stores = { store_names, NULL, KVMSTAT_NR_STORES, 0 };
-
-/* Maps of the stores not in use shrink to one entry (a map cannot have none). */
-void loader_size_inflight(struct kvmstat_bpf *skel, const struct loader_opts *o)
-{
-	bool array = o->store == KVMSTAT_STORE_OVERFLOW || o->store == KVMSTAT_STORE_DIRECT ||
-		     o->store == KVMSTAT_STORE_PROBE;
-	bool hash = o->store == KVMSTAT_STORE_OVERFLOW || o->store == KVMSTAT_STORE_HASH;
-	__u32 threads = max_threads_of(o), slots = loader_direct_slots(threads);
-
-	skel->rodata->targ_inflight_store = o->store;
-	skel->rodata->targ_direct_mask = slots - 1;
-	bpf_map__set_max_entries(skel->maps.inflight_slots, array ? slots : 1);
-	bpf_map__set_max_entries(skel->maps.inflight_hash, hash ? threads : 1);
-	bpf_map__set_max_entries(skel->maps.threads, 2 * threads);
-	bpf_map__set_max_entries(skel->maps.dead_threads, threads);
-}
-
 /* Which programs run on this host; everything else stays unloaded. */
 void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o, bool fentry)
 {
@@ -487,49 +447,6 @@ void stats_source_unmap(struct stats_source *src)
 	memset(src, 0, sizeof(*src));
 }
 
-static void copy_comm(char *buf, size_t len, const char *comm)
-{
-	snprintf(buf, len, "%.*s", KVMSTAT_COMM_LEN, comm);
-}
-
-const char *loader_thread_name(void *ctx, __u32 pid, __u32 tid, char *buf, size_t len)
-{
-	const struct loader *l = ctx;
-	const struct kvmstat_thread *ended;
-	struct kvmstat_thread t;
-	__u64 key, next, *prev = NULL;
-	int fd;
-
-	if (!l->skel)
-		return NULL;
-	if (!pid)
-		return "(ended)";	/* VM 0, tid 0: keys of ended threads folded (--keep-ended) */
-	/* ended (and read): kept by the loader; else still in the map */
-	ended = l->stats.ctx ? ended_threads_find(l->stats.ctx, pid, tid) : NULL;
-	if (ended) {
-		copy_comm(buf, len, tid ? ended->comm : ended->leader_comm);
-		return buf;
-	}
-	fd = bpf_map__fd(l->skel->maps.threads);
-	if (tid) {
-		key = (__u64)pid << 32 | tid;
-		if (bpf_map_lookup_elem(fd, &key, &t))
-			return NULL;
-		copy_comm(buf, len, t.comm);
-		return buf;
-	}
-	/* A VM is a process: any of its threads knows the process's name. */
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (!bpf_map_lookup_elem(fd, &key, &t) && t.tgid == pid) {
-			copy_comm(buf, len, t.leader_comm);
-			return buf;
-		}
-	}
-	return NULL;
-}
-
 /* Rough per-element overheads of the kernel's hash and local-storage maps. */
 #define HTAB_ELEM_OVERHEAD	48	/* struct htab_elem */
 #define HTAB_BUCKET		16	/* per bucket; a hash has roundup_pow_of_two(entries) */
@@ -563,7 +480,7 @@ static __u64 mmap_array_memory(__u64 entries, size_t value)
 static __u64 inflight_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads)
 {
 	__u64 array = (__u64)loader_direct_slots(o->max_threads) * KVMSTAT_INFLIGHT_SIZE + MAP_PAGE;
-	__u64 hash = hash_memory(max_threads_of(o), sizeof(__u64), KVMSTAT_INFLIGHT_SIZE, ncpus);
+	__u64 hash = hash_memory(loader_max_threads(o), sizeof(__u64), KVMSTAT_INFLIGHT_SIZE, ncpus);
 	__u64 one_hash = hash_memory(1, sizeof(__u64), KVMSTAT_INFLIGHT_SIZE, ncpus);
 	__u64 one_slot = KVMSTAT_INFLIGHT_SIZE + MAP_PAGE;
 
@@ -587,7 +504,7 @@ __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigne
 		      hash_memory(o->max_keys, key, sizeof(__u32), ncpus) +
 		      ((__u64)o->max_keys + 1) * sizeof(__u32) + MAP_PAGE;	/* free_slots */
 	__u64 drops = (__u64)KVMSTAT_NR_DROPS * 8 * ncpus + MAP_PAGE;
-	__u64 max_threads = max_threads_of(o);
+	__u64 max_threads = loader_max_threads(o);
 	__u64 threads = hash_memory(2 * max_threads, sizeof(__u64), sizeof(struct kvmstat_thread), ncpus);
 	__u64 dead = (max_threads + 1) * sizeof(__u64) + MAP_PAGE;	/* queue: one spare slot */
 	__u64 inflight = inflight_memory(o, ncpus, nthreads);

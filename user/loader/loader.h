@@ -50,6 +50,8 @@ void stats_source_unmap(struct stats_source *src);
 void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o);
 /* Sizes and selects the pending-exit store (o->store, o->max_threads), before load. */
 void loader_size_inflight(struct kvmstat_bpf *skel, const struct loader_opts *o);
+/* --max-threads, or its default. */
+__u32 loader_max_threads(const struct loader_opts *o);
 /* Slots of the store's array: the power of two >= 2 x max_threads (0: the default). */
 __u32 loader_direct_slots(__u32 max_threads);
 /* The names of enum kvmstat_store (run --inflight): "overflow", "direct", "probe", "hash", "task". */
