@@ -145,11 +145,14 @@ collide_vmms() {
 		"vmB --vcpus 4 $(vm_counts 1 4 10) --tids $(tid_list $((COLLIDE_TID + 16384)) 4)"
 }
 
-# reuse: the same tids in two VMMs, one after the other.
+# reuse: the same tids in two VMMs, one after the other; vmNew's vCPUs have other KVM ids
+# (where the VMM can choose them), so an inherited vCPU id shows.
 REUSE_TID=3000
 reuse_vmms() {
+	ids=""
+	[ "$ARCH" = x86 ] || ids="--vcpu-ids 4,5,6,7"
 	echo "vmOld --vcpus 4 $(vm_counts 0 4) --tids $(tid_list $REUSE_TID 4)|" \
-		"vmNew --vcpus 4 $(vm_counts 1 4) --tids $(tid_list $REUSE_TID 4)"
+		"vmNew --vcpus 4 $(vm_counts 1 4) --tids $(tid_list $REUSE_TID 4) $ids"
 }
 
 # churn: waves w1..w4 of VMMs wWa..wWd; VMM k of every wave has the tids 5000+16k... A wave's
