@@ -265,12 +265,38 @@ static int add_baseline(struct stats_reader *r, __u32 slot, const struct kvmstat
 }
 
 /* A moved slot: copied once out of the map (its writer may move on meanwhile), then diffed. */
+/* The map's counts are still v's: no update overtook the copy of v's buckets. */
+static bool counts_still(const struct stats_reader *r, __u32 slot, const struct kvmstat_value *v)
+{
+	const struct kvmstat_value *m = map_value(r->src, slot);
+	unsigned int i;
+
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* the buckets were read before */
+	if (m->exits != v->exits)
+		return false;
+	for (i = 0; i < r->nr_spans; i++)
+		if (m->span[i].count != v->span[i].count)
+			return false;
+	return true;
+}
+
+#define COPY_TRIES 3	/* a copy overtaken by its writer is taken again, a few times */
+
 static int read_slot(struct stats_reader *r, __u32 slot)
 {
 	struct kvmstat_value now;	/* packed: only its counts and ranges are read */
-	int err;
+	int err, i;
 
-	copy_value(&now, map_value(r->src, slot), r->nr_spans);
+	/*
+	 * Counts first, then buckets: a reader preempted in between (seen under TCG with 16
+	 * busy vCPU threads: 7 updates) would see buckets ahead of the counts. Copied again
+	 * then, so within a line a class's count and buckets are at most one update apart.
+	 */
+	for (i = 0; i < COPY_TRIES; i++) {
+		copy_value(&now, map_value(r->src, slot), r->nr_spans);
+		if (counts_still(r, slot, &now))
+			break;
+	}
 	if (r->interval.nr < r->stale)
 		clear_stale(r, r->interval.nr, r->interval.nr + 1);
 	if (r->started)
