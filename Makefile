@@ -41,7 +41,10 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Wno-unused-parameter -Ivmlinu
 
 ARCH_SRCS := $(wildcard arch/*.c)
 # What needs libbpf and the skeleton: the loader, run and the command line around them.
-LOADER_SRCS := user/loader/loader.c user/cli/run.c user/cli/main.c
+LOADER_SRCS := user/loader/loader.c user/loader/inflight.c user/loader/ended_threads.c \
+	user/cli/run.c user/cli/main.c
+# What the tests and benchmarks take of the libbpf side.
+LOADER_BPF_OBJS := $(patsubst %.c,$(HOST_OUT)/%.o,$(filter user/loader/%,$(LOADER_SRCS)))
 # run --listen: libmicrohttpd where it links. Debian ships no static libp11-kit (which its
 # gnutls needs), so the static loaders of the emulated hosts are built without it; the arm64
 # loader with HTTP for tests/prometheus is dynamically linked (build/arm64/dynamic/).
@@ -106,7 +109,7 @@ $(HOST_OUT)/%.o: %.c
 
 # The skeleton is generated: whoever includes it must wait for it (the .d files then name it).
 SKEL_USERS := $(LOADER_OBJS) $(patsubst %.c,$(HOST_OUT)/%.o,$(wildcard tests/bpf/*.c \
-	tests/report/*.c bench/loader-bench.c))
+	tests/report/*.c bench/loader-bench.c bench/native-bench.c))
 $(SKEL_USERS): | $(BPF_OUT)/kvmstat.skel.h
 
 $(LIB): $(LIB_OBJS)
@@ -157,8 +160,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(UNIT_OUT)/%,$(wildcard tests/unit/*/te
 ifeq ($(HTTP_LIBS),)
 UNIT_TESTS := $(filter-out $(UNIT_OUT)/cli/test_http_export,$(UNIT_TESTS))
 endif
-BPF_TESTS := $(OUT)/tests/test_bpf $(OUT)/tests/test_core $(OUT)/tests/test_percentile \
-	$(OUT)/tests/gen-ndjson
+BPF_TESTS := $(OUT)/tests/test_bpf $(OUT)/tests/test_inflight $(OUT)/tests/test_churn \
+	$(OUT)/tests/test_core $(OUT)/tests/test_percentile $(OUT)/tests/gen-ndjson
 X86_UAPI_DIR ?= /usr/include/x86_64-linux-gnu/asm
 
 # Every EXIT_REASON_* / SVM_EXIT_* of the installed uapi headers, as X-macros for test_arch.
@@ -182,7 +185,7 @@ $(UNIT_TESTS): $(UNIT_OUT)/%: $(HOST_OUT)/tests/unit/%.o $(LIB)
 # the real read/delta/render path: the loader, libbpf and the library.
 $(OUT)/tests/gen-ndjson: $(HOST_OUT)/tests/report/gen_ndjson.o
 $(filter $(OUT)/tests/test_%,$(BPF_TESTS)): $(OUT)/tests/%: $(HOST_OUT)/tests/bpf/%.o
-$(BPF_TESTS): $(HOST_OUT)/user/loader/loader.o $(LIB)
+$(BPF_TESTS): $(LOADER_BPF_OBJS) $(LIB)
 	$(call msg,TEST-LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(LIB) -lbpf -lelf -lz -lm
@@ -267,11 +270,14 @@ vmtest-arm64-nvhe: $(OUT)/arm64/kvmstat-bpf $(OUT)/vmtest/arm64/vmm
 
 # Scenarios (tests/vmtest/guest.sh SCENARIO): two VMs at once with exact (VM, vCPU, class)
 # counts, VM names and KVM's vCPU ids; the same with --vcpu-source thread; span timing
-# (arm64 and riscv: x86's test VMM has no timer to sleep on).
-VMTEST_SCENARIOS := multivm fallback timing
+# (arm64 and riscv: x86's test VMM has no timer to sleep on); 64 vCPU threads; threads whose
+# tids collide in the pending-exit array, running at once; tids reused by a later VMM; waves
+# of VMMs coming and going.
+VMTEST_SCALE_SCENARIOS := scale collide reuse churn
+VMTEST_SCENARIOS := multivm fallback timing $(VMTEST_SCALE_SCENARIOS)
 VMTESTS_ARM64_SCENARIOS := $(addprefix vmtest-arm64-,$(VMTEST_SCENARIOS))
 VMTESTS_RISCV_SCENARIOS := $(addprefix vmtest-riscv-,$(VMTEST_SCENARIOS))
-VMTESTS_X86_SCENARIOS := vmtest-x86-multivm vmtest-x86-fallback
+VMTESTS_X86_SCENARIOS := $(addprefix vmtest-x86-,multivm fallback $(VMTEST_SCALE_SCENARIOS))
 VMTESTS_SCENARIOS := $(VMTESTS_ARM64_SCENARIOS) $(VMTESTS_RISCV_SCENARIOS) $(VMTESTS_X86_SCENARIOS)
 .PHONY: $(VMTESTS_SCENARIOS)
 
@@ -321,7 +327,14 @@ $(OUT)/riscv/floor: bench/floor.c $(BPF_OUT)/floor.skel.h $(CROSS_PREREQ_riscv)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(call cross_link,riscv,$@,bench/floor.c,$(USER_CFLAGS))
 
-$(OUT)/bench/loader-bench: $(HOST_OUT)/bench/loader-bench.o $(HOST_OUT)/user/loader/loader.o $(LIB)
+$(OUT)/bench/loader-bench: $(HOST_OUT)/bench/loader-bench.o $(LOADER_BPF_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lbpf -lelf -lz -lm
+
+# Per-exit cost on this machine's CPU: the shipped logic through BPF_PROG_TEST_RUN.
+$(HOST_OUT)/bench/native-bench.o: | $(BPF_OUT)/floor.skel.h
+$(OUT)/bench/native-bench: $(HOST_OUT)/bench/native-bench.o $(LOADER_BPF_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lbpf -lelf -lz -lm
@@ -335,6 +348,8 @@ SUITES := layout="bash tests/layout/test_layout.sh" \
 	cli="bash tests/cli/test_cli.sh ./kvmstat-bpf" \
 	scripts="bash tests/scripts/test_fetch_mirror.sh" \
 	bpf="$(OUT)/tests/test_bpf" \
+	inflight="$(OUT)/tests/test_inflight" \
+	churn="$(OUT)/tests/test_churn" \
 	percentile="$(OUT)/tests/test_percentile" \
 	report="bash tests/report/test_report.sh ./kvmstat-bpf $(OUT)/tests/gen-ndjson" \
 	live="bash tests/live/test_live.sh ./kvmstat-bpf $(OUT)/tests/gen-ndjson" \

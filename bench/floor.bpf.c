@@ -171,4 +171,26 @@ int BPF_PROG(straw_entry)
 	return 0;
 }
 
+/*
+ * The native floor (bench/native-bench.c, BPF_PROG_TEST_RUN, never attached): run
+ * exactly as kvmstat-bpf's raw_tp test entry points are, doing nothing, or only
+ * reading the clock once as each of kvmstat-bpf's programs does.
+ */
+SEC("raw_tp")
+int BPF_PROG(test_floor)
+{
+	return 0;
+}
+
+SEC("raw_tp")
+int BPF_PROG(test_floor_clock)
+{
+	__u32 zero = 0;
+	__u64 *v = bpf_map_lookup_elem(&sink, &zero);
+
+	if (v)
+		*v = bpf_ktime_get_ns();
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -86,6 +86,8 @@ int main(int argc, char **argv)
 	bpf_program__set_autoload(skel->progs.straw_exit_arm64, straw && !strcmp(uts.machine, "aarch64"));
 	bpf_program__set_autoload(skel->progs.straw_exit_riscv, straw && !strcmp(uts.machine, "riscv64"));
 	bpf_program__set_autoload(skel->progs.straw_entry, straw);
+	bpf_program__set_autoload(skel->progs.test_floor, false);	/* native-bench.c's */
+	bpf_program__set_autoload(skel->progs.test_floor_clock, false);
 	err = floor_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "failed to load BPF object: %s\n", strerror(-err));

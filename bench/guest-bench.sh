@@ -11,12 +11,12 @@ case "$ARCH" in
 arm64)
 	VMM="/bin/vmm --vcpus 1 --mmio 0 --hvc $EXITS --sys 0 --wfi 0"
 	HIST="hist:keys=common_pid,ret,esr_ec:vals=hitcount"
-	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-sampled kvmstat-task straightforward floor floor-clock kvmstat-classic floor-classic ftrace ftrace-hist"}
+	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-sampled kvmstat-direct kvmstat-probe kvmstat-hash kvmstat-task straightforward floor floor-clock kvmstat-classic floor-classic ftrace ftrace-hist"}
 	;;
 riscv)
 	VMM="/bin/vmm --vcpus 1 --store 0 --load 0 --ecall $EXITS --wfi 0 --csr 0"
 	HIST=""	# no HIST_TRIGGERS in Debian's riscv64 kernel
-	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-sampled kvmstat-task straightforward floor floor-clock kvmstat-classic floor-classic ftrace"}
+	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-sampled kvmstat-direct kvmstat-probe kvmstat-hash kvmstat-task straightforward floor floor-clock kvmstat-classic floor-classic ftrace"}
 	;;
 *) echo "bench: unsupported arch $ARCH"; exit 2 ;;
 esac
@@ -45,9 +45,9 @@ setup() {
 	case "$1" in
 	base) ;;
 	kvmstat) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class ;;
-	kvmstat-array) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --inflight array ;;
 	kvmstat-sampled) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --time-every 16 ;;
-	kvmstat-task) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --inflight task ;;
+	kvmstat-direct | kvmstat-probe | kvmstat-hash | kvmstat-task)	# the other pending-exit stores
+		start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --inflight "${1#kvmstat-}" ;;
 	kvmstat-classic) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --classic ;;
 	kvmstat-proc) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --vcpu-source proc ;;
 	floor) start_bg /bin/floor ;;
@@ -101,7 +101,8 @@ done
 
 # The kernel's own per-program figures (run_time_ns / run_cnt), in a separate run.
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
-for tool in kvmstat kvmstat-proc kvmstat-sampled kvmstat-task straightforward floor floor-clock; do
+for tool in kvmstat kvmstat-proc kvmstat-sampled kvmstat-direct kvmstat-probe kvmstat-hash \
+	kvmstat-task straightforward floor floor-clock; do
 	setup "$tool"
 	run_vmm >/dev/null
 	teardown "$tool"

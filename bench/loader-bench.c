@@ -72,9 +72,10 @@ static const char *vm_name(void *ctx, __u32 pid)
 	return "bench-vm";
 }
 
-static const char *thread_name(void *ctx, __u32 tid)
+static const char *thread_name(void *ctx, __u32 pid, __u32 tid)
 {
 	(void)ctx;
+	(void)pid;
 	(void)tid;
 	return "CPU 0/KVM";
 }

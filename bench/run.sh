@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# make bench: per-exit overhead in the emulated arm64 (and riscv64) KVM hosts, loader cost at
-# scale and kernel memory on this machine; prints the tables and updates the generated section
-# of docs/PERFORMANCE.md (between its `make bench` markers).
-# Env: BENCH_ARCHES (default "arm64 riscv"), BENCH_EXITS, BENCH_REPS; BENCH_REUSE_LOGS=1 keeps the
-# per-exit logs of the previous run (when only the loader side changed) and reruns the rest.
+# make bench: per-exit overhead in the emulated arm64 (and riscv64) KVM hosts, per-exit cost on
+# this machine's CPU (native-bench.c), loader cost at scale and kernel memory; prints the tables
+# and updates the generated section of docs/PERFORMANCE.md (between its `make bench` markers).
+# Env: BENCH_ARCHES (default "arm64 riscv"), BENCH_EXITS, BENCH_REPS, BENCH_CONFIGS;
+# BENCH_NATIVE_PAIRS, BENCH_NATIVE_REPS (native-bench.c); BENCH_REUSE_LOGS=1 keeps the per-exit
+# logs of the previous run (when only this machine's side changed) and reruns the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARCHES=${BENCH_ARCHES:-arm64 riscv}
@@ -28,8 +29,10 @@ for arch in $ARCHES; do
 		"build/$arch/floor=/bin/floor" >/dev/null
 	logs+=("$log")
 done
-make -s build/bench/loader-bench
+make -s build/bench/loader-bench build/bench/native-bench
 exit_cost=$(/usr/bin/python3 bench/report.py "${logs[@]}")
+echo "bench: native per-exit cost on this CPU (BPF_PROG_TEST_RUN)" >&2
+native=$(build/bench/native-bench ${BENCH_NATIVE_PAIRS:-50000} ${BENCH_NATIVE_REPS:-7})
 loader=$(build/bench/loader-bench)
 latest=$OUTDIR/latest.md
 {
@@ -40,6 +43,10 @@ latest=$OUTDIR/latest.md
 	echo "QEMU TCG inflates absolute times ~50x: judge by the ratios measured side by side in one boot."
 	echo
 	echo "$exit_cost"
+	echo
+	echo "### Per-exit cost on this machine's CPU (native, BPF_PROG_TEST_RUN)"
+	echo
+	echo "$native"
 	echo
 	echo "### Loader cost and kernel memory (this machine)"
 	echo

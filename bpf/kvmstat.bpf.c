@@ -6,12 +6,12 @@
  * the host arch; CO-RE flavours (___x86/___arm64/___riscv) give each arch's
  * tracepoint layout, and libbpf poisons the branches of the other arches.
  *
- * Per vCPU thread, a slot of a tid-indexed array (or task storage, for the
- * benchmark) keeps the pending exit. An exit is accounted once, with a single
- * stats lookup, when its thread next enters the guest or returns to the VMM
- * (kvm_userspace_exit fires on every KVM_RUN return, so a thread's last exit is
- * counted too). Every stats key carries the thread, so each key has exactly one
- * writer and plain (non-atomic) updates are exact.
+ * Per vCPU thread, a pending-exit store (inflight.bpf.h) keeps the pending exit.
+ * An exit is accounted once, with a single stats lookup, when its thread next
+ * enters the guest or returns to the VMM (kvm_userspace_exit fires on every
+ * KVM_RUN return, so a thread's last exit is counted too). Every stats key
+ * carries the thread, so each key has exactly one writer and plain (non-atomic)
+ * updates are exact. A thread's state is freed when it exits (sched_process_exit).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,6 +19,8 @@
 #include <bpf/bpf_core_read.h>
 #include "kvmstat.h"
 #include "bits.bpf.h"
+#include "drops.bpf.h"
+#include "inflight.bpf.h"
 
 /* Per arch/arm64/include/asm/kvm_asm.h */
 #define ARM_EXCEPTION_TRAP	2
@@ -30,53 +32,8 @@ const volatile __u32 targ_spans = 1U << KVMSTAT_SPAN_HANDLING;	/* bit per enum k
 const volatile __u32 targ_vm_filter = 0;	/* only this VMM tgid when non-zero */
 /* Time 1 exit in (mask + 1), count every one: the clock read is most of the cost. */
 const volatile __u32 targ_time_mask = 0;
-/* Pending exits in task storage (helper call) or a tid-indexed array (inlined lookup). */
-const volatile bool targ_inflight_array = true;
 /* Entries of the stats arrays (--max-keys). */
 const volatile __u32 targ_max_keys = 16384;
-
-/* A cached stats slot: tag is slot_tag() of its key's class and flags, 0 when empty. */
-struct slot_cache {
-	__u64 tag;
-	__u32 slot;
-	__u32 pad;
-};
-
-/* State of the vCPU a thread runs: identity and the pending exit. */
-struct inflight {
-	struct kvmstat_key key;	/* vm/vcpu/tid of the thread, class/flags of the pending exit */
-	__u64 exit_ts;		/* when the pending exit happened, 0 when not timed */
-	__u64 entry_ts;		/* start of the guest run, 0 when unknown */
-	__u64 guest_ns;		/* guest run that ended in the pending exit, 0 when unknown */
-	__u64 vcpu_ptr;		/* struct kvm_vcpu the identity was read from */
-	__u64 pid_tgid;		/* owner of an inflight_slots entry */
-	__u32 seq;		/* exits of the thread: which ones are timed */
-	__u8 pending;		/* an exit waits for its entry */
-	__u8 counted;		/* pending exit already accounted at kvm_userspace_exit */
-	__u16 pad;
-	struct slot_cache cache[1 << KVMSTAT_SLOT_CACHE_BITS];	/* of this thread's keys */
-};
-
-_Static_assert(sizeof(struct inflight) == KVMSTAT_INFLIGHT_SIZE, "update KVMSTAT_INFLIGHT_SIZE");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct inflight);
-} inflight SEC(".maps");
-
-/*
- * The array alternative: slot tid % size, owned by the thread whose pid_tgid it
- * holds; a thread finding another's slot takes it over (the other's pending exit
- * is lost and counted). The loader shrinks it to 1 entry when task storage is used.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KVMSTAT_INFLIGHT_SLOTS);
-	__type(key, __u32);
-	__type(value, struct inflight);
-} inflight_slots SEC(".maps");
 
 /*
  * Stats by slot (layout in kvmstat.h): an array, so the hot path's lookup is
@@ -111,20 +68,12 @@ struct {
 /* Slots handed out (see kvmstat.h); the loader reads it through the mapped .bss. */
 __u32 stats_used = 0;
 
-/* tid -> names, written once per thread (first sight), read by the loader. */
+/* Slots of ended threads' keys the loader read for the last time and freed (kvmstat.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, KVMSTAT_MAX_THREADS);
-	__type(key, __u32);
-	__type(value, struct kvmstat_thread);
-} threads SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KVMSTAT_NR_DROPS);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 16384);
+	__type(value, __u32);
+} free_slots SEC(".maps");
 
 /*
  * The vCPU loaded on this CPU (virt/kvm/kvm_main.c, set by vcpu_load()): who a
@@ -155,15 +104,6 @@ struct kvm_cpu_trap___riscv {
 	unsigned long scause;
 } __attribute__((preserve_access_index));
 
-static __always_inline void count_drop(enum kvmstat_drop what)
-{
-	__u32 idx = what;
-	__u64 *cnt = bpf_map_lookup_elem(&drops, &idx);
-
-	if (cnt)
-		(*cnt)++;	/* per-CPU slot: no other writer */
-}
-
 /* arm64 raw args are not the record: mask like trace_kvm_exit's TP_fast_assign does. */
 static __always_inline __u64 arm64_class(int ret, unsigned int esr_ec)
 {
@@ -171,65 +111,6 @@ static __always_inline __u64 arm64_class(int ret, unsigned int esr_ec)
 
 	/* esr_ec of a non-trap exit is stale (the previous trap's class). */
 	return KVMSTAT_ARM64_CLASS(type, type == ARM_EXCEPTION_TRAP ? esr_ec & ESR_ELx_EC_MASK : 0);
-}
-
-/* First sight of a thread: keep its names, so a VM that ended is still named. */
-static __always_inline void remember_thread(__u64 id)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct kvmstat_thread t = { .tgid = id >> 32 };
-	__u32 tid = (__u32)id;
-
-	bpf_get_current_comm(t.comm, sizeof(t.comm));
-	BPF_CORE_READ_STR_INTO(&t.leader_comm, task, group_leader, comm);
-	bpf_map_update_elem(&threads, &tid, &t, BPF_ANY);	/* full map: names from /proc only */
-}
-
-static __always_inline void inflight_init(struct inflight *inf, __u64 id)
-{
-	remember_thread(id);
-	__builtin_memset(inf, 0, sizeof(*inf));
-	inf->pid_tgid = id;
-	inf->key.tid = (__u32)id;
-	inf->key.vm = id >> 32;
-	inf->key.vcpu = KVMSTAT_VCPU_UNKNOWN;
-}
-
-static __always_inline struct inflight *inflight_slot_of(__u64 id)
-{
-	__u32 idx = (__u32)id & (KVMSTAT_INFLIGHT_SLOTS - 1);
-	struct inflight *inf = bpf_map_lookup_elem(&inflight_slots, &idx);
-
-	if (!inf)
-		return NULL;
-	if (inf->pid_tgid != id) {	/* first use, or another thread's: take it over */
-		if (inf->pending && !inf->counted)
-			count_drop(KVMSTAT_DROP_INFLIGHT);
-		inflight_init(inf, id);
-	}
-	return inf;
-}
-
-/* Storage of the current thread, created with its identity on first use. */
-static __always_inline struct inflight *inflight_of_current(void)
-{
-	struct inflight *inf;
-
-	if (targ_inflight_array) {
-		/* current is inlined by the arm64/x86 JITs: no helper call for pid/tgid */
-		struct task_struct *task = bpf_get_current_task_btf();
-
-		return inflight_slot_of(((__u64)task->tgid << 32) | (__u32)task->pid);
-	}
-	inf = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
-				   BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!inf) {
-		count_drop(KVMSTAT_DROP_INFLIGHT);
-		return NULL;
-	}
-	if (!inf->key.tid)	/* new: tid 0 is the idle task, never a vCPU thread */
-		inflight_init(inf, bpf_get_current_pid_tgid());
-	return inf;
 }
 
 /*
@@ -294,9 +175,11 @@ static __always_inline __u32 slot_add(const struct kvmstat_key *key)
 	struct kvmstat_key *k;
 	__u32 slot;
 
-	if (stats_used >= targ_max_keys)
-		return targ_max_keys;	/* full: checked first, so stats_used stops growing */
-	slot = __sync_fetch_and_add(&stats_used, 1);
+	if (bpf_map_pop_elem(&free_slots, &slot)) {	/* none freed: a slot never used */
+		if (stats_used >= targ_max_keys)
+			return targ_max_keys;	/* full: checked first, so stats_used stops growing */
+		slot = __sync_fetch_and_add(&stats_used, 1);
+	}
 	k = bpf_map_lookup_elem(&stats_keys, &slot);
 	if (!k)
 		return targ_max_keys;
@@ -323,8 +206,10 @@ static __always_inline struct kvmstat_value *stats_of(struct inflight *inf)
 	} else {
 		found = bpf_map_lookup_elem(&stats_index, &inf->key);
 		slot = found ? *found : slot_add(&inf->key);
-		c->tag = tag;
-		c->slot = slot;
+		if (slot < targ_max_keys) {	/* full: asked again next time, a slot may be freed */
+			c->tag = tag;
+			c->slot = slot;
+		}
 	}
 	return bpf_map_lookup_elem(&stats, &slot);	/* inlined: an array; NULL when full */
 }
@@ -349,9 +234,10 @@ static __always_inline void account_exit(struct inflight *inf, __u64 handling_ns
 		span_add(span_of(v, KVMSTAT_SPAN_HANDLING), handling_ns);
 }
 
-static __always_inline bool vm_filtered_out(struct inflight *inf)
+/* -p PID: threads of other processes get no state at all. */
+static __always_inline bool vm_filtered_out(__u64 id)
 {
-	return targ_vm_filter && inf->key.vm != targ_vm_filter;
+	return targ_vm_filter && (id >> 32) != targ_vm_filter;
 }
 
 /* Is the thread's next exit timed? Every one unless --time-every N. */
@@ -361,16 +247,19 @@ static __always_inline bool next_exit_timed(const struct inflight *inf)
 }
 
 /*
- * kvm_exit: remember the class, the time and the guest run that ended.
+ * kvm_exit of thread id: remember the class, the time and the guest run that ended.
  * ts: 0 reads the clock when this exit or the guest run needs it (tests pass one).
  * learn_vcpu (a constant): the flavours that read kvm_running_vcpu.
  */
-static __always_inline int handle_exit(__u64 class, __u64 ts, bool learn_vcpu)
+static __always_inline int handle_exit(__u64 id, __u64 class, __u64 ts, bool learn_vcpu)
 {
-	struct inflight *inf = inflight_of_current();
+	struct inflight *inf;
 	bool timed;
 
-	if (!inf || vm_filtered_out(inf))
+	if (vm_filtered_out(id))
+		return 0;
+	inf = inflight_of(id);
+	if (!inf)
 		return 0;
 	if (learn_vcpu)
 		inflight_learn_running_vcpu(inf);
@@ -389,16 +278,17 @@ static __always_inline int handle_exit(__u64 class, __u64 ts, bool learn_vcpu)
 }
 
 /* kvm_entry: the pending exit is handled; account it and start the guest run. */
-static __always_inline int handle_entry(struct kvm_vcpu *vcpu, __u64 ts)
+static __always_inline int handle_entry(__u64 id, struct kvm_vcpu *vcpu, __u64 ts)
 {
-	struct inflight *inf = inflight_of_current();
+	struct inflight *inf;
 	bool guest_timed;
 
+	if (vm_filtered_out(id))
+		return 0;
+	inf = inflight_of(id);
 	if (!inf)
 		return 0;
 	inflight_set_vcpu(inf, vcpu);
-	if (vm_filtered_out(inf))
-		return 0;
 	/* The guest run starting now is timed when the exit ending it will be. */
 	guest_timed = (targ_spans & (1U << KVMSTAT_SPAN_GUEST)) && next_exit_timed(inf);
 	if (!ts && (inf->exit_ts || guest_timed))
@@ -415,11 +305,14 @@ static __always_inline int handle_entry(struct kvm_vcpu *vcpu, __u64 ts)
 }
 
 /* kvm_userspace_exit: KVM_RUN returns to the VMM; count the exit now, time it at the next entry. */
-static __always_inline int handle_userspace_exit(void)
+static __always_inline int handle_userspace_exit(__u64 id)
 {
-	struct inflight *inf = inflight_of_current();
+	struct inflight *inf;
 
-	if (!inf || !inf->pending || inf->counted || vm_filtered_out(inf))
+	if (vm_filtered_out(id))
+		return 0;
+	inf = inflight_of(id);
+	if (!inf || !inf->pending || inf->counted)
 		return 0;
 	inf->key.flags |= KVMSTAT_KEY_USER;
 	account_exit(inf, 0);
@@ -433,14 +326,14 @@ static __always_inline int handle_userspace_exit(void)
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(kvm_exit_btf_arm64, int ret, unsigned int esr_ec)
 {
-	return handle_exit(arm64_class(ret, esr_ec), 0, false);
+	return handle_exit(current_id(), arm64_class(ret, esr_ec), 0, false);
 }
 
 /* arm64 where the kernel takes the ksym: also names threads inside KVM_RUN at attach. */
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(kvm_exit_btf_arm64_running, int ret, unsigned int esr_ec)
 {
-	return handle_exit(arm64_class(ret, esr_ec), 0, true);
+	return handle_exit(current_id(), arm64_class(ret, esr_ec), 0, true);
 }
 
 SEC("tp_btf/kvm_exit")
@@ -448,7 +341,7 @@ int BPF_PROG(kvm_exit_btf_riscv, struct kvm_cpu_trap___riscv *trap)
 {
 	if (!trap)	/* "maybe NULL" to the verifier on 6.12 */
 		return 0;
-	return handle_exit(trap->scause, 0, false);
+	return handle_exit(current_id(), trap->scause, 0, false);
 }
 
 /* The class in the classic kvm_exit record, per arch. */
@@ -469,83 +362,113 @@ static __always_inline __u64 record_class(void *ctx)
 SEC("tp/kvm/kvm_exit")
 int kvm_exit_tp(void *ctx)
 {
-	return handle_exit(record_class(ctx), 0, false);
+	return handle_exit(current_id(), record_class(ctx), 0, false);
 }
 
 /* Classic, where the kernel takes the ksym (--classic names vCPUs by the fentry, as arm64). */
 SEC("tp/kvm/kvm_exit")
 int kvm_exit_tp_running(void *ctx)
 {
-	return handle_exit(record_class(ctx), 0, true);
+	return handle_exit(current_id(), record_class(ctx), 0, true);
 }
 
 /* RISC-V and x86 pass the vcpu to kvm_entry; arm64 passes the guest pc. */
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
 {
-	return handle_entry(vcpu, 0);
+	return handle_entry(current_id(), vcpu, 0);
 }
 
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(kvm_entry_btf_novcpu)
 {
-	return handle_entry(NULL, 0);
+	return handle_entry(current_id(), NULL, 0);
 }
 
 SEC("tp/kvm/kvm_entry")
 int kvm_entry_tp(void *ctx)
 {
-	return handle_entry(NULL, 0);
+	return handle_entry(current_id(), NULL, 0);
 }
 
 SEC("tp_btf/kvm_userspace_exit")
 int BPF_PROG(kvm_userspace_exit_btf)
 {
-	return handle_userspace_exit();
+	return handle_userspace_exit(current_id());
 }
 
 SEC("tp/kvm/kvm_userspace_exit")
 int kvm_userspace_exit_tp(void *ctx)
 {
-	return handle_userspace_exit();
+	return handle_userspace_exit(current_id());
 }
 
 /* Once per KVM_RUN: which vcpu this thread runs (arm64 has no vcpu in its tracepoints). */
 SEC("fentry/kvm_arch_vcpu_ioctl_run")
 int BPF_PROG(vcpu_run_fentry, struct kvm_vcpu *vcpu)
 {
-	struct inflight *inf = inflight_of_current();
+	__u64 id = current_id();
+	struct inflight *inf;
 
+	if (vm_filtered_out(id))
+		return 0;
+	inf = inflight_of(id);
 	if (inf)
 		inflight_set_vcpu(inf, vcpu);
 	return 0;
 }
 
+/*
+ * Every ending thread: a vCPU thread's state goes back to the store. Attached
+ * before the KVM programs, so every thread that gets state is seen ending.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(thread_exit_btf)
+{
+	return handle_thread_exit(current_id());
+}
+
+SEC("tp/sched/sched_process_exit")
+int thread_exit_tp(void *ctx)
+{
+	return handle_thread_exit(current_id());
+}
+
 /* --- test entry points (BPF_PROG_TEST_RUN, never attached) ---------------- */
-/* Same inline functions as above, with the timestamp passed in. */
+/*
+ * Same inline functions as above. ts: the timestamp, 0 reads the clock as the
+ * attached programs do; id: the thread (pid_tgid), 0 for the caller, so one
+ * process can play many threads (not with task storage: that is the caller's).
+ */
 
 SEC("raw_tp")
-int BPF_PROG(test_exit_arm64, __u64 ret, __u64 esr_ec, __u64 ts)
+int BPF_PROG(test_exit_arm64, __u64 ret, __u64 esr_ec, __u64 ts, __u64 id)
 {
-	return handle_exit(arm64_class((int)ret, (unsigned int)esr_ec), ts, false);
+	return handle_exit(id ?: current_id(), arm64_class((int)ret, (unsigned int)esr_ec), ts, false);
 }
 
 SEC("raw_tp")
-int BPF_PROG(test_exit_class, __u64 class, __u64 ts)
+int BPF_PROG(test_exit_class, __u64 class, __u64 ts, __u64 id)
 {
-	return handle_exit(class, ts, false);
+	return handle_exit(id ?: current_id(), class, ts, false);
 }
 
 SEC("raw_tp")
-int BPF_PROG(test_entry, __u64 ts)
+int BPF_PROG(test_entry, __u64 ts, __u64 id)
 {
-	return handle_entry(NULL, ts);
+	return handle_entry(id ?: current_id(), NULL, ts);
 }
 
 SEC("raw_tp")
-int BPF_PROG(test_userspace_exit)
+int BPF_PROG(test_userspace_exit, __u64 id)
 {
-	return handle_userspace_exit();
+	return handle_userspace_exit(id ?: current_id());
+}
+
+SEC("raw_tp")
+int BPF_PROG(test_thread_exit, __u64 id)
+{
+	return handle_thread_exit(id ?: current_id());
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -47,8 +47,27 @@ enum kvmstat_span {
 #define KVMSTAT_HIST_SUB	(1 << KVMSTAT_HIST_SUB_BITS)
 #define KVMSTAT_HIST_BUCKETS	128
 
-/* Slots of the tid-indexed pending-exit array (power of two), and a slot's size. */
-#define KVMSTAT_INFLIGHT_SLOTS	16384
+/*
+ * Pending-exit stores: where each vCPU thread keeps its pending exit (DESIGN.md,
+ * "Pending exits"). The loader sets targ_inflight_store; the others are kept for
+ * `make bench`, which measures them side by side.
+ */
+enum kvmstat_store {
+	KVMSTAT_STORE_OVERFLOW = 0,	/* direct slot tid & mask claimed by CAS, else a hash (shipped) */
+	KVMSTAT_STORE_DIRECT = 1,	/* direct slot tid & mask, taken over on collision: lossy */
+	KVMSTAT_STORE_PROBE = 2,	/* open addressing from tid & mask, KVMSTAT_PROBES slots, CAS */
+	KVMSTAT_STORE_HASH = 3,		/* a hash keyed by pid_tgid */
+	KVMSTAT_STORE_TASK = 4,		/* task storage */
+	KVMSTAT_NR_STORES = 5,
+};
+#define KVMSTAT_PROBES		8	/* open addressing: slots a thread may take, from its home */
+
+/*
+ * --max-threads: vCPU threads alive at once that the store holds without loss
+ * (the overflow and hash stores guarantee it; a thread past it is counted in
+ * drops.threads_full). The direct array has the power of two >= 2 x that.
+ */
+#define KVMSTAT_MAX_THREADS_DEFAULT	8192
 #define KVMSTAT_INFLIGHT_SIZE	200	/* sizeof(struct inflight), checked in kvmstat.bpf.c */
 /* Per-thread cache of (class, flags) -> stats slot: the hot path never hashes a key. */
 #define KVMSTAT_SLOT_CACHE_BITS	3
@@ -56,11 +75,15 @@ enum kvmstat_span {
 /*
  * Stats layout, shared with the loader, which maps both arrays read-only:
  *   stats_keys[slot]  struct kvmstat_key; key.tid is 0 until the key is published
- *                     (written last, with a full barrier), so a reader stops there.
+ *                     (written last, with a full barrier, before any count), and
+ *                     again once the loader has freed the slot.
  *   stats[slot]       the key's value (kvmstat_value_size(enabled spans) bytes).
  *   stats_used (.bss) slots handed out, in order; can exceed max entries when full.
- * A slot is never freed or reused: keys carry the thread, and there are at most
- * max_keys of them for the life of the object.
+ *   free_slots        slots the loader freed, taken before a new one.
+ * Keys carry the thread, whose events are their only writer. When it has ended
+ * (dead_threads), the loader reads its keys a last time, deletes them from
+ * stats_index, zeroes their values, unpublishes them and queues their slots in
+ * free_slots (syscall map updates): a new key gets a slot the loader is done with.
  */
 
 /* key.flags */
@@ -97,7 +120,13 @@ struct kvmstat_value {
 #define kvmstat_value_size(nr_spans) \
 	(sizeof(__u64) + (nr_spans) * sizeof(struct kvmstat_span_stats))
 
-/* Names of a vCPU thread, taken when it is first seen: they outlive the process. */
+/*
+ * Names of a vCPU thread, taken when it is first seen: they outlive the process.
+ * Keyed by pid_tgid (tgid << 32 | tid), so a reused tid in another process has
+ * its own entry. The loader deletes the entries of threads that ended (reported
+ * in dead_threads) once it has read them: the map holds the live threads and
+ * those that ended since the last read (2 x --max-threads entries).
+ */
 #define KVMSTAT_COMM_LEN 16
 struct kvmstat_thread {
 	char comm[KVMSTAT_COMM_LEN];		/* the thread's, e.g. "CPU 0/KVM" */
@@ -105,14 +134,14 @@ struct kvmstat_thread {
 	__u32 tgid;
 	__u32 pad;
 };
-#define KVMSTAT_MAX_THREADS 8192
 
 /* Loss counters, index into the `drops` per-CPU array. */
 enum kvmstat_drop {
 	KVMSTAT_DROP_STATS_FULL = 0,	/* stats map full: exit not counted */
-	KVMSTAT_DROP_INFLIGHT = 1,	/* pending exit lost: its slot taken over, or no task storage */
+	KVMSTAT_DROP_INFLIGHT = 1,	/* pending exit lost: its slot taken over (direct store only) */
 	KVMSTAT_DROP_UNPAIRED = 2,	/* entry with no preceding exit (attach time, lost state) */
-	KVMSTAT_NR_DROPS = 3,
+	KVMSTAT_DROP_THREADS_FULL = 3,	/* event of a thread past --max-threads: no pending-exit slot */
+	KVMSTAT_NR_DROPS = 4,
 };
 
 #endif /* KVMSTAT_H */

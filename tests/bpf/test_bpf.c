@@ -8,27 +8,15 @@
  *   histogram buckets are asserted in the maps.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include "../../bpf/kvmstat.h"
-#include "kvmstat.skel.h"
-#include "test_object.h"
+#include "drive.h"
 #include "../../arch/arch.h"
-#include "loader/loader.h"
-#include "../unit/test.h"
 
 #define TRAP 2U
 #define SERROR_PENDING (1U << 31)
 #define EC_DABT_LOW 0x24
 #define EC_HVC64 0x16
 #define RISCV_IRQ_S_TIMER (KVMSTAT_RISCV_INTR_BIT | 5)
-
-static struct kvmstat_bpf *skel;
-static bool inflight_task;	/* run the sequences with pending exits in task storage */
 
 static int print_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -44,118 +32,10 @@ static int print_quiet_all(enum libbpf_print_level level, const char *fmt, va_li
 	return 0;
 }
 
-static bool load_test_object_timing(__u32 time_mask);
-
-/* A fresh object with only the test entry points, both spans on, every exit timed. */
-static bool load_test_object(void)
-{
-	return load_test_object_timing(0);
-}
-
-static bool load_test_object_sized(__u32 time_mask, __u32 max_keys);
-
-static bool load_test_object_timing(__u32 time_mask)
-{
-	return load_test_object_sized(time_mask, 16384);
-}
-
-static bool load_test_object_sized(__u32 time_mask, __u32 max_keys)
-{
-	struct loader_opts o = {
-		.spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST),
-		.max_keys = max_keys,
-	};
-
-	skel = open_test_object();
-	if (!ASSERT_TRUE(skel))
-		return false;
-	skel->rodata->targ_spans = (1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST);
-	skel->rodata->targ_inflight_array = !inflight_task;
-	skel->rodata->targ_time_mask = time_mask;
-	bpf_map__set_max_entries(skel->maps.inflight_slots, inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
-	loader_size_stats(skel, &o);
-	return ASSERT_EQ(kvmstat_bpf__load(skel), 0);
-}
-
-static void unload(void)
-{
-	kvmstat_bpf__destroy(skel);
-	skel = NULL;
-}
-
-static bool run(struct bpf_program *prog, const __u64 *args, size_t nr)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = nr * sizeof(*args));
-	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
-
-	return ASSERT_EQ(err, 0) && ASSERT_EQ(opts.retval, 0);
-}
-
-static bool arm64_exit(__u32 ret, __u32 esr_ec, __u64 ts)
-{
-	__u64 args[] = { ret, esr_ec, ts };
-
-	return run(skel->progs.test_exit_arm64, args, 3);
-}
-
-static bool class_exit(__u64 class, __u64 ts)
-{
-	__u64 args[] = { class, ts };
-
-	return run(skel->progs.test_exit_class, args, 2);
-}
-
-static bool entry(__u64 ts)
-{
-	__u64 args[] = { ts };
-
-	return run(skel->progs.test_entry, args, 1);
-}
-
-static bool userspace_exit(void)
-{
-	__u64 args[] = { 0 };
-
-	return run(skel->progs.test_userspace_exit, args, 1);
-}
-
-/* The stats of one class of this thread (the test runs as its own "vCPU thread"). */
-static bool lookup(__u64 class, __u32 flags, struct kvmstat_value *v)
-{
-	struct kvmstat_key key = {
-		.class = class,
-		.vm = getpid(),
-		.vcpu = KVMSTAT_VCPU_UNKNOWN,
-		.tid = syscall(SYS_gettid),
-		.flags = flags,
-	};
-
-	return test_stats_lookup(skel, &key, v, sizeof(*v)) >= 0;
-}
-
-/* Keys published, each with a different key: a key never gets two slots. */
-static __u64 nr_keys(void)
-{
-	return test_stats_used(skel);
-}
-
-static __u64 drop_count(enum kvmstat_drop what)
-{
-	int ncpus = libbpf_num_possible_cpus(), c;
-	__u64 vals[ncpus > 0 ? ncpus : 1], sum = 0;
-	__u32 idx = what;
-
-	if (bpf_map__lookup_elem(skel->maps.drops, &idx, sizeof(idx), vals, sizeof(vals), 0))
-		return UINT64_MAX;
-	for (c = 0; c < ncpus; c++)
-		sum += vals[c];
-	return sum;
-}
-
 /* The thread's names were recorded at first sight: comm and its process's comm. */
 static void check_thread_recorded(void)
 {
-	__u32 tid = syscall(SYS_gettid);
+	__u64 id = self_id();
 	struct kvmstat_thread t;
 	char comm[16] = "";
 	FILE *f = fopen("/proc/self/comm", "r");
@@ -165,7 +45,7 @@ static void check_thread_recorded(void)
 			comm[strcspn(comm, "\n")] = '\0';
 		fclose(f);
 	}
-	if (!ASSERT_EQ(bpf_map__lookup_elem(skel->maps.threads, &tid, sizeof(tid), &t, sizeof(t), 0), 0))
+	if (!ASSERT_EQ(bpf_map__lookup_elem(skel->maps.threads, &id, sizeof(id), &t, sizeof(t), 0), 0))
 		return;
 	ASSERT_EQ(t.tgid, getpid());
 	ASSERT_STR(t.comm, comm);
@@ -216,6 +96,7 @@ TEST(host_programs_load_attach_detach)
 	ASSERT_TRUE(l.skel->links.kvm_exit_tp || l.skel->links.kvm_exit_btf_arm64 ||
 		    l.skel->links.kvm_exit_btf_riscv);
 	ASSERT_TRUE(l.skel->links.kvm_userspace_exit_btf);
+	ASSERT_TRUE(l.skel->links.thread_exit_btf);	/* frees the state of ending threads */
 	loader_stop(&l);
 	/* Detached and freed: the id is gone (freeing is deferred past an RCU grace period). */
 	for (int i = 0; i < 100; i++) {
@@ -606,8 +487,8 @@ TEST(map_memory_bound_holds_against_kernel)
 		}
 }
 
-/* The same sequences with the pending exits in task storage (the alternative layout). */
-TEST(inflight_task_storage_same_results)
+/* The same sequences with each pending-exit store `make bench` compares. */
+static void same_results_with_store(enum kvmstat_store store)
 {
 	static void (*const sequences[])(void) = {
 		test_arm64_trap_exit_counted_and_timed,
@@ -616,14 +497,36 @@ TEST(inflight_task_storage_same_results)
 		test_entry_without_exit_counts_nothing,
 		test_userspace_exit_counted_once_apart_from_kernel,
 		test_histogram_buckets_exact,
+		test_sampled_timing_counts_every_exit,
 		test_slot_cache_evictions_keep_one_slot_per_key,
+		test_full_stats_counts_lost_exits,
 	};
 	size_t i;
 
-	inflight_task = true;
+	test_store = store;
 	for (i = 0; i < sizeof(sequences) / sizeof(sequences[0]) && !test_failed; i++)
 		sequences[i]();
-	inflight_task = false;
+	test_store = KVMSTAT_STORE_OVERFLOW;
+}
+
+TEST(store_direct_same_results)
+{
+	same_results_with_store(KVMSTAT_STORE_DIRECT);
+}
+
+TEST(store_probe_same_results)
+{
+	same_results_with_store(KVMSTAT_STORE_PROBE);
+}
+
+TEST(store_hash_same_results)
+{
+	same_results_with_store(KVMSTAT_STORE_HASH);
+}
+
+TEST(store_task_same_results)
+{
+	same_results_with_store(KVMSTAT_STORE_TASK);
 }
 
 TEST_MAIN(TEST_CASE(host_programs_load_attach_detach),
@@ -641,4 +544,7 @@ TEST_MAIN(TEST_CASE(host_programs_load_attach_detach),
 	  TEST_CASE(full_stats_counts_lost_exits),
 	  TEST_CASE(full_stats_counts_a_lost_vmm_exit_once),
 	  TEST_CASE(map_memory_bound_holds_against_kernel),
-	  TEST_CASE(inflight_task_storage_same_results))
+	  TEST_CASE(store_direct_same_results),
+	  TEST_CASE(store_probe_same_results),
+	  TEST_CASE(store_hash_same_results),
+	  TEST_CASE(store_task_same_results))

@@ -44,11 +44,11 @@ static bool run(struct bpf_program *prog, const __u64 *args, size_t nr)
 /* Exit of `class` at ts, entry after `ns`: one handling interval of exactly ns. */
 static bool feed(__u64 class, __u64 ns, __u64 *ts)
 {
-	__u64 exit_args[] = { class, *ts }, entry_args[] = { *ts + ns };
+	__u64 exit_args[] = { class, *ts, 0 }, entry_args[] = { *ts + ns, 0 };	/* id 0: this thread */
 
 	*ts += ns + 1000;
-	return run(skel->progs.test_exit_class, exit_args, 2) &&
-	       run(skel->progs.test_entry, entry_args, 1);
+	return run(skel->progs.test_exit_class, exit_args, 3) &&
+	       run(skel->progs.test_entry, entry_args, 2);
 }
 
 static bool lookup(__u64 class, struct kvmstat_value *v)

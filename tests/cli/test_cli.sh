@@ -50,6 +50,10 @@ expect_error bad_grouping 2 "invalid grouping 'host'" "$BIN" run -b host
 expect_error bad_span 2 "invalid span 'all'" "$BIN" run --span all
 expect_error bad_pid 2 "invalid pid '12x'" "$BIN" run -p 12x
 expect_error zero_max_keys 2 "invalid --max-keys '0'" "$BIN" run --max-keys 0
+expect_error zero_max_threads 2 "invalid --max-threads '0'" "$BIN" run --max-threads 0
+expect_error huge_max_threads 2 "invalid --max-threads '65537': expected an integer 1..65536" "$BIN" run --max-threads 65537
+expect_error zero_keep_ended 2 "invalid --keep-ended '0'" "$BIN" run --keep-ended 0
+expect_error bad_inflight_store 2 "invalid --inflight 'array': expected overflow, direct, probe, hash or task" "$BIN" run --inflight array
 expect_error time_every_not_power_of_two 2 "invalid --time-every '3': expected a power of two" "$BIN" run --time-every 3
 expect_error time_every_too_big 2 "invalid --time-every '4096'" "$BIN" run --time-every 4096
 expect_error bad_vcpu_source 2 "invalid vCPU source 'magic'" "$BIN" run --vcpu-source magic

@@ -6,7 +6,7 @@
  * - qemu_guest_name (host/names.c) on a /proc/PID/cmdline: QEMU's own reading
  *   of -name (options merged, the last guest= wins, ",," is a comma, the first
  *   parameter without '=' is the guest), and no read past the buffer;
- * - vcpu_from_thread_name: a number exactly when the name is QEMU's
+ * - vcpu_index_of_thread_name: a number exactly when the name is QEMU's
  *   "CPU %d/KVM" for it;
  * - a name in NDJSON (json_write_escaped) parses back to the name, with each
  *   byte that is not well-formed UTF-8 (Unicode table 3-7, decoded here)
@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "host/proc_names.h"
+#include "model/names.h"
 #include "lib/json.h"
 #include "lib/json_parse.h"
 #include "render/prom.h"
@@ -125,7 +126,7 @@ static void check_guest_name(const uint8_t *data, size_t size)
 
 static void check_thread_name(const char *s)
 {
-	int v = vcpu_from_thread_name(s);
+	int v = vcpu_index_of_thread_name(s);
 	char want[32];
 
 	if (v < -1)

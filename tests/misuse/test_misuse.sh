@@ -133,10 +133,10 @@ expect fentry_refused_one_line 0 "$fentry_line" "$BIN" run --classic --vcpu-sour
 expect load_refused 1 "failed to load BPF object: Operation not permitted (-v shows libbpf's log)" \
 	"$DENY" bpf:5 "$BIN" run -d 1
 if [ "$(uname -m)" = x86_64 ]; then
-	# x86 attaches kvm_entry and kvm_userspace_exit (tp_btf) first, then kvm_exit (classic,
+	# x86 attaches the thread-exit hook, kvm_entry, kvm_userspace_exit (tp_btf), then kvm_exit (classic,
 	# by perf_event_open): the count starts when kvm_exit is attached. Refusing BPF_LINK_CREATE
-	# refuses the first attach; refusing perf_event_open, the last, after two were attached.
-	expect attach_refused_first 1 "failed to attach BPF program kvm_entry_btf (tp_btf/kvm_entry): Operation not permitted" \
+	# refuses the first attach; refusing perf_event_open, the last, after three were attached.
+	expect attach_refused_first 1 "failed to attach BPF program thread_exit_btf (tp_btf/sched_process_exit): Operation not permitted" \
 		"$DENY" bpf:28 "$BIN" run -d 1
 	expect attach_refused_midway 1 "failed to attach BPF program kvm_exit_tp (tp/kvm/kvm_exit): Operation not permitted" \
 		"$DENY" perf_event_open "$BIN" run -d 1

@@ -20,7 +20,7 @@ counts, the target still up). Checks:
              (another probe's clock reads, see BOUND): the share of exits at or below every
              le between the trace's at le / 4 and le * 4, sums within SUM_FACTOR
   format     Prometheus negotiated OpenMetrics (its metadata has the histogram's UNIT)
-  drops      no exit lost (stats_full, inflight == 0)
+  drops      no exit lost (stats_full, inflight, threads_full == 0)
   dashboard  every expression of the Grafana dashboard is valid and returns data
   rules      every recording rule returns data; every rule evaluates without error; no alert
              fires (no storm, no drop, the target up)
@@ -138,8 +138,8 @@ def check_counts(prom, log, arch, ck):
     got = {(int(m["vm"]), m["vcpu"], m["class"]): v for m, v in res}
     seen = set()
     n = 0
-    for tid, v in sorted(log.vcpus.items(), key=lambda t: (t[1].vm_pid, t[1].index)):
-        trace = log.trace.get(tid, {})
+    for v in sorted(log.vcpus.values(), key=lambda v: (v.vm_pid, v.index)):
+        trace = log.trace.get(v.key, {})
         who = f"VM {v.name} (pid {v.vm_pid}) vCPU {v.index}"
         for cls in sorted(set(trace) | set(v.expect)):
             name = arch.name(cls)
@@ -158,7 +158,7 @@ def check_counts(prom, log, arch, ck):
     status, res = prom.query("sum by (vm) (kvmstat_exits_total)")
     per_vm = {int(m["vm"]): v for m, v in res}
     for pid, vm in sorted(log.vms.items()):
-        want = sum(sum(log.trace.get(t, {}).values()) for t, c in log.vcpus.items() if c.vm_pid == pid)
+        want = sum(sum(log.trace.get(k, {}).values()) for k, c in log.vcpus.items() if c.vm_pid == pid)
         ck.equal(f"VM {vm['name']}: sum by (vm) (kvmstat_exits_total) == its threads' kvm_exit "
                  "events in tracefs", want, per_vm.get(pid))
 
@@ -204,8 +204,8 @@ def check_build_info(prom, log, arch, ck):
 def check_drops(prom, ck):
     status, res = prom.query("kvmstat_drops_total")
     drops = {m["reason"]: v for m, v in res}
-    ck.check(drops.get("stats_full") == 0 and drops.get("inflight") == 0,
-             f"kvmstat_drops_total: nothing lost ({drops})")
+    ck.check(drops.get("stats_full") == 0 and drops.get("inflight") == 0 and
+             drops.get("threads_full") == 0, f"kvmstat_drops_total: nothing lost ({drops})")
 
 
 def check_format(prom, ck):
@@ -224,8 +224,8 @@ def check_timed_counts(prom, log, arch, trace, ck):
     status, res = prom.query("sum by (vm, vcpu, class) (kvmstat_exit_handling_seconds_count)")
     got = {(int(m["vm"]), m["vcpu"], m["class"]): v for m, v in res}
     bad, n = [], 0
-    for tid, v in log.vcpus.items():
-        for cls, pairs in trace.timed.get(tid, {}).items():
+    for v in log.vcpus.values():  # one wave: a tid is one thread in the trace
+        for cls, pairs in trace.timed.get(v.tid, {}).items():
             n += 1
             p = got.get((v.vm_pid, label_vcpu(v), arch.name(cls)), 0)
             if p != pairs:

@@ -104,14 +104,14 @@ static void run_prog(struct bpf_program *prog, const __u64 *args, size_t nr)
 static void one_exit(__u64 *state, __u64 *ts, struct truth *t)
 {
 	static const __u32 ecs[] = { 0x24, 0x24, 0x24, 0x16, 0x18, 0x01, 0x20 };
-	__u64 r = next_rand(state), exit_args[3], entry_args[1], none[1] = {};
+	__u64 r = next_rand(state), exit_args[4] = {}, entry_args[2] = {}, none[1] = {};
 	bool irq = r % 8 == 0, user;
 
 	*ts += rand_duration(state);	/* guest time */
 	exit_args[0] = irq ? 0 : TRAP;	/* ARM_EXCEPTION_IRQ or _TRAP */
 	exit_args[1] = ecs[(r >> 8) % 7];
 	exit_args[2] = *ts;
-	run_prog(skel->progs.test_exit_arm64, exit_args, 3);
+	run_prog(skel->progs.test_exit_arm64, exit_args, 4);	/* id 0: this thread */
 	user = !irq && exit_args[1] == 0x24 && (r >> 16) % 3 == 0;
 	if (user)
 		run_prog(skel->progs.test_userspace_exit, none, 1);	/* MMIO out to the VMM */
@@ -119,18 +119,18 @@ static void one_exit(__u64 *state, __u64 *ts, struct truth *t)
 		truth_count(t, KVMSTAT_ARM64_CLASS(exit_args[0], irq ? 0 : exit_args[1]), user);
 	*ts += rand_duration(state);	/* handling time */
 	entry_args[0] = *ts;
-	run_prog(skel->progs.test_entry, entry_args, 1);
+	run_prog(skel->progs.test_entry, entry_args, 2);
 }
 
 static void *vcpu_thread(void *arg)
 {
-	__u64 state = 0x9e3779b97f4a7c15ULL * ((long)arg + 1), ts = 1000000000ULL, args[1];
+	__u64 state = 0x9e3779b97f4a7c15ULL * ((long)arg + 1), ts = 1000000000ULL, args[2] = {};
 	struct truth *t = &truths[(long)arg];
 	int i, n;
 
 	t->tid = gettid();
 	args[0] = ts;
-	run_prog(skel->progs.test_entry, args, 1);	/* the first entry: unpaired */
+	run_prog(skel->progs.test_entry, args, 2);	/* the first entry: unpaired */
 	for (i = 0; i < NR_INTERVALS; i++) {
 		pthread_barrier_wait(&go);
 		for (n = 0; n < EXITS_PER_STEP; n++)
@@ -161,9 +161,10 @@ static const char *vm_name(void *ctx, __u32 pid)
 	return "guest \"a\\b\"\n\tcaf\xc3\xa9";
 }
 
-static const char *thread_name(void *ctx, __u32 tid)
+static const char *thread_name(void *ctx, __u32 pid, __u32 tid)
 {
 	(void)ctx;
+	(void)pid;
 	(void)tid;
 	return "CPU ?/KVM";
 }

@@ -413,7 +413,7 @@ const struct vmm_arch vmm_arch = {
 	.prog = "vmm-arm64",
 	.usage = "usage: vmm-arm64 [--name NAME] [-uuid UUID] [--vcpus N] [--mmio A,B,..]\n"
 		 "                 [--hvc A,B,..] [--sys A,B,..] [--wfi A,B,..] [--wfi-us US]\n"
-		 "                 [--spin N] [--vcpu-ids A,B,..] [--vm-thread]\n",
+		 "                 [--spin N] [--vcpu-ids A,B,..] [--vm-thread] [--tids A,B,..]\n",
 	.counts = count_options,
 	.nr_counts = NR_COUNTS,
 	.options = VMM_OPT_WFI_US | VMM_OPT_VCPU_IDS | VMM_OPT_VM_THREAD,

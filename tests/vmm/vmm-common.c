@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -56,6 +57,8 @@ enum {
 	OPT_SPIN,
 	OPT_VCPU_IDS,
 	OPT_VM_THREAD,
+	OPT_TIDS,
+	OPT_START_FILE,
 	OPT_COUNT,
 };
 
@@ -116,6 +119,8 @@ static void fill_longopts(struct option *opts)
 	if (vmm_arch.options & VMM_OPT_WFI_US)
 		opts[n++] = (struct option){ "wfi-us", required_argument, NULL, OPT_WFI_US };
 	opts[n++] = (struct option){ "spin", required_argument, NULL, OPT_SPIN };
+	opts[n++] = (struct option){ "tids", required_argument, NULL, OPT_TIDS };
+	opts[n++] = (struct option){ "start-file", required_argument, NULL, OPT_START_FILE };
 	if (vmm_arch.options & VMM_OPT_VCPU_IDS)
 		opts[n++] = (struct option){ "vcpu-ids", required_argument, NULL, OPT_VCPU_IDS };
 	if (vmm_arch.options & VMM_OPT_VM_THREAD)
@@ -135,6 +140,8 @@ static void apply_option(struct vmm_options *o, int opt, const char *arg)
 	case OPT_SPIN: o->spin = parse_number(arg, "--spin"); break;
 	case OPT_VCPU_IDS: parse_list(arg, o->ids, "--vcpu-ids"); break;
 	case OPT_VM_THREAD: o->vm_thread = true; break;
+	case OPT_TIDS: parse_list(arg, o->tids, "--tids"); break;
+	case OPT_START_FILE: o->start_file = arg; break;
 	default:
 		if (count < 0 || count >= vmm_arch.nr_counts)
 			vmm_usage_error("unknown option");
@@ -156,6 +163,22 @@ static void check_ids(const struct vmm_options *o)
 	}
 }
 
+/* --tids: one per vCPU, distinct, each a possible pid (the kernel's PID_MAX_LIMIT). */
+static void check_tids(const struct vmm_options *o)
+{
+	int i, j;
+
+	if (!o->tids[0])
+		return;
+	for (i = 0; i < o->nr_vcpus; i++) {
+		if (o->tids[i] < 2 || o->tids[i] > 4194304)
+			vmm_usage_error("--tids: one per vCPU, each 2..4194304");
+		for (j = 0; j < i; j++)
+			if (o->tids[i] == o->tids[j])
+				vmm_usage_error("--tids must be distinct");
+	}
+}
+
 /* Arches without --wfi-us or --vcpu-ids keep defaults that pass these checks. */
 static void check_options(const struct vmm_options *o)
 {
@@ -169,6 +192,7 @@ static void check_options(const struct vmm_options *o)
 	if (o->uuid && (!*o->uuid || strpbrk(o->uuid, " \t\n=")))
 		vmm_usage_error("-uuid must be one word");
 	check_ids(o);
+	check_tids(o);
 }
 
 static void parse_options(int argc, char **argv, struct vmm_options *o)
@@ -392,10 +416,34 @@ static void release_other_vcpus(struct vmm_vcpu *v)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+static void wait_for_start(struct vmm_vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->started)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void wait_for_start_file(const struct vmm_options *o)
+{
+	while (o->start_file && access(o->start_file, F_OK))
+		usleep(1000);
+}
+
+/* After every vCPU thread exists: they may run their guests. */
+static void start_guests(struct vmm_vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->started = true;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
 static void run_vcpu(struct vmm_vcpu *v)
 {
 	int done = 0;
 
+	wait_for_start(v->vm);
 	if (vmm_arch.vcpu0_runs_first && v->index != 0)
 		wait_for_vcpu0(v->vm);
 	while (!done) {
@@ -420,8 +468,74 @@ static void *vcpu_thread(void *arg)
 	struct vmm_vcpu *v = arg;
 
 	v->tid = (pid_t)syscall(SYS_gettid);
+	if (v->want_tid) {
+		v->tid_ok = v->tid == v->want_tid;
+		sem_post(&v->tid_checked);
+		if (!v->tid_ok)
+			return NULL;	/* never ran the vCPU: created again */
+	}
 	run_vcpu(v);
 	return NULL;
+}
+
+/* --- vCPU threads with chosen tids --------------------------------------------- */
+
+#define TIDS_LOCK	"/tmp/vmm-tids.lock"
+#define TID_TRIES	200
+#define TID_RETRY_US	10000	/* a short-lived process on the tid (a shell's sleep) ends */
+
+#define NS_LAST_PID	"/proc/sys/kernel/ns_last_pid"
+
+/* The next pid the kernel hands out in this pid namespace is tid (if free). */
+static void set_next_pid(pid_t tid)
+{
+	FILE *f = fopen(NS_LAST_PID, "w");
+
+	if (!f || fprintf(f, "%d", tid - 1) < 0 || fclose(f))
+		vmm_die("write", NS_LAST_PID);
+}
+
+static pid_t last_pid(void)
+{
+	FILE *f = fopen(NS_LAST_PID, "r");
+	int pid = 0;
+
+	if (!f || fscanf(f, "%d", &pid) != 1)
+		vmm_die("read", NS_LAST_PID);
+	fclose(f);
+	return pid;
+}
+
+/* A thread for v with tid v->want_tid; another fork may take it first: then again. */
+static void create_with_tid(pthread_t *t, struct vmm_vcpu *v)
+{
+	int try;
+
+	sem_init(&v->tid_checked, 0, 0);
+	for (try = 0; try < TID_TRIES; try++) {
+		set_next_pid(v->want_tid);
+		errno = pthread_create(t, NULL, vcpu_thread, v);
+		if (errno)
+			vmm_die("create", "vCPU thread");
+		sem_wait(&v->tid_checked);
+		if (v->tid_ok)
+			return;
+		pthread_join(*t, NULL);
+		usleep(TID_RETRY_US);
+	}
+	vmm_error("vcpu %d: got tid %d, not %d, %d times in %d ms (is it in use?)", v->index, v->tid,
+		  v->want_tid, TID_TRIES, TID_TRIES * TID_RETRY_US / 1000);
+	exit(1);
+}
+
+/* Other VMMs setting their tids at the same time wait: ns_last_pid is one for all. */
+static int lock_tids(void)
+{
+	int fd = open(TIDS_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0 || flock(fd, LOCK_EX))
+		vmm_die("lock", TIDS_LOCK);
+	return fd;
 }
 
 static int vcpu_failed(struct vmm_vcpu *v)
@@ -431,16 +545,38 @@ static int vcpu_failed(struct vmm_vcpu *v)
 	return vmm_arch.check_user_exits && vmm_arch.check_user_exits(v);
 }
 
-static int run_vcpus(struct vmm_vm *vm)
+/*
+ * With --tids, the pids forked after this VMM's threads continue from where they
+ * were before (a long-lived process must not sit on a tid another VMM asks for).
+ */
+static void create_vcpu_threads(struct vmm_vm *vm, const struct vmm_options *o,
+				pthread_t *threads)
 {
-	pthread_t threads[VMM_MAX_VCPUS];
-	int i, failed = 0;
+	int i, lock = o->tids[0] ? lock_tids() : -1;
+	pid_t before = lock >= 0 ? last_pid() : 0;
 
 	for (i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i]->want_tid = (pid_t)o->tids[i];
+		if (o->tids[i]) {
+			create_with_tid(&threads[i], vm->vcpus[i]);
+			continue;
+		}
 		errno = pthread_create(&threads[i], NULL, vcpu_thread, vm->vcpus[i]);
 		if (errno)
 			vmm_die("create", "vCPU thread");
 	}
+	if (lock >= 0) {
+		set_next_pid(before + 1);
+		close(lock);	/* releases the flock */
+	}
+	/* the vCPU threads exist: guest.sh may start the next VMM */
+	printf("VMM vm_pid=%d name=%s running\n", getpid(), vm->name);
+}
+
+static int join_vcpu_threads(struct vmm_vm *vm, pthread_t *threads)
+{
+	int i, failed = 0;
+
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		pthread_join(threads[i], NULL);
 		failed |= vcpu_failed(vm->vcpus[i]);
@@ -458,12 +594,16 @@ static double now_s(void)
 
 int vmm_run(struct vmm_vm *vm, const struct vmm_options *o, uint64_t wfi_ticks)
 {
+	pthread_t threads[VMM_MAX_VCPUS];
 	double t0;
 	int i, failed;
 
 	print_start(o, wfi_ticks);
-	t0 = now_s();
-	failed = run_vcpus(vm);
+	create_vcpu_threads(vm, o, threads);
+	wait_for_start_file(o);
+	t0 = now_s();	/* before a woken vCPU thread can preempt this one */
+	start_guests(vm);
+	failed = join_vcpu_threads(vm, threads);
 	printf("VMM vm_pid=%d name=%s end seconds=%.3f\n", getpid(), o->name, now_s() - t0);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		report_vcpu(vm->vcpus[i]);

@@ -19,6 +19,15 @@
  *                      that run KVM_CREATE_VM off their main thread do (KVM's
  *                      kvm->userspace_pid is then that thread's id, not the
  *                      process's)
+ * and on every arch:
+ *   --tids A,B,..      vCPU i's thread gets tid A, B, ..: the next pid is set
+ *                      through /proc/sys/kernel/ns_last_pid (root), under a lock
+ *                      the VMMs share, and a thread that got another tid (a fork
+ *                      elsewhere took it) ends and is created again. For tids that
+ *                      collide in a table, or come back after a VMM ended.
+ *   --start-file PATH  the vCPUs start their guests once PATH exists, so VMMs
+ *                      started one by one run together ("VMM ... running" is
+ *                      printed when the vCPU threads exist)
  *
  * Output: "VMM vm_pid= name= start [uuid=] ..." before the vCPUs run, "... end
  * seconds=" after, then per vCPU "VMM vm_pid= name= vcpu= tid= " followed by
@@ -31,6 +40,7 @@
 
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,6 +106,8 @@ struct vmm_options {
 	uint64_t wfi_us;
 	uint64_t spin;
 	uint64_t ids[VMM_MAX_VCPUS];	/* KVM vcpu_id of each vCPU, default its index */
+	uint64_t tids[VMM_MAX_VCPUS];	/* --tids: the thread id of each vCPU, 0: any */
+	const char *start_file;		/* --start-file */
 	uint64_t counts[VMM_MAX_COUNTS][VMM_MAX_VCPUS];	/* [option in vmm_arch.counts][vCPU] */
 };
 
@@ -109,6 +121,7 @@ struct vmm_vm {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool vcpu0_exited;
+	bool started;			/* the vCPU threads may run their guests */
 };
 
 /* Embedded in each arch's struct vcpu, which container_of() gets back. */
@@ -120,6 +133,9 @@ struct vmm_vcpu {
 	int stats_fd;		/* KVM_GET_STATS_FD */
 	struct kvm_run *run;
 	pid_t tid;
+	pid_t want_tid;		/* --tids, 0: any */
+	bool tid_ok;		/* the thread got want_tid (set before tid_checked is posted) */
+	sem_t tid_checked;
 	int failed;
 };
 

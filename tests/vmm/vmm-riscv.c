@@ -307,7 +307,8 @@ const struct vmm_arch vmm_arch = {
 	.prog = "vmm-riscv",
 	.usage = "usage: vmm-riscv [--name NAME] [-uuid UUID] [--vcpus N] [--store A,B,..]\n"
 		 "                 [--load A,B,..] [--ecall A,B,..] [--wfi A,B,..] [--wfi-us US]\n"
-		 "                 [--csr A,B,..] [--spin N] [--vcpu-ids A,B,..] [--vm-thread]\n",
+		 "                 [--csr A,B,..] [--spin N] [--vcpu-ids A,B,..] [--vm-thread]\n"
+		 "                 [--tids A,B,..]\n",
 	.counts = count_options,
 	.nr_counts = NR_COUNTS,
 	.options = VMM_OPT_WFI_US | VMM_OPT_VCPU_IDS | VMM_OPT_VM_THREAD,

@@ -279,7 +279,7 @@ const struct vmm_arch vmm_arch = {
 	.prog = "vmm-x86",
 	.usage = "usage: vmm-x86 [--name NAME] [-uuid UUID] [--vcpus N] [--io A,B,..]\n"
 		 "               [--cpuid A,B,..] [--msr A,B,..] [--hlt A,B,..] [--mmio A,B,..]\n"
-		 "               [--spin N]\n",
+		 "               [--spin N] [--tids A,B,..]\n",
 	.counts = count_options,
 	.nr_counts = NR_COUNTS,
 	.options = 0,

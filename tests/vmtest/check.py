@@ -19,6 +19,14 @@ guest.sh's scenario (its "GUEST scenario=" line) adds checks of kvmstat-bpf's ND
   timing          spans in nanoseconds (per vCPU against the VMM's own clock)
   timing          WFx handling >= 10 x the fast class's, plausible for the timer period; the
                   fast class's guest span grows with the guest's busy loop (vmS spin S, vmL 4 x S)
+  collide, reuse, the threads' tids really collide (equal modulo 16384) or come back (a later
+  churn           VMM's threads have an earlier one's tids)
+  every scenario  no drops: stats_full, inflight and threads_full are 0
+
+Scenarios run in waves ("GUEST wave=N" lines: VMMs of a wave at once, waves one after another);
+the VMM lines, tracefs counts and hist of a wave follow its line, so a tid that a later wave
+reuses is another thread there. A vCPU thread is (wave, tid) in the ground truths and (VM pid,
+tid) in kvmstat-bpf's output.
 """
 import json
 import re
@@ -166,8 +174,10 @@ class Checker:
 
 
 class Vcpu:
-    def __init__(self, vm_pid, name, index, tid):
-        self.vm_pid, self.name, self.index, self.tid = vm_pid, name, index, tid
+    def __init__(self, wave, vm_pid, name, index, tid):
+        self.wave, self.vm_pid, self.name, self.index, self.tid = wave, vm_pid, name, index, tid
+        self.key = (wave, tid)  # in the ground truths of its wave
+        self.thread = (vm_pid, tid)  # in kvmstat-bpf's output
         self.expect = {}  # class -> count
         self.stats = {}  # KVM stat name -> value
         self.user = {}
@@ -184,13 +194,15 @@ class Log:
         self.vmm_rcs = {}  # name -> exit code (one "GUEST vmm" line per VMM)
         self.scenario = "single"
         self.kvmstat_args = ""
-        self.vms = {}  # VMM pid -> its "VMM ... start"/"end" values, with "name"
-        self.vcpus = {}  # tid -> Vcpu
-        self.trace = defaultdict(lambda: defaultdict(int))  # pid -> class -> count
-        self.entries = defaultdict(int)  # pid -> kvm_entry count
-        self.trace_lost = None
+        self.vms = {}  # VMM pid -> its "VMM ... start"/"end" values, with "name" and "wave"
+        self.vcpus = {}  # (wave, tid) -> Vcpu
+        self.wave = 1  # the wave whose lines are being read
+        self.trace = defaultdict(lambda: defaultdict(int))  # (wave, pid) -> class -> count
+        self.entries = defaultdict(int)  # (wave, pid) -> kvm_entry count
+        self.trace_lost = 0
+        self.trace_lost_seen = False
         self.trace_unparsed = 0
-        self.hist_lines = None  # raw lines between the markers, None if absent
+        self.hist_lines = None  # wave -> raw lines between the markers, None if absent
         self.ndjson = None  # list of objects, None if absent
         self.kvmstat_note = None
         self._parse()
@@ -202,7 +214,8 @@ class Log:
             if line in ("=== HIST BEGIN ===", "=== KVMSTAT NDJSON BEGIN ==="):
                 section = line
                 if "HIST" in line:
-                    self.hist_lines = []
+                    self.hist_lines = self.hist_lines or {}
+                    self.hist_lines[self.wave] = []
                 else:
                     self.ndjson = []
                 continue
@@ -210,7 +223,7 @@ class Log:
                 section = None
                 continue
             if section and "HIST" in section:
-                self.hist_lines.append(line)
+                self.hist_lines[self.wave].append(line)
             elif section:
                 if line.strip():
                     self.ndjson.append(json.loads(line))
@@ -232,6 +245,9 @@ class Log:
         m = re.match(r"^GUEST scenario=(\S+) kvmstat_args=(.*)$", line)
         if m:
             self.scenario, self.kvmstat_args = m.group(1), m.group(2).strip()
+        m = re.match(r"^GUEST wave=(\d+)$", line)
+        if m:
+            self.wave = int(m.group(1))
         if "kvmstat-bpf comparison skipped" in line:
             self.kvmstat_note = line
         if line.startswith("VMM "):
@@ -242,7 +258,7 @@ class Log:
     def _parse_vmm(self, line):
         m = VMM_VM_RE.match(line)
         if m:
-            vm = self.vms.setdefault(int(m.group(1)), {"name": m.group(2)})
+            vm = self.vms.setdefault(int(m.group(1)), {"name": m.group(2), "wave": self.wave})
             vm.update((k, v if k == "uuid" else float(v)) for k, v in KV_RE.findall(m.group(4)))
             return
         m = VMM_RE.match(line)
@@ -250,7 +266,7 @@ class Log:
             return
         vm_pid, name, index, tid, kind, rest = m.groups()
         tid = int(tid)
-        v = self.vcpus.setdefault(tid, Vcpu(int(vm_pid), name, int(index), tid))
+        v = self.vcpus.setdefault((self.wave, tid), Vcpu(self.wave, int(vm_pid), name, int(index), tid))
         kv = dict(KV_RE.findall(rest.split("#", 1)[0]))
         if kind == "expect":
             v.expect[int(kv["class"], 16)] = int(kv["count"])
@@ -261,28 +277,30 @@ class Log:
 
     def _parse_trace(self, line):
         kv = dict(KV_RE.findall(line))
-        if "lost" in kv:
+        if "lost" in kv:  # cumulative since boot: the last wave's says it all
             self.trace_lost = int(kv["lost"])
+            self.trace_lost_seen = True
         elif "unparsed" in kv:
-            self.trace_unparsed = int(kv["unparsed"])
+            self.trace_unparsed += int(kv["unparsed"])
         elif "entries" in kv:
-            self.entries[int(kv["pid"])] = int(kv["entries"])
+            self.entries[(self.wave, int(kv["pid"]))] = int(kv["entries"])
         elif "class" in kv:
-            self.trace[int(kv["pid"])][int(kv["class"], 16)] = int(kv["count"])
+            self.trace[(self.wave, int(kv["pid"]))][int(kv["class"], 16)] = int(kv["count"])
 
     def hist(self, arch):
-        """pid -> class -> hitcount from the hist trigger output, None if absent."""
+        """(wave, pid) -> class -> hitcount from the hist trigger output, None if absent."""
         if self.hist_lines is None:
             return None
         out = defaultdict(lambda: defaultdict(int))
         hi, lo = arch.hist_keys
-        for line in self.hist_lines:
-            m = HIST_RE.match(line.strip())
-            if not m:
-                continue
-            keys = {k.strip(): int(v) for k, v in (p.split(":") for p in m.group(1).split(","))}
-            cls = arch.class_of(keys.get(hi, 0), keys[lo])
-            out[keys["common_pid"]][cls] += int(m.group(2))
+        for wave, lines in self.hist_lines.items():
+            for line in lines:
+                m = HIST_RE.match(line.strip())
+                if not m:
+                    continue
+                keys = {k.strip(): int(v) for k, v in (p.split(":") for p in m.group(1).split(","))}
+                cls = arch.class_of(keys.get(hi, 0), keys[lo])
+                out[(wave, keys["common_pid"])][cls] += int(m.group(2))
         return out
 
 
@@ -295,7 +313,7 @@ def class_objects(obj):
 
 
 class Kvmstat:
-    """kvmstat-bpf's NDJSON: per (tid, class) totals and interval sums."""
+    """kvmstat-bpf's NDJSON: per ((VM pid, tid), class) totals and interval sums."""
 
     def __init__(self, objs):
         self.objs = objs
@@ -303,18 +321,16 @@ class Kvmstat:
         self.intervals = [o for o in objs if o.get("type") == "interval"]
         self.total = totals[-1] if totals else None
         self.nr_totals = len(totals)
-        self.count = defaultdict(lambda: defaultdict(int))  # tid -> class -> exits
-        self.vm_of_tid = {}
+        self.count = defaultdict(lambda: defaultdict(int))  # (vm, tid) -> class -> exits
         if self.total:
             for pid, tid, c in class_objects(self.total):
-                self.count[tid][int(c["class"], 16)] += c["exits"]
-                self.vm_of_tid[tid] = pid
+                self.count[(pid, tid)][int(c["class"], 16)] += c["exits"]
 
     def interval_sums(self):
         out = defaultdict(lambda: defaultdict(int))
         for o in self.intervals:
-            for _, tid, c in class_objects(o):
-                out[tid][int(c["class"], 16)] += c["exits"]
+            for pid, tid, c in class_objects(o):
+                out[(pid, tid)][int(c["class"], 16)] += c["exits"]
         return out
 
 
@@ -345,22 +361,25 @@ def stat_cell(arch, v, cls):
 
 
 def print_table(log, arch, hist, ks):
-    for tid in sorted(log.vcpus, key=lambda t: (log.vcpus[t].vm_pid, log.vcpus[t].index)):
-        v = log.vcpus[tid]
-        print(f"\nVM {v.name} (pid {v.vm_pid}) vCPU {v.index} (tid {tid})")
+    for v in sorted(log.vcpus.values(), key=lambda v: (v.wave, v.vm_pid, v.index)):
+        trace = log.trace.get(v.key, {})
+        mine = ks.count.get(v.thread, {}) if ks else {}
+        wave = f" wave {v.wave}" if v.wave > 1 or len(set(u.wave for u in log.vcpus.values())) > 1 \
+            else ""
+        print(f"\nVM {v.name} (pid {v.vm_pid}) vCPU {v.index} (tid {v.tid}){wave}")
         hdr = ("class", "name", "expected", "KVM stat", "tracefs", "hist", "kvmstat-bpf")
         rows = [hdr]
-        classes = set(v.expect) | set(log.trace.get(tid, {})) | set(ks.count.get(tid, {}) if ks else {})
+        classes = set(v.expect) | set(trace) | set(mine)
         for cls in sorted(classes):
             rows.append((hex(cls), arch.name(cls), fmt(v.expect.get(cls)), stat_cell(arch, v, cls),
-                         fmt(log.trace.get(tid, {}).get(cls, 0)),
-                         fmt(hist[tid].get(cls, 0) if hist is not None else None),
-                         fmt(ks.count[tid].get(cls, 0) if ks else None)))
+                         fmt(trace.get(cls, 0)),
+                         fmt(hist[v.key].get(cls, 0) if hist is not None else None),
+                         fmt(mine.get(cls, 0) if ks else None)))
         rows.append(("total", "", "-", f"{fmt(v.stats.get('exits'))} exits",
-                     fmt(sum(log.trace.get(tid, {}).values())),
-                     fmt(sum(hist[tid].values()) if hist is not None else None),
-                     fmt(sum(ks.count[tid].values()) if ks else None)))
-        rows.append(("kvm_entry", "", "-", "-", fmt(log.entries.get(tid, 0)), "-", "-"))
+                     fmt(sum(trace.values())),
+                     fmt(sum(hist[v.key].values()) if hist is not None else None),
+                     fmt(sum(mine.values()) if ks else None)))
+        rows.append(("kvm_entry", "", "-", "-", fmt(log.entries.get(v.key, 0)), "-", "-"))
         widths = [max(len(r[i]) for r in rows) for i in range(len(hdr))]
         for r in rows:
             print("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
@@ -374,21 +393,22 @@ def check_run(log, ck):
     ck.check(bool(log.vcpus) and all(v.expect for v in log.vcpus.values()),
              f"VMM printed expected counts for {len(log.vcpus)} vCPUs")
     ck.check(all(v.stats for v in log.vcpus.values()), "VMM printed KVM stats for every vCPU")
-    ck.equal("tracefs events lost", 0, log.trace_lost)
+    ck.equal("tracefs events lost", 0, log.trace_lost if log.trace_lost_seen else None)
     ck.equal("tracefs kvm_exit lines not parsed", 0, log.trace_unparsed)
 
 
 def check_vcpu(log, arch, v, hist, ks, ck):
-    who = f"vcpu {v.index} tid {v.tid}"
-    trace = log.trace.get(v.tid, {})
+    who = f"vcpu {v.index} tid {v.tid}" + (f" (VM {v.name})" if v.wave > 1 or log.wave > 1 else "")
+    trace = log.trace.get(v.key, {})
+    mine = ks.count.get(v.thread, {}) if ks else {}
     for cls, want in sorted(v.expect.items()):
         what = f"{who} {hex(cls)} {arch.name(cls)}"
         if not ck.equal(f"{what}: expected == tracefs", want, trace.get(cls, 0)) and cls in arch.hints:
             print(f"hint {arch.hints[cls]}")
         if hist is not None:
-            ck.equal(f"{what}: expected == hist", want, hist[v.tid].get(cls, 0))
+            ck.equal(f"{what}: expected == hist", want, hist[v.key].get(cls, 0))
         if ks:
-            ck.equal(f"{what}: expected == kvmstat-bpf", want, ks.count[v.tid].get(cls, 0))
+            ck.equal(f"{what}: expected == kvmstat-bpf", want, mine.get(cls, 0))
     for cls in sorted(set(trace) - set(v.expect)):
         ck.check(arch.nondeterministic(cls),
                  f"{who} {hex(cls)} {arch.name(cls)}: {trace[cls]} exits in tracefs, "
@@ -396,9 +416,9 @@ def check_vcpu(log, arch, v, hist, ks, ck):
     check_stats(arch, v, trace, who, ck)
     total = sum(trace.values())
     ck.equal(f"{who} KVM exits stat == tracefs kvm_exit", v.stats.get("exits"), total)
-    ck.equal(f"{who} tracefs kvm_entry == kvm_exit", total, log.entries.get(v.tid, 0))
+    ck.equal(f"{who} tracefs kvm_entry == kvm_exit", total, log.entries.get(v.key, 0))
     if hist is not None:
-        ck.equal(f"{who} hist total == tracefs total", total, sum(hist[v.tid].values()))
+        ck.equal(f"{who} hist total == tracefs total", total, sum(hist[v.key].values()))
     if any(v.user.get(k) for k in ("wfi_repeats", "wfi_rearms", "wfi_topups")):
         print(f"note {who}: wfi that did not trap (QEMU TCG, see vmm-arm64.c): "
               f"{v.user.get('wfi_repeats', 0)} repeated (back before the timer fired), "
@@ -409,10 +429,10 @@ def check_vcpu(log, arch, v, hist, ks, ck):
         ck.equal(f"{who} KVM_EXIT_MMIO seen by the VMM == KVM mmio_exit_user",
                  seen, v.stats.get("mmio_exit_user"))
     if ks:
-        for cls in sorted(set(trace) | set(ks.count.get(v.tid, {}))):
+        for cls in sorted(set(trace) | set(mine)):
             ck.equal(f"{who} {hex(cls)} {arch.name(cls)}: tracefs == kvmstat-bpf",
-                     trace.get(cls, 0), ks.count[v.tid].get(cls, 0))
-        ck.equal(f"{who}: kvmstat-bpf VM pid of the thread", v.vm_pid, ks.vm_of_tid.get(v.tid))
+                     trace.get(cls, 0), mine.get(cls, 0))
+        ck.check(bool(mine), f"{who}: kvmstat-bpf has the thread under its VM (pid {v.vm_pid})")
 
 
 def check_stats(arch, v, trace, who, ck):
@@ -479,8 +499,9 @@ def check_kvmstat_levels(total, ck):
 
 def check_kvmstat_vcpu_spans(log, ks, ck):
     """Every exit of a finished vCPU is timed (exit -> next entry) except its last one."""
-    for tid in sorted({t for _, t, _ in class_objects(ks.total)} & set(log.vcpus)):
-        cls = [c for _, t, c in class_objects(ks.total) if t == tid]
+    threads = {v.thread for v in log.vcpus.values()}
+    for pid, tid in sorted({(p, t) for p, t, _ in class_objects(ks.total)} & threads):
+        cls = [c for p, t, c in class_objects(ks.total) if (p, t) == (pid, tid)]
         exits = sum(c["exits"] for c in cls)
         timed = sum(c.get("handling", {}).get("count", 0) for c in cls)
         ck.equal(f"kvmstat-bpf tid {tid}: exits - timed handling intervals (the last exit, "
@@ -495,14 +516,15 @@ def check_kvmstat(log, ks, ck):
     ck.equal("kvmstat-bpf arch", log.arch, ks.total.get("arch"))
     drops = ks.total.get("drops", {})
     print(f"note kvmstat-bpf drops: {drops}")
-    ck.equal("kvmstat-bpf drops.stats_full", 0, drops.get("stats_full"))
+    for reason in ("stats_full", "inflight", "threads_full"):
+        ck.equal(f"kvmstat-bpf drops.{reason}", 0, drops.get(reason))
     sums = ks.interval_sums()
-    bad = [(tid, cls) for tid in set(sums) | set(ks.count)
-           for cls in set(sums.get(tid, {})) | set(ks.count.get(tid, {}))
-           if sums[tid].get(cls, 0) != ks.count[tid].get(cls, 0)]
-    for tid, cls in bad:
-        ck.equal(f"kvmstat-bpf tid {tid} {hex(cls)}: sum of intervals == total",
-                 ks.count[tid].get(cls, 0), sums[tid].get(cls, 0))
+    bad = [(thread, cls) for thread in set(sums) | set(ks.count)
+           for cls in set(sums.get(thread, {})) | set(ks.count.get(thread, {}))
+           if sums[thread].get(cls, 0) != ks.count[thread].get(cls, 0)]
+    for (pid, tid), cls in bad:
+        ck.equal(f"kvmstat-bpf VM {pid} tid {tid} {hex(cls)}: sum of intervals == total",
+                 ks.count[(pid, tid)].get(cls, 0), sums[(pid, tid)].get(cls, 0))
     if not bad:
         ck.check(True, "kvmstat-bpf: sum of interval lines == total line for every (tid, class)")
     summed = defaultdict(int)
@@ -534,18 +556,18 @@ def check_span_consistency(ks, ck):
     for o in ks.objs:
         if o.get("type") != "interval":
             continue
-        for _, tid, c in class_objects(o):
+        for pid, tid, c in class_objects(o):
             n = c.get("handling", {}).get("count", 0)
-            summed[(tid, c["class"], c.get("origin"))] += bucket_total(c)
+            summed[(pid, tid, c["class"], c.get("origin"))] += bucket_total(c)
             if abs(bucket_total(c) - n) > 1:
                 problems.append(f"interval tid {tid} {c['class']}: buckets {bucket_total(c)} "
                                 f"vs count {n} (more than one in-flight update apart)")
     if ks.total:
-        for _, tid, c in class_objects(ks.total):
-            if summed.get((tid, c["class"], c.get("origin")), 0) != bucket_total(c):
-                problems.append(f"tid {tid} {c['class']}: interval buckets sum "
-                                f"{summed.get((tid, c['class'], c.get('origin')), 0)} != total's "
-                                f"{bucket_total(c)}")
+        for pid, tid, c in class_objects(ks.total):
+            key = (pid, tid, c["class"], c.get("origin"))
+            if summed.get(key, 0) != bucket_total(c):
+                problems.append(f"VM {pid} tid {tid} {c['class']}: interval buckets sum "
+                                f"{summed.get(key, 0)} != total's {bucket_total(c)}")
     for p in problems:
         ck.check(False, f"kvmstat-bpf handling stats: {p}")
     if not problems:
@@ -555,8 +577,11 @@ def check_span_consistency(ks, ck):
 
 # --- scenario checks: identity (VM, vCPU), spans ------------------------------------
 
-# Per scenario: how many VMMs guest.sh runs at once.
-SCENARIO_VMMS = {"single": 1, "multivm": 2, "fallback": 2, "timing": 2}
+# Per scenario: how many VMMs guest.sh runs (at once, or in waves).
+SCENARIO_VMMS = {"single": 1, "multivm": 2, "fallback": 2, "timing": 2, "scale": 8, "collide": 2,
+                 "reuse": 2, "churn": 16}
+# The pending-exit array's default size: collide's tids are equal modulo it.
+INFLIGHT_SLOTS = 16384
 # timing: the fast class's guest-span ratio vmL / vmS (spin k x S against S, k = 4) must lie
 # in [LO, HI] x k, of the averages and of the medians (p50). Measured on a loaded 2-core build
 # machine (see README, ~50 runs): avg 0.58-0.97 x k, p50 0.59-1.0 x k: a fixed ~25-40 us per
@@ -601,7 +626,7 @@ def check_scenario_run(log, ck):
         mine = [v for v in log.vcpus.values() if v.vm_pid == pid]
         ck.equal(f"VM {vm['name']} (pid {pid}): vCPUs with expected counts == its vcpus",
                  int(vm.get("vcpus", -1)), len(mine))
-    if log.scenario in ("multivm", "fallback"):
+    if log.scenario not in ("single", "timing"):
         # Every (VM, vCPU) makes different counts: a mix-up of VMs or vCPUs changes a count.
         vectors = [tuple(sorted(v.expect.items())) for v in log.vcpus.values()]
         ck.check(len(set(vectors)) == len(vectors),
@@ -658,12 +683,35 @@ def check_identity(log, arch, ks, ck):
 
 
 def check_concurrent(log, ks, ck):
-    """The VMMs ran at the same time: one interval line has exits of all of them."""
-    want = set(log.vms)
-    both = sum(1 for o in ks.intervals
-               if want <= {vm.get("pid") for vm in o.get("vms", []) if vm.get("exits")})
-    ck.check(both >= 1, f"VMMs ran at once: {both} interval lines with exits of all "
-             f"{len(want)} VMs")
+    """The VMMs of a wave ran at the same time: one interval line has exits of all of them."""
+    for wave in sorted({vm["wave"] for vm in log.vms.values()}):
+        want = {pid for pid, vm in log.vms.items() if vm["wave"] == wave}
+        if len(want) < 2:
+            continue
+        both = sum(1 for o in ks.intervals
+                   if want <= {vm.get("pid") for vm in o.get("vms", []) if vm.get("exits")})
+        ck.check(both >= 1, f"wave {wave}: VMMs ran at once: {both} interval lines with exits of "
+                 f"all {len(want)} VMs")
+
+
+def wave_tids(log, wave):
+    return sorted(v.tid for v in log.vcpus.values() if v.wave == wave)
+
+
+def check_tid_setup(log, ck):
+    """The scenario's threads really collide or come back: the test is not vacuous."""
+    if log.scenario == "collide":
+        a, b = (sorted(v.tid for v in log.vcpus.values() if v.vm_pid == pid) for pid in sorted(log.vms))
+        ck.check(len(a) == len(b) and a and all(x % INFLIGHT_SLOTS == y % INFLIGHT_SLOTS and x != y
+                                                for x, y in zip(a, b)),
+                 f"collide: the VMs' tids {a} and {b} are pairwise equal modulo {INFLIGHT_SLOTS}")
+    if log.scenario in ("reuse", "churn"):
+        waves = sorted({v.wave for v in log.vcpus.values()})
+        ck.equal(f"{log.scenario}: waves", {"reuse": 2, "churn": 4}[log.scenario], len(waves))
+        for w in waves[1:]:
+            ck.check(wave_tids(log, w) == wave_tids(log, w - 1) and wave_tids(log, w),
+                     f"{log.scenario}: wave {w}'s threads have wave {w - 1}'s tids "
+                     f"({wave_tids(log, w)})")
 
 
 def span(c, name):
@@ -800,16 +848,17 @@ def main():
     if ks is None:
         print(f"note no kvmstat-bpf NDJSON: {log.kvmstat_note or 'section absent'}")
     print_table(log, arch, hist, ks)
-    for tid in sorted(log.vcpus):
-        check_vcpu(log, arch, log.vcpus[tid], hist, ks, ck)
+    for key in sorted(log.vcpus):
+        check_vcpu(log, arch, log.vcpus[key], hist, ks, ck)
     check_scenario_run(log, ck)
+    check_tid_setup(log, ck)
     if ks:
         check_kvmstat(log, ks, ck)
         if ks.total:
             check_identity(log, arch, ks, ck)
             if len(log.vms) > 1:
                 check_concurrent(log, ks, ck)
-            if log.scenario != "single":
+            if "--span both" in log.kvmstat_args:
                 check_span_units(log, ks, ck)
             if log.scenario == "timing":
                 check_timing(log, arch, ks, ck)

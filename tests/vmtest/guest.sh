@@ -24,14 +24,25 @@
 #             to its own CPU (VMM i to CPU i), so the two busy vCPU threads do not preempt each
 #             other at their exits (which would add ms of run-queue wait to handling spans);
 #             1 s intervals wake kvmstat-bpf (which preempts one of them) less often.
-# VMMS overrides the scenario's VMMs: "NAME ARGS;NAME ARGS..." (the VMM gets --name NAME ARGS).
+#   scale     8 VMMs x 8 vCPUs (64 vCPU threads) at once, different counts per (VM, vCPU)
+#   collide   vmA and vmB, 4 vCPUs each, whose threads get tids equal modulo 16384 (the
+#             pending-exit array's size, so modulo every power of two up to it: vmm --tids),
+#             running at once, one VMM per CPU; `--span both`
+#   reuse     vmOld (4 vCPUs), then, after it ended, vmNew whose threads get vmOld's tids
+#   churn     4 waves of 4 VMMs x 4 vCPUs, one after another, each wave's threads reusing
+#             the previous wave's tids; `--max-keys` well below the keys of the whole run:
+#             stats slots of ended threads must be reused
+# VMMS overrides the scenario's VMMs: "NAME ARGS;NAME ARGS..." (the VMM gets --name NAME ARGS);
+# '|' separates waves: the VMMs of a wave run at once, a wave starts when the previous one ended
+# (WAVE_GAP s later). Per wave the ground truths are printed after a "GUEST wave=N" line and reset.
 # HIST_TRIGGER=off leaves out the hist trigger: it runs in kvm_exit before kvmstat-bpf's program
 # (enabled first) and delays its timestamp by its own cost (~10 us under TCG), which would offset
 # handling times measured by kvmstat-bpf against the trace's timestamps (tests/prometheus).
 # TRACE_CLOCK sets the trace instance's clock (trace-lib.sh; default mono: one clock for all CPUs,
 # the one bpf_ktime_get_ns() reads, so exit -> entry timestamps are handling times).
-# AFTER_VMMS names a file sourced once the VMMs are done, while kvmstat-bpf and the trace still
-# run (tests/prometheus/hold.sh: until the build machine has scraped the final counts).
+# AFTER_VMMS names a file sourced once the VMMs (of the last wave) are done, while kvmstat-bpf
+# and the trace still run (tests/prometheus/hold.sh: until the build machine has scraped the
+# final counts).
 
 ARCH=${VMTEST_ARCH:?VMTEST_ARCH not set}
 KVMSTAT=/bin/kvmstat-bpf
@@ -72,15 +83,105 @@ x86)
 	exit 2
 	;;
 esac
+# A vmm count list for VM $2 of $3 vCPUs: "B+nV,B+nV+1,.." (n = $3), times $4 (default 1),
+# so no two (VM, vCPU) pairs make the same counts.
+count_list() {
+	base=$1 vm=$2 n=$3 mult=${4:-1} i=0 out=""
+	while [ "$i" -lt "$n" ]; do
+		out="$out${out:+,}$(((base + n * vm + i) * mult))"
+		i=$((i + 1))
+	done
+	echo "$out"
+}
+
+# tids T, T+1, .. for $2 vCPUs
+tid_list() {
+	i=0 out=""
+	while [ "$i" -lt "$2" ]; do
+		out="$out${out:+,}$(($1 + i))"
+		i=$((i + 1))
+	done
+	echo "$out"
+}
+
+# The counts of VM $1 with $2 vCPUs, per arch, times $3 (default 1): ~100 exits per vCPU,
+# every vCPU and VM different.
+vm_counts() {
+	case "$ARCH" in
+	arm64) echo "--mmio $(count_list 20 "$1" "$2" "$3") --hvc $(count_list 40 "$1" "$2" "$3")" \
+		"--sys $(count_list 10 "$1" "$2" "$3") --wfi $(count_list 2 "$1" "$2" "$3") --wfi-us 500" ;;
+	riscv) echo "--store $(count_list 20 "$1" "$2" "$3") --load $(count_list 10 "$1" "$2" "$3")" \
+		"--ecall $(count_list 40 "$1" "$2" "$3") --wfi $(count_list 2 "$1" "$2" "$3")" \
+		"--csr $(count_list 5 "$1" "$2" "$3")" ;;
+	x86) echo "--io $(count_list 20 "$1" "$2" "$3") --cpuid $(count_list 40 "$1" "$2" "$3")" \
+		"--msr $(count_list 10 "$1" "$2" "$3") --hlt $(count_list 2 "$1" "$2" "$3")" \
+		"--mmio $(count_list 5 "$1" "$2" "$3")" ;;
+	esac
+}
+
+# scale: 8 VMMs of 8 vCPUs at once.
+scale_vmms() {
+	k=0 out=""
+	while [ "$k" -lt 8 ]; do
+		out="$out${out:+;}vm$k --vcpus 8 $(vm_counts "$k" 8)"
+		k=$((k + 1))
+	done
+	echo "$out"
+}
+
+# collide: tids T.. and T+16384.. (pid_max is 32768 in the emulated hosts), one VMM per CPU,
+# ~1000 exits per vCPU: long runs side by side.
+COLLIDE_TID=1000
+collide_vmms() {
+	echo "vmA --vcpus 4 $(vm_counts 0 4 10) --tids $(tid_list $COLLIDE_TID 4);" \
+		"vmB --vcpus 4 $(vm_counts 1 4 10) --tids $(tid_list $((COLLIDE_TID + 16384)) 4)"
+}
+
+# reuse: the same tids in two VMMs, one after the other; vmNew's vCPUs have other KVM ids
+# (where the VMM can choose them), so an inherited vCPU id shows.
+REUSE_TID=3000
+reuse_vmms() {
+	ids=""
+	[ "$ARCH" = x86 ] || ids="--vcpu-ids 4,5,6,7"
+	echo "vmOld --vcpus 4 $(vm_counts 0 4) --tids $(tid_list $REUSE_TID 4)|" \
+		"vmNew --vcpus 4 $(vm_counts 1 4) --tids $(tid_list $REUSE_TID 4) $ids"
+}
+
+# churn: waves w1..w4 of VMMs wWa..wWd; VMM k of every wave has the tids 5000+16k... A wave's
+# 16 threads have up to ~130 keys (classes x origins), the run ~500: --max-keys holds one wave
+# and a half, so the run is exact only if the slots of ended threads' keys are used again.
+CHURN_MAX_KEYS=192
+churn_vmms() {
+	w=1 out=""
+	while [ "$w" -le 4 ]; do
+		k=0 wave=""
+		for v in a b c d; do
+			wave="$wave${wave:+;}w$w$v --vcpus 4 $(vm_counts $((4 * w + k)) 4)"
+			wave="$wave --tids $(tid_list $((5000 + 16 * k)) 4)"
+			k=$((k + 1))
+		done
+		out="$out${out:+|}$wave"
+		w=$((w + 1))
+	done
+	echo "$out"
+}
+
 SCENARIO=${SCENARIO:-single}
 PIN_VMMS=0
+SYNC_START=0
+WAVE_GAP=${WAVE_GAP:-1}
 case "$SCENARIO" in
 single) SCENARIO_VMMS="vmtest ${VMM_ARGS:-$DEFAULT_VMM_ARGS}" SCENARIO_KVMSTAT="" ;;
 multivm) SCENARIO_VMMS=$MULTI_VMMS SCENARIO_KVMSTAT="--span both" ;;
 fallback) SCENARIO_VMMS=$MULTI_VMMS SCENARIO_KVMSTAT="--span both --vcpu-source thread" ;;
 timing) SCENARIO_VMMS=$TIMING_VMMS SCENARIO_KVMSTAT="--span both -i 1" PIN_VMMS=1 ;;
+scale) SCENARIO_VMMS=$(scale_vmms) SCENARIO_KVMSTAT="-i 1" SYNC_START=1 ;;
+collide) SCENARIO_VMMS=$(collide_vmms) SCENARIO_KVMSTAT="--span both" PIN_VMMS=1 SYNC_START=1 ;;
+reuse) SCENARIO_VMMS=$(reuse_vmms) SCENARIO_KVMSTAT="" SYNC_START=1 ;;
+churn) SCENARIO_VMMS=$(churn_vmms) SCENARIO_KVMSTAT="--max-keys $CHURN_MAX_KEYS" SYNC_START=1 ;;
 *)
-	echo "guest: unknown SCENARIO '$SCENARIO' (single | multivm | fallback | timing)"
+	echo "guest: unknown SCENARIO '$SCENARIO' (single | multivm | fallback | timing | scale |" \
+		"collide | reuse | churn)"
 	exit 2
 	;;
 esac
@@ -141,13 +242,21 @@ print_ndjson() {
 	echo "=== KVMSTAT NDJSON END ==="
 }
 
-# Starts every VMM of $VMMS at once, in the background: NVMM, VMM_NAME_i, VMM_PID_i.
+# Starts the VMMs of the wave $1 in the background: VMM_NAME_i, VMM_PID_i for i = FIRST..NVMM-1.
+# SYNC_START=1 (the scale, collide, reuse and churn scenarios): one by one, each once the
+# previous one's vCPU threads exist (no fork of ours can take a tid a VMM asks for), their
+# guests all at once when the file $2 appears (vmm --start-file). Else all at once, as they come.
 NVMM=0
+FIRST=0
 start_vmms() {
+	FIRST=$NVMM
+	go=""
+	[ "$SYNC_START" = 0 ] || go=$2
+	[ -z "$go" ] || rm -f "$go"
 	set -f
 	IFS=';'
 	# shellcheck disable=SC2086
-	set -- $VMMS
+	set -- $1
 	unset IFS
 	for spec in "$@"; do
 		# shellcheck disable=SC2086
@@ -159,12 +268,23 @@ start_vmms() {
 		[ "$PIN_VMMS" = 0 ] || pin="taskset -c $((NVMM % $(nproc)))"
 		echo "guest: running${pin:+ $pin} /bin/vmm --name $name $args"
 		# shellcheck disable=SC2086
-		$pin timeout "$VMM_TIMEOUT" /bin/vmm --name "$name" $args >"/tmp/vmm.$NVMM.out" \
-			2>"/tmp/vmm.$NVMM.err" &
+		$pin timeout "$VMM_TIMEOUT" /bin/vmm --name "$name" ${go:+--start-file "$go"} $args \
+			>"/tmp/vmm.$NVMM.out" 2>"/tmp/vmm.$NVMM.err" &
 		eval "VMM_NAME_$NVMM=\$name VMM_PID_$NVMM=\$!"
+		[ -z "$go" ] || wait_running "$NVMM"
 		NVMM=$((NVMM + 1))
 	done
 	set +f
+	[ -z "$go" ] || touch "$go"
+}
+
+# VMM $1 has created its vCPU threads (or ended: it failed).
+wait_running() {
+	eval "pid=\$VMM_PID_$1"
+	until grep -q " running$" "/tmp/vmm.$1.out" 2>/dev/null; do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.05
+	done
 }
 
 # Shortly before `timeout` kills a VMM that hangs: where its threads wait (kernel stacks)
@@ -195,7 +315,7 @@ stop_watchdog() {
 # Waits for them: VMM_RC_i, and VMM_RC the first failure's (0: none).
 VMM_RC=0
 wait_vmms() {
-	i=0
+	i=$FIRST
 	pid=""
 	while [ "$i" -lt "$NVMM" ]; do
 		eval "pid=\$VMM_PID_$i"
@@ -210,10 +330,10 @@ wait_vmms() {
 
 # The single scenario keeps its one "GUEST vmm rc=" line; more VMMs have one each, with name=.
 print_vmms() {
-	i=0
+	i=$FIRST
 	while [ "$i" -lt "$NVMM" ]; do
 		eval "name=\$VMM_NAME_$i rc=\$VMM_RC_$i"
-		if [ "$NVMM" = 1 ]; then
+		if [ "$NVMM" = 1 ] && [ "$waves" = 1 ]; then
 			echo "GUEST vmm rc=$rc seconds=$seconds"
 		else
 			echo "GUEST vmm name=$name rc=$rc seconds=$seconds"
@@ -224,24 +344,48 @@ print_vmms() {
 	done
 }
 
+# The ground truths of each wave, printed when it ended (a "GUEST wave=N" line first when
+# there are several), then reset for the next.
+run_waves() {
+	set -f
+	IFS='|'
+	# shellcheck disable=SC2086
+	set -- $VMMS
+	unset IFS
+	set +f
+	waves=$#
+	w=1
+	for wave in "$@"; do
+		[ "$w" = 1 ] || sleep "$WAVE_GAP"
+		[ "$w" = 1 ] || setup_hist
+		# The VMM processes of wave w get pids from 20000 + 1000 w: new ones each wave (a
+		# VMM restarts as another process), apart from the tids the VMMs choose (vmm --tids).
+		[ "$waves" = 1 ] || echo $((20000 + 1000 * w)) >/proc/sys/kernel/ns_last_pid
+		start=$(date +%s)
+		start_vmms "$wave" "/tmp/start.$w"
+		start_watchdog
+		wait_vmms
+		stop_watchdog
+		if [ "$w" = "$waves" ] && [ -n "${AFTER_VMMS:-}" ]; then
+			# shellcheck disable=SC1090
+			. "$AFTER_VMMS"
+		fi
+		echo 0 >"$I/tracing_on"
+		[ "$waves" = 1 ] || echo "GUEST wave=$w"
+		print_vmms
+		count_trace
+		print_hist
+		[ "$w" = "$waves" ] || reset_trace
+		w=$((w + 1))
+	done
+}
+
 echo "GUEST scenario=$SCENARIO kvmstat_args=$KVMSTAT_ARGS"
 setup_trace 8192 kvm/kvm_exit kvm/kvm_entry
 setup_hist
 start_kvmstat
-start=$(date +%s)
-start_vmms
-start_watchdog
-wait_vmms
-stop_watchdog
-if [ -n "${AFTER_VMMS:-}" ]; then
-	# shellcheck disable=SC1090
-	. "$AFTER_VMMS"
-fi
-echo 0 >"$I/tracing_on"
+run_waves
 stop_kvmstat
-print_vmms
-count_trace
-print_hist
 print_ndjson
 if [ "$VMM_RC" != 0 ]; then
 	# The kernel's side of it (e.g. "vmm[pid]: unhandled exception" at info level).

@@ -95,6 +95,13 @@ print_hist() {
 	cat "$T/events/kvm/kvm_exit/hist"
 	echo "=== HIST END ==="
 	echo "!hist:keys=common_pid,$HIST_KEYS:vals=hitcount:size=4096" >"$T/events/kvm/kvm_exit/trigger"
+	HIST_ON=0
+}
+
+# Between waves: the next wave's threads may reuse this wave's tids.
+reset_trace() {
+	echo >"$I/trace"
+	echo 1 >"$I/tracing_on"
 }
 
 # "TRACE pid=T class=0x.. count=N" per (pid, class) of kvm_exit, "TRACE pid=T entries=N".

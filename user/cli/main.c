@@ -125,6 +125,8 @@ enum {
 	OPT_MAX_KEYS,
 	OPT_CLASSIC,
 	OPT_INFLIGHT,
+	OPT_MAX_THREADS,
+	OPT_KEEP_ENDED,
 	OPT_TIME_EVERY,
 	OPT_VCPU_SOURCE,
 	OPT_VCPU,
@@ -159,7 +161,9 @@ static const struct argp_option run_options[] = {
 	{ "max-keys", OPT_MAX_KEYS, "N", 0, "Stats map entries (class x vCPU thread), default 16384", 0 },
 	{ "classic", OPT_CLASSIC, NULL, 0, "Classic tracepoints instead of tp_btf", 0 },
 	{ "time-every", OPT_TIME_EVERY, "N", 0, "Time 1 exit in N (power of two), still count every exit (default 1: time all)", 0 },
-	{ "inflight", OPT_INFLIGHT, "WHERE", OPTION_HIDDEN, "Pending exits in: task (storage) or array (benchmarks)", 0 },
+	{ "max-threads", OPT_MAX_THREADS, "N", 0, "vCPU threads alive at once kept without loss, default 8192", 0 },
+	{ "keep-ended", OPT_KEEP_ENDED, "N", 0, "Keys of ended threads kept one by one for the totals, default 16384; older ones fold into VM 0", 0 },
+	{ "inflight", OPT_INFLIGHT, "STORE", OPTION_HIDDEN, "Pending-exit store (benchmarks): overflow (default), direct, probe, hash or task", 0 },
 	{ "fentry-target", OPT_FENTRY_TARGET, "FUNC", OPTION_HIDDEN, "Tests: the vCPU fentry on FUNC (one the kernel refuses)", 0 },
 	{ "vcpu-source", OPT_VCPU_SOURCE, "SRC", 0,
 	  "auto (default), proc (no kvm_running_vcpu ksym: /proc at attach) or thread (the fallback)", 0 },
@@ -219,10 +223,7 @@ static void parse_view_choice(struct argp_state *state, int key, const char *arg
 static const char *const vcpu_source_names[] = {
 	[VCPU_SOURCE_AUTO] = "auto", [VCPU_SOURCE_THREAD] = "thread", [VCPU_SOURCE_PROC] = "proc",
 };
-static const struct schema_enum vcpu_sources = { vcpu_source_names, NULL, 3 };
-/* Where pending exits are kept: --inflight (benchmarks), index = inflight_task. */
-static const char *const inflight_names[] = { "array", "task" };
-static const struct schema_enum inflight_stores = { inflight_names, NULL, 2 };
+static const struct schema_enum vcpu_sources = { vcpu_source_names, NULL, 3, 0 };
 
 static void parse_run_choice(struct argp_state *state, int key, const char *arg, struct run_opts *o)
 {
@@ -236,7 +237,7 @@ static void parse_run_choice(struct argp_state *state, int key, const char *arg,
 		o->loader.vcpu_source = parse_choice(state, "vCPU source", arg, &vcpu_sources);
 		break;
 	case OPT_INFLIGHT:
-		o->loader.inflight_task = parse_choice(state, "--inflight", arg, &inflight_stores);
+		o->loader.store = parse_choice(state, "--inflight", arg, &loader_stores);
 		break;
 	}
 }
@@ -339,6 +340,12 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 	case OPT_SPEED:
 		parse_speed(state, arg, &o->speed);
 		break;
+	case OPT_MAX_THREADS:
+		o->loader.max_threads = parse_positive(state, "--max-threads", arg, 1U << 16);
+		break;
+	case OPT_KEEP_ENDED:
+		o->keep_ended = parse_positive(state, "--keep-ended", arg, 1U << 24);
+		break;
 	case OPT_MAX_KEYS:
 		o->loader.max_keys = parse_positive(state, "--max-keys", arg, 1U << 24);
 		break;
@@ -377,6 +384,7 @@ static int cmd_run_main(int argc, char **argv)
 			.spans = 1U << KVMSTAT_SPAN_HANDLING,
 			.max_keys = DEFAULT_MAX_KEYS,
 		},
+		.keep_ended = ENDED_KEYS_DEFAULT_CAP,
 		.interval_ns = 1000000000ULL,
 		.sort = SORT_COUNT,
 		.by = GROUP_CLASS,

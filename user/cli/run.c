@@ -183,7 +183,7 @@ static void print_setup(struct run_state *st)
 	fprintf(stderr, "kvmstat-bpf: attached (%s), vCPU ids from %s, %s; maps up to %.1f MiB "
 		"(%u keys x %zu B, %d possible CPUs)\n", st->loader.attach_kind, st->vcpu_source,
 		lo->time_every > 1 ? "1 exit in N timed" : "every exit timed",
-		loader_map_memory(lo, ncpus, KVMSTAT_INFLIGHT_SLOTS) / 1048576.0, lo->max_keys,
+		loader_map_memory(lo, ncpus, lo->max_threads ? lo->max_threads : KVMSTAT_MAX_THREADS_DEFAULT) / 1048576.0, lo->max_keys,
 		sizeof(struct kvmstat_key) + kvmstat_value_size(__builtin_popcount(lo->spans)), ncpus);
 }
 
@@ -345,6 +345,7 @@ int cmd_run(const struct run_opts *o)
 		fprintf(stderr, "failed to allocate stats reader: %s\n", strerror(-err));
 		goto cleanup;
 	}
+	st.reader.ended.cap = o->keep_ended;
 	/* The baseline, before attach (the arrays are still empty): the interval lines sum to
 	 * the total line, and both hold every exit counted from the attach on. */
 	err = read_stats(&st);

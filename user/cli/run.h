@@ -27,6 +27,7 @@ struct run_opts {
 	bool batch;			/* no live view on a terminal: the tables as elsewhere */
 	const char *replay;		/* a saved run (NDJSON) shown in the live view; NULL: attach */
 	double speed;			/* --replay: times as fast as it was recorded */
+	__u32 keep_ended;		/* keys of ended threads kept one by one (then folded) */
 };
 
 int cmd_run(const struct run_opts *o);

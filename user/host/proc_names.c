@@ -13,7 +13,7 @@
  * never move: a name handed out stays valid while the table grows.
  */
 struct name_entry {
-	__u32 id;
+	__u64 id;			/* pid; a thread's: pid << 32 | tid (a tid is its process's) */
 	int kind;			/* NAME_VM or NAME_THREAD */
 	char name[NAME_LEN];
 };
@@ -31,16 +31,16 @@ void names_set_fallback(name_fallback_fn fn, void *ctx)
 	fallback_ctx = ctx;
 }
 
-static size_t cache_slot(struct name_entry **table, size_t mask, __u32 id, int kind)
+static size_t cache_slot(struct name_entry **table, size_t mask, __u64 id, int kind)
 {
-	size_t h = (((__u64)id * 0x9E3779B97F4A7C15ULL) >> 32 ^ kind) & mask;
+	size_t h = ((id * 0x9E3779B97F4A7C15ULL) >> 32 ^ kind) & mask;
 
 	while (table[h] && (table[h]->id != id || table[h]->kind != kind))
 		h = (h + 1) & mask;
 	return h;
 }
 
-static const char *cache_find(__u32 id, int kind)
+static const char *cache_find(__u64 id, int kind)
 {
 	struct name_entry *e = cache ? cache[cache_slot(cache, cache_mask, id, kind)] : NULL;
 
@@ -64,7 +64,7 @@ static bool cache_grow(void)
 	return true;
 }
 
-static const char *cache_put(__u32 id, int kind, const char *name)
+static const char *cache_put(__u64 id, int kind, const char *name)
 {
 	struct name_entry *e;
 
@@ -250,7 +250,7 @@ const char *proc_vm_name(void *ctx, __u32 pid)
 		n = read_comm(path, name, sizeof(name));
 	}
 	if (!n && fallback)
-		n = fallback(fallback_ctx, pid, true, name, sizeof(name));
+		n = fallback(fallback_ctx, pid, 0, name, sizeof(name));
 	return n ? cache_put(pid, NAME_VM, n) : NULL;
 }
 
@@ -312,34 +312,19 @@ const char *proc_vm_scope(void *ctx, __u32 pid)
 	return found && *found ? found : NULL;
 }
 
-const char *proc_thread_name(void *ctx, __u32 tid)
+const char *proc_thread_name(void *ctx, __u32 pid, __u32 tid)
 {
 	char path[64], name[NAME_LEN];
-	const char *found = cache_find(tid, NAME_THREAD), *n;
+	__u64 id = (__u64)pid << 32 | tid;
+	const char *found = cache_find(id, NAME_THREAD), *n;
 
 	(void)ctx;
 	if (found)
 		return found;
-	snprintf(path, sizeof(path), "/proc/%u/comm", tid);
+	/* only exists while tid is a thread of pid */
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
 	n = read_comm(path, name, sizeof(name));
 	if (!n && fallback)
-		n = fallback(fallback_ctx, tid, false, name, sizeof(name));
-	return n ? cache_put(tid, NAME_THREAD, n) : NULL;
-}
-
-int vcpu_from_thread_name(const char *name)
-{
-	const char *p = name;
-	long n = 0;
-
-	/* Exactly QEMU's "CPU %d/KVM": no sign, space or leading zero that sscanf would let by. */
-	if (!name || strncmp(p, "CPU ", 4))
-		return -1;
-	p += 4;
-	if (*p < '0' || *p > '9' || (*p == '0' && p[1] != '/'))
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++)
-		if ((n = n * 10 + (*p - '0')) > 0x7fffffff)
-			return -1;
-	return strcmp(p, "/KVM") ? -1 : (int)n;
+		n = fallback(fallback_ctx, pid, tid, name, sizeof(name));
+	return n ? cache_put(id, NAME_THREAD, n) : NULL;
 }

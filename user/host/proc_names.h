@@ -29,13 +29,14 @@ const char *proc_vm_name(void *ctx, __u32 pid);
 const char *proc_vm_uuid(void *ctx, __u32 pid);
 /* The VM's libvirt scope (libvirt_scope()), NULL if none or the process is unknown. */
 const char *proc_vm_scope(void *ctx, __u32 pid);
-/* Thread name (comm), e.g. "CPU 1/KVM"; NULL if unknown. */
-const char *proc_thread_name(void *ctx, __u32 tid);
+/* Name (comm) of thread tid of process pid, e.g. "CPU 1/KVM"; NULL if unknown. A tid
+ * reused by another process names that process's thread, never this one. */
+const char *proc_thread_name(void *ctx, __u32 pid, __u32 tid);
 void names_cache_free(void);
 
 /* Asked when /proc no longer has the process: e.g. the kernel's record of its threads.
- * vm: id is a VM (process) id, else a thread id. Returns buf or NULL. */
-typedef const char *(*name_fallback_fn)(void *ctx, __u32 id, bool vm, char *buf, size_t len);
+ * tid 0: the name of VM (process) pid, else of its thread tid. Returns buf or NULL. */
+typedef const char *(*name_fallback_fn)(void *ctx, __u32 pid, __u32 tid, char *buf, size_t len);
 void names_set_fallback(name_fallback_fn fn, void *ctx);
 
 #endif /* KVMSTAT_PROC_NAMES_H */

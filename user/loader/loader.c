@@ -16,6 +16,7 @@
 #include "arch/arch.h"
 #include "kvmstat.skel.h"
 #include "loader/loader.h"
+#include "loader/ended_threads.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -158,6 +159,7 @@ void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o)
 	bpf_map__set_max_entries(skel->maps.stats, o->max_keys);
 	bpf_map__set_max_entries(skel->maps.stats_keys, o->max_keys);
 	bpf_map__set_max_entries(skel->maps.stats_index, o->max_keys);
+	bpf_map__set_max_entries(skel->maps.free_slots, o->max_keys);
 	bpf_map__set_value_size(skel->maps.stats, kvmstat_value_size(__builtin_popcount(o->spans)));
 }
 
@@ -193,6 +195,9 @@ void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *
 	}
 	if (f->fentry)
 		bpf_program__set_autoload(skel->progs.vcpu_run_fentry, true);
+	/* attached first of all (loader_attach) */
+	prog = o->classic ? skel->progs.thread_exit_tp : skel->progs.thread_exit_btf;
+	bpf_program__set_autoload(prog, true);
 }
 
 #define VCPU_RUN_FUNC "kvm_arch_vcpu_ioctl_run"
@@ -257,9 +262,8 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, const st
 	l->skel->rodata->targ_spans = o->spans;
 	l->skel->rodata->targ_vm_filter = o->vm_filter;
 	loader_size_stats(l->skel, o);
-	l->skel->rodata->targ_inflight_array = !o->inflight_task;
+	loader_size_inflight(l->skel, o);
 	l->skel->rodata->targ_time_mask = o->time_every > 1 ? o->time_every - 1 : 0;
-	bpf_map__set_max_entries(l->skel->maps.inflight_slots, o->inflight_task ? 1 : KVMSTAT_INFLIGHT_SLOTS);
 	loader_select_programs(l->skel, o, f);
 	if (f->fentry && o->fentry_target)
 		bpf_program__set_attach_target(l->skel->progs.vcpu_run_fentry, 0, o->fentry_target);
@@ -441,35 +445,50 @@ int loader_load(struct loader *l, const struct loader_opts *o)
 	return err;
 }
 
-/* The kvm_exit programs: where an exit is first seen. */
-static bool sees_exits(const struct bpf_program *prog)
+/* Attach order: 0 the thread-exit hook (every thread that gets state is then seen ending),
+ * 1 the programs that account exits, 2 the kvm_exit ones (where an exit is first seen). */
+static int attach_rank(const struct bpf_program *prog)
 {
 	const char *sec = bpf_program__section_name(prog);
 	size_t n = strlen(sec);
 
-	return n >= 9 && !strcmp(sec + n - 9, "/kvm_exit");
+	if (n >= 18 && !strcmp(sec + n - 18, "sched_process_exit"))
+		return 0;
+	return n >= 9 && !strcmp(sec + n - 9, "/kvm_exit") ? 2 : 1;
 }
 
-/* libbpf is silent while attaching without -v: the program refused is named in one line. */
-int loader_attach(struct loader *l, bool exits)
+static int attach_rank_programs(struct loader *l, int rank)
 {
 	const struct bpf_object_skeleton *s = l->skel->skeleton;
-	int i, err = 0;
+	int i, err;
 
-	libbpf_set_print(l->verbose ? print_libbpf_verbose : print_nothing);
-	for (i = 0; i < s->prog_cnt && !err; i++) {
+	for (i = 0; i < s->prog_cnt; i++) {
 		struct bpf_program *prog = *s->progs[i].prog;
 		struct bpf_link **link = s->progs[i].link;
 
-		if (!bpf_program__autoload(prog) || sees_exits(prog) != exits || *link)
+		if (!bpf_program__autoload(prog) || attach_rank(prog) != rank || *link)
 			continue;
 		*link = bpf_program__attach(prog);
 		if (!*link) {
 			err = -errno;
 			fprintf(stderr, "failed to attach BPF program %s (%s): %s\n", bpf_program__name(prog),
 				bpf_program__section_name(prog), strerror(-err));
+			return err;
 		}
 	}
+	return 0;
+}
+
+/* libbpf is silent while attaching without -v: the program refused is named in one line. */
+int loader_attach(struct loader *l, bool exits)
+{
+	int err;
+
+	libbpf_set_print(l->verbose ? print_libbpf_verbose : print_nothing);
+	if (exits)
+		err = attach_rank_programs(l, 2);
+	else
+		err = attach_rank_programs(l, 0) ?: attach_rank_programs(l, 1);
 	libbpf_set_print(l->verbose ? print_libbpf_verbose : print_libbpf);
 	return err;
 }
@@ -536,6 +555,8 @@ static const void *map_array(const struct bpf_map *map, size_t *len)
 
 int stats_source_map(struct stats_source *src, struct kvmstat_bpf *skel, __u32 spans)
 {
+	struct ended_threads *ended;
+
 	memset(src, 0, sizeof(*src));
 	src->values = map_array(skel->maps.stats, &src->values_len);
 	src->keys = src->values ? map_array(skel->maps.stats_keys, &src->keys_len) : NULL;
@@ -551,6 +572,13 @@ int stats_source_map(struct stats_source *src, struct kvmstat_bpf *skel, __u32 s
 	src->spans = spans;
 	src->read_drops = read_drops;
 	src->drops_fd = bpf_map__fd(skel->maps.drops);
+	/* ended threads: their names kept, their map entries and slots freed */
+	ended = malloc(sizeof(*ended));
+	if (!ended || ended_threads_open(ended, skel, src)) {
+		free(ended);
+		stats_source_unmap(src);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -560,40 +588,11 @@ void stats_source_unmap(struct stats_source *src)
 		munmap((void *)src->values, src->values_len);
 	if (src->keys)
 		munmap((void *)src->keys, src->keys_len);
+	if (src->ctx) {
+		ended_threads_close(src->ctx);
+		free(src->ctx);
+	}
 	memset(src, 0, sizeof(*src));
-}
-
-static void copy_comm(char *buf, size_t len, const char *comm)
-{
-	snprintf(buf, len, "%.*s", KVMSTAT_COMM_LEN, comm);
-}
-
-const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t len)
-{
-	const struct loader *l = ctx;
-	struct kvmstat_thread t;
-	__u32 key, next, *prev = NULL;
-	int fd;
-
-	if (!l->skel)
-		return NULL;
-	fd = bpf_map__fd(l->skel->maps.threads);
-	if (!vm) {
-		if (bpf_map_lookup_elem(fd, &id, &t))
-			return NULL;
-		copy_comm(buf, len, t.comm);
-		return buf;
-	}
-	/* A VM is a process: any of its threads knows the process's name. */
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (!bpf_map_lookup_elem(fd, &key, &t) && t.tgid == id) {
-			copy_comm(buf, len, t.leader_comm);
-			return buf;
-		}
-	}
-	return NULL;
 }
 
 /* Rough per-element overheads of the kernel's hash and local-storage maps. */
@@ -625,19 +624,39 @@ static __u64 mmap_array_memory(__u64 entries, size_t value)
 	return (entries * ROUND8(value) + MAP_PAGE - 1) / MAP_PAGE * MAP_PAGE + MAP_PAGE;
 }
 
+/* The store's maps; task storage grows with the threads that have state (nthreads). */
+static __u64 inflight_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads)
+{
+	__u64 array = (__u64)loader_direct_slots(o->max_threads) * KVMSTAT_INFLIGHT_SIZE + MAP_PAGE;
+	__u64 hash = hash_memory(loader_max_threads(o), sizeof(__u64), KVMSTAT_INFLIGHT_SIZE, ncpus);
+	__u64 one_hash = hash_memory(1, sizeof(__u64), KVMSTAT_INFLIGHT_SIZE, ncpus);
+	__u64 one_slot = KVMSTAT_INFLIGHT_SIZE + MAP_PAGE;
+
+	switch (o->store) {
+	case KVMSTAT_STORE_OVERFLOW:
+		return array + hash;
+	case KVMSTAT_STORE_HASH:
+		return one_slot + hash;
+	case KVMSTAT_STORE_TASK:
+		return one_slot + one_hash + (__u64)nthreads * (KVMSTAT_INFLIGHT_SIZE + TASK_STORAGE_OVERHEAD);
+	default:	/* direct, probe: the array alone */
+		return array + one_hash;
+	}
+}
+
 __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads)
 {
 	size_t value = kvmstat_value_size(__builtin_popcount(o->spans));
 	size_t key = sizeof(struct kvmstat_key);
 	__u64 stats = mmap_array_memory(o->max_keys, value) + mmap_array_memory(o->max_keys, key) +
-		      hash_memory(o->max_keys, key, sizeof(__u32), ncpus);
+		      hash_memory(o->max_keys, key, sizeof(__u32), ncpus) +
+		      ((__u64)o->max_keys + 1) * sizeof(__u32) + MAP_PAGE;	/* free_slots */
 	__u64 drops = (__u64)KVMSTAT_NR_DROPS * 8 * ncpus + MAP_PAGE;
-	__u64 threads = hash_memory(KVMSTAT_MAX_THREADS, sizeof(__u32), sizeof(struct kvmstat_thread),
-				    ncpus);
-	__u64 inflight = o->inflight_task ?
-			 (__u64)nthreads * (KVMSTAT_INFLIGHT_SIZE + TASK_STORAGE_OVERHEAD) :
-			 (__u64)KVMSTAT_INFLIGHT_SLOTS * KVMSTAT_INFLIGHT_SIZE + MAP_PAGE;
+	__u64 max_threads = loader_max_threads(o);
+	__u64 threads = hash_memory(2 * max_threads, sizeof(__u64), sizeof(struct kvmstat_thread), ncpus);
+	__u64 dead = (max_threads + 1) * sizeof(__u64) + MAP_PAGE;	/* queue: one spare slot */
+	__u64 inflight = inflight_memory(o, ncpus, nthreads);
 	__u64 globals = 2 * mmap_array_memory(1, MAP_PAGE);	/* .rodata and .bss, a page each */
 
-	return stats + drops + threads + inflight + globals;
+	return stats + drops + threads + dead + inflight + globals;
 }

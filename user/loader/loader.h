@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include "bpf/kvmstat.h"
 #include "loader/stats_reader.h"
+#include "model/schema.h"
 
 enum vcpu_source {
 	VCPU_SOURCE_AUTO,	/* best the kernel offers, thread as the last resort */
@@ -21,7 +22,8 @@ struct loader_opts {
 	__u32 vm_filter;		/* VMM pid, 0 for all */
 	__u32 max_keys;			/* stats map entries */
 	bool classic;			/* classic tracepoints instead of tp_btf */
-	bool inflight_task;		/* pending exits in task storage, not the tid-indexed array */
+	enum kvmstat_store store;	/* pending-exit store (the shipped one: 0) */
+	__u32 max_threads;		/* vCPU threads alive at once without loss; 0: the default */
 	__u32 time_every;		/* time 1 exit in N (power of two), count all; 0 or 1: time all */
 	const char *fentry_target;	/* tests: another function for the vCPU fentry (NULL: the real one) */
 	enum vcpu_source vcpu_source;
@@ -74,11 +76,19 @@ int stats_source_map(struct stats_source *src, struct kvmstat_bpf *skel, __u32 s
 void stats_source_unmap(struct stats_source *src);
 /* Sizes the stats arrays and index to o->max_keys and the values to o->spans (before load). */
 void loader_size_stats(struct kvmstat_bpf *skel, const struct loader_opts *o);
+/* Sizes and selects the pending-exit store (o->store, o->max_threads), before load. */
+void loader_size_inflight(struct kvmstat_bpf *skel, const struct loader_opts *o);
+/* --max-threads, or its default. */
+__u32 loader_max_threads(const struct loader_opts *o);
+/* Slots of the store's array: the power of two >= 2 x max_threads (0: the default). */
+__u32 loader_direct_slots(__u32 max_threads);
+/* The names of enum kvmstat_store (run --inflight): "overflow", "direct", "probe", "hash", "task". */
+extern const struct schema_enum loader_stores;
 /* Sets autoload on exactly the programs an arch needs (used by the CO-RE tests too). */
 void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o,
 			    const struct vcpu_features *f);
 /* Names the kernel recorded when it first saw a thread (host/proc_names.h fallback; ctx: the loader). */
-const char *loader_thread_name(void *ctx, __u32 id, bool vm, char *buf, size_t len);
+const char *loader_thread_name(void *ctx, __u32 pid, __u32 tid, char *buf, size_t len);
 /* A map's kernel memory by the kernel's own accounting (fdinfo memlock), 0 if unknown. */
 unsigned long long loader_map_memlock(int fd);
 /* Upper bound of the kernel memory of the maps for a host with ncpus possible CPUs. */

@@ -39,6 +39,7 @@ int stats_reader_init(struct stats_reader *r, const struct stats_source *src,
 	r->nr_spans = __builtin_popcount(src->spans);
 	r->value_size = kvmstat_value_size(r->nr_spans);
 	snapshot_init(&r->interval, arch);
+	ended_keys_init(&r->ended, src->spans, ENDED_KEYS_DEFAULT_CAP);
 	/* calloc of this size maps zero pages: memory is spent on slots in use only */
 	r->last = calloc(src->max_keys ? src->max_keys : 1, r->value_size);
 	r->counts = calloc(src->max_keys ? src->max_keys : 1, (1 + r->nr_spans) * sizeof(__u64));
@@ -51,21 +52,32 @@ void stats_reader_free(struct stats_reader *r)
 	free(r->counts);
 	free(r->start_slots);
 	free(r->start_values);
+	free(r->ended_ids);
+	ended_keys_free(&r->ended);
 	snapshot_free(&r->interval);
 	memset(r, 0, sizeof(*r));
 }
 
-/* Slots published so far: the scan stops at the first key not yet written whole. */
-static __u32 published_slots(struct stats_reader *r)
+/*
+ * Slots handed out so far. Some may be unpublished (tid 0): a key being written,
+ * or a slot freed and not taken again; their values are zero (a key is published
+ * before its first count), so the scan skips them as slots that did not move.
+ */
+static __u32 slots_in_use(struct stats_reader *r)
 {
 	const struct stats_source *src = r->src;
-	__u32 used = *src->used, n = r->nr_slots;
+	__u32 used = *src->used;
 
 	if (used > src->max_keys)
 		used = src->max_keys;	/* the map is full: later exits are counted as drops */
-	while (n < used && __atomic_load_n(&src->keys[n].tid, __ATOMIC_ACQUIRE))
-		n++;
-	return r->nr_slots = n;
+	return r->nr_slots = used;
+}
+
+/* A slot whose counts moved has its key published: counts are read before the key. */
+static bool published(const struct stats_reader *r, __u32 slot)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&r->src->keys[slot].tid, __ATOMIC_RELAXED) != 0;
 }
 
 /* Exits or a span's count moved since the last read: the cheap test that skips an idle slot. */
@@ -170,14 +182,19 @@ static void remember(struct stats_reader *r, __u32 slot, const struct kvmstat_va
 		counts[1 + i] = now->span[i].count;
 }
 
-/* The slot's key, its vCPU filled in where the kernel did not know it and the host does. */
-static struct kvmstat_key slot_key(const struct stats_reader *r, __u32 slot)
+/* A key, its vCPU filled in where the kernel did not know it and the host does. */
+static struct kvmstat_key known_key(const struct stats_reader *r, const struct kvmstat_key *key)
 {
-	struct kvmstat_key k = r->src->keys[slot];
+	struct kvmstat_key k = *key;
 
 	if (k.vcpu == KVMSTAT_VCPU_UNKNOWN)
 		k.vcpu = thread_vcpus_find(r->thread_vcpus, k.vm, k.tid);
 	return k;
+}
+
+static struct kvmstat_key slot_key(const struct stats_reader *r, __u32 slot)
+{
+	return known_key(r, &r->src->keys[slot]);
 }
 
 static bool keep(const struct stats_reader *r, __u32 slot)
@@ -213,9 +230,10 @@ static struct sample *next_zeroed(struct snapshot *out)
 	return &out->samples[out->nr];
 }
 
-/* Appends the slot's cur - prev to out unless nothing happened in between. */
-static int append_delta(const struct stats_reader *r, struct snapshot *out, __u32 slot,
-			const struct kvmstat_value *prev, const struct kvmstat_value *cur)
+/* Appends key's cur - prev to out unless nothing happened in between. */
+static int append_delta(const struct stats_reader *r, struct snapshot *out,
+			const struct kvmstat_key *key, const struct kvmstat_value *prev,
+			const struct kvmstat_value *cur)
 {
 	struct sample *n = next_zeroed(out);
 
@@ -226,7 +244,7 @@ static int append_delta(const struct stats_reader *r, struct snapshot *out, __u3
 		value_clear(&n->val);
 		return 0;
 	}
-	n->key = slot_key(r, slot);
+	n->key = known_key(r, key);
 	out->nr++;
 	return 0;
 }
@@ -267,16 +285,42 @@ static int add_baseline(struct stats_reader *r, __u32 slot, const struct kvmstat
 }
 
 /* A moved slot: copied once out of the map (its writer may move on meanwhile), then diffed. */
+/* The map's counts are still v's: no update overtook the copy of v's buckets. */
+static bool counts_still(const struct stats_reader *r, __u32 slot, const struct kvmstat_value *v)
+{
+	const struct kvmstat_value *m = map_value(r->src, slot);
+	unsigned int i;
+
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* the buckets were read before */
+	if (m->exits != v->exits)
+		return false;
+	for (i = 0; i < r->nr_spans; i++)
+		if (m->span[i].count != v->span[i].count)
+			return false;
+	return true;
+}
+
+#define COPY_TRIES 3	/* a copy overtaken by its writer is taken again, a few times */
+
 static int read_slot(struct stats_reader *r, __u32 slot)
 {
 	struct kvmstat_value now;	/* packed: only its counts and ranges are read */
-	int err;
+	int err, i;
 
-	copy_value(&now, map_value(r->src, slot), r->nr_spans);
+	/*
+	 * Counts first, then buckets: a reader preempted in between (seen under TCG with 16
+	 * busy vCPU threads: 7 updates) would see buckets ahead of the counts. Copied again
+	 * then, so within a line a class's count and buckets are at most one update apart.
+	 */
+	for (i = 0; i < COPY_TRIES; i++) {
+		copy_value(&now, map_value(r->src, slot), r->nr_spans);
+		if (counts_still(r, slot, &now))
+			break;
+	}
 	if (r->interval.nr < r->stale)
 		clear_stale(r, r->interval.nr, r->interval.nr + 1);
 	if (r->started)
-		err = append_delta(r, &r->interval, slot, last_value(r, slot), &now);
+		err = append_delta(r, &r->interval, &r->src->keys[slot], last_value(r, slot), &now);
 	else
 		err = add_baseline(r, slot, &now);
 	if (!err)
@@ -299,6 +343,117 @@ static void stamp_interval(struct stats_reader *r, const __u64 drops[KVMSTAT_NR_
 		s->drops[i] = r->started ? drops[i] - r->last_drops[i] : 0;
 }
 
+/* --- keys of ended threads ------------------------------------------------------ */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The threads that ended since the last read, sorted. */
+static int pop_ended(struct stats_reader *r)
+{
+	const struct stats_source *src = r->src;
+	__u64 *ids;
+	int n;
+
+	r->nr_ended_ids = 0;
+	if (!src->pop_ended || !src->free_slot)
+		return 0;
+	do {
+		if (r->nr_ended_ids == r->ended_ids_cap) {
+			size_t cap = r->ended_ids_cap ? 2 * r->ended_ids_cap : 64;
+
+			ids = realloc(r->ended_ids, cap * sizeof(*ids));
+			if (!ids)
+				return -ENOMEM;
+			r->ended_ids = ids;
+			r->ended_ids_cap = cap;
+		}
+		n = src->pop_ended(src, r->ended_ids + r->nr_ended_ids,
+				   r->ended_ids_cap - r->nr_ended_ids);
+		if (n < 0)
+			return n;
+		r->nr_ended_ids += n;
+	} while (n && r->nr_ended_ids == r->ended_ids_cap);
+	qsort(r->ended_ids, r->nr_ended_ids, sizeof(*r->ended_ids), cmp_u64);
+	return 0;
+}
+
+static bool has_ended(const struct stats_reader *r, const struct kvmstat_key *k)
+{
+	__u64 id = (__u64)k->vm << 32 | k->tid;
+
+	return bsearch(&id, r->ended_ids, r->nr_ended_ids, sizeof(id), cmp_u64);
+}
+
+/* The slot's value at the first read into buf, NULL if none; the slot's next key has none. */
+static const void *take_baseline(struct stats_reader *r, __u32 slot, void *buf)
+{
+	__u32 *found = bsearch(&slot, r->start_slots, r->nr_start, sizeof(slot), cmp_u32);
+	char *v;
+
+	if (!found)
+		return NULL;
+	v = r->start_values + (found - r->start_slots) * r->value_size;
+	memcpy(buf, v, r->value_size);
+	memset(v, 0, r->value_size);	/* zero, as copy_value wants its destination */
+	return value_empty(buf) ? NULL : buf;	/* a packed value begins as a whole one does */
+}
+
+/* An ended thread's key: its last value kept, its slot back to the kernel and reset here. */
+static int retire_slot(struct stats_reader *r, __u32 slot)
+{
+	struct kvmstat_key key = r->src->keys[slot];
+	struct kvmstat_value buf = {};	/* packed: only value_size bytes used */
+	const void *base = take_baseline(r, slot, &buf);
+	int err = r->src->free_slot(r->src, slot, &key);
+
+	if (!err && (!r->filter || sample_filter_match(r->filter, &key)))
+		err = ended_keys_add(&r->ended, &key, last_value(r, slot), base);
+	/* zero, as copy_value wants its destination: the slot's next key starts from nothing */
+	memset(last_value(r, slot), 0, r->value_size);
+	memset(counts_of(r, slot), 0, (1 + r->nr_spans) * sizeof(__u64));
+	return err;
+}
+
+/* After the read: every key of the ended threads has its last value in r->last. */
+static int retire_ended(struct stats_reader *r)
+{
+	__u32 slot;
+	int err = 0;
+
+	if (!r->nr_ended_ids)
+		return 0;
+	for (slot = 0; slot < r->nr_slots && !err; slot++)
+		if (published(r, slot) && has_ended(r, &r->src->keys[slot]))
+			err = retire_slot(r, slot);
+	return err;
+}
+
+static int collect_ended(const struct stats_reader *r, bool since_start, struct snapshot *out)
+{
+	size_t i, n = ended_keys_count(&r->ended);
+	const void *final, *base;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		const struct kvmstat_key *k = ended_keys_get(&r->ended, i, &final, &base);
+
+		err = append_delta(r, out, k, since_start && base ? base : &zero_value, final);
+	}
+	return err;
+}
+
 int stats_reader_update(struct stats_reader *r)
 {
 	const struct stats_source *src = r->src;
@@ -307,20 +462,23 @@ int stats_reader_update(struct stats_reader *r)
 	int err;
 
 	err = src->read_drops ? src->read_drops(src, drops) : 0;
+	/* before the read: what ended threads counted is all in it */
+	err = err ?: pop_ended(r);
 	if (err)
 		return err;
 	r->stale = r->stale > r->interval.nr ? r->stale : r->interval.nr;
 	snapshot_clear(&r->interval, r->arch);	/* its buffer is reused: no fresh page faults */
 	stamp_interval(r, drops);
-	n = published_slots(r);
+	n = slots_in_use(r);
 	for (slot = 0; slot < n && !err; slot++) {
 		prefetch_ahead(r, slot, n);
-		if (counts_moved(r, slot) && keep(r, slot))
+		if (counts_moved(r, slot) && published(r, slot) && keep(r, slot))
 			err = read_slot(r, slot);
 	}
 	if (r->interval.nr < r->stale)
 		clear_stale(r, r->interval.nr, r->stale);
 	r->stale = err ? r->stale : 0;
+	err = err ?: retire_ended(r);
 	if (err)
 		return err;
 	r->reads++;
@@ -354,7 +512,7 @@ static int collect(const struct stats_reader *r, bool since_start, struct snapsh
 	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
 		out->drops[i] = r->last_drops[i] - (since_start ? r->start_drops[i] : 0);
 	/* one allocation, zero as the deltas need; growing would copy ~2 KiB samples */
-	if (snapshot_reserve_zeroed(out, r->nr_slots))
+	if (snapshot_reserve_zeroed(out, r->nr_slots + ended_keys_count(&r->ended)))
 		return -ENOMEM;
 	for (slot = 0; slot < r->nr_slots; slot++) {
 		base = &zero_value;
@@ -365,11 +523,11 @@ static int collect(const struct stats_reader *r, bool since_start, struct snapsh
 		}
 		if (!keep(r, slot))
 			continue;
-		err = append_delta(r, out, slot, base, last_value(r, slot));
+		err = append_delta(r, out, &r->src->keys[slot], base, last_value(r, slot));
 		if (err)
 			return err;
 	}
-	return 0;
+	return collect_ended(r, since_start, out);
 }
 
 int stats_reader_since_start(const struct stats_reader *r, struct snapshot *out)

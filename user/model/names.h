@@ -13,7 +13,8 @@
 
 struct names {
 	const char *(*vm_name)(void *ctx, __u32 pid);		/* NULL if unknown */
-	const char *(*thread_name)(void *ctx, __u32 tid);	/* NULL if unknown */
+	/* tid of process pid: a reused tid in another process is another thread */
+	const char *(*thread_name)(void *ctx, __u32 pid, __u32 tid);	/* NULL if unknown */
 	const char *(*vm_uuid)(void *ctx, __u32 pid);		/* NULL if unknown or none */
 	const char *(*vm_scope)(void *ctx, __u32 pid);		/* NULL if unknown or none */
 	void *ctx;
@@ -36,9 +37,9 @@ static inline const char *names_vm_scope(const struct names *n, __u32 pid)
 	return n && n->vm_scope ? n->vm_scope(n->ctx, pid) : NULL;
 }
 
-static inline const char *names_thread(const struct names *n, __u32 tid)
+static inline const char *names_thread(const struct names *n, __u32 pid, __u32 tid)
 {
-	return n && n->thread_name ? n->thread_name(n->ctx, tid) : NULL;
+	return n && n->thread_name ? n->thread_name(n->ctx, pid, tid) : NULL;
 }
 
 /*
@@ -48,12 +49,19 @@ static inline const char *names_thread(const struct names *n, __u32 tid)
  */
 static inline int vcpu_index_of_thread_name(const char *name)
 {
-	unsigned int n;
-	int end = 0;
+	const char *p = name;
+	long n = 0;
 
-	if (name && sscanf(name, "CPU %u/KVM%n", &n, &end) == 1 && end && !name[end] && n <= 0xffff)
-		return (int)n;
-	return -1;
+	/* Exactly QEMU's "CPU %d/KVM": no sign, space or leading zero that sscanf would let by. */
+	if (!name || strncmp(p, "CPU ", 4))
+		return -1;
+	p += 4;
+	if (*p < '0' || *p > '9' || (*p == '0' && p[1] != '/'))
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((n = n * 10 + (*p - '0')) > 0x7fffffff)
+			return -1;
+	return strcmp(p, "/KVM") ? -1 : (int)n;
 }
 
 #endif /* KVMSTAT_MODEL_NAMES_H */

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "model/schema.h"
 
-#define ENUM(names, descs) { names, descs, sizeof(names) / sizeof(names[0]) }
+#define ENUM(names, descs) { names, descs, sizeof(names) / sizeof(names[0]), 0 }
 
 static const char *const span_names[KVMSTAT_NR_SPANS] = {
 	[KVMSTAT_SPAN_HANDLING] = "handling",
@@ -15,13 +15,15 @@ static const char *const drop_names[KVMSTAT_NR_DROPS] = {
 	[KVMSTAT_DROP_STATS_FULL] = "stats_full",
 	[KVMSTAT_DROP_INFLIGHT] = "inflight",
 	[KVMSTAT_DROP_UNPAIRED] = "unpaired",
+	[KVMSTAT_DROP_THREADS_FULL] = "threads_full",
 };
 
 /* What the loss means for the counts (Prometheus HELP); kvmstat.h says why it happens. */
 static const char *const drop_descs[KVMSTAT_NR_DROPS] = {
 	[KVMSTAT_DROP_STATS_FULL] = "exit not counted, map full",
-	[KVMSTAT_DROP_INFLIGHT] = "interval not timed",
+	[KVMSTAT_DROP_INFLIGHT] = "pending exit lost",
 	[KVMSTAT_DROP_UNPAIRED] = "entry without a seen exit",
+	[KVMSTAT_DROP_THREADS_FULL] = "event of a thread past --max-threads",
 };
 
 static const char *const grouping_names[NR_GROUPINGS] = {
@@ -56,7 +58,10 @@ static const char *const span_choice_names[NR_SPAN_CHOICES] = {
 };
 
 const struct schema_enum schema_spans = ENUM(span_names, NULL);
-const struct schema_enum schema_drops = ENUM(drop_names, drop_descs);
+/* threads_full came within schema_version 1: older lines lack it (read as 0) */
+const struct schema_enum schema_drops = {
+	drop_names, drop_descs, KVMSTAT_NR_DROPS, .nr_required = KVMSTAT_DROP_THREADS_FULL,
+};
 const struct schema_enum schema_groupings = ENUM(grouping_names, NULL);
 const struct schema_enum schema_sort_keys = ENUM(sort_key_names, NULL);
 const struct schema_enum schema_origins = ENUM(origin_names, NULL);

@@ -59,6 +59,7 @@ struct schema_enum {
 	const char *const *names;
 	const char *const *descs;	/* what each means, or NULL */
 	unsigned int nr;
+	unsigned int nr_required;	/* counters: the first ones every line has; 0: all */
 };
 
 extern const struct schema_enum schema_spans;		/* enum kvmstat_span */

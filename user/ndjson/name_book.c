@@ -3,26 +3,28 @@
 #include <string.h>
 #include "ndjson/name_book.h"
 
+/* A VM's name or UUID (tid 0), or the name of its thread tid (a tid is its process's). */
 struct name_entry {
-	__u32 id;
+	__u32 pid, tid;
 	enum record_name kind;
 	char *name;
 };
 
-static struct name_entry *find(const struct name_book *b, enum record_name kind, __u32 id)
+static struct name_entry *find(const struct name_book *b, enum record_name kind, __u32 pid,
+			       __u32 tid)
 {
 	size_t i;
 
 	for (i = 0; i < b->nr; i++)
-		if (b->entries[i].id == id && b->entries[i].kind == kind)
+		if (b->entries[i].pid == pid && b->entries[i].tid == tid && b->entries[i].kind == kind)
 			return &b->entries[i];
 	return NULL;
 }
 
-static void remember(void *ctx, enum record_name kind, __u32 id, const char *name)
+static void remember(void *ctx, enum record_name kind, __u32 pid, __u32 tid, const char *name)
 {
 	struct name_book *b = ctx;
-	struct name_entry *e = find(b, kind, id), *n;
+	struct name_entry *e = find(b, kind, pid, tid), *n;
 	char *copy = strdup(name);
 
 	if (!copy)
@@ -38,34 +40,34 @@ static void remember(void *ctx, enum record_name kind, __u32 id, const char *nam
 		return;
 	}
 	b->entries = n;
-	b->entries[b->nr++] = (struct name_entry){ id, kind, copy };
+	b->entries[b->nr++] = (struct name_entry){ pid, tid, kind, copy };
 }
 
-static const char *lookup(void *ctx, enum record_name kind, __u32 id)
+static const char *lookup(void *ctx, enum record_name kind, __u32 pid, __u32 tid)
 {
-	struct name_entry *e = find(ctx, kind, id);
+	struct name_entry *e = find(ctx, kind, pid, tid);
 
 	return e ? e->name : NULL;
 }
 
 static const char *vm_name(void *ctx, __u32 pid)
 {
-	return lookup(ctx, RECORD_VM_NAME, pid);
+	return lookup(ctx, RECORD_VM_NAME, pid, 0);
 }
 
 static const char *vm_uuid(void *ctx, __u32 pid)
 {
-	return lookup(ctx, RECORD_VM_UUID, pid);
+	return lookup(ctx, RECORD_VM_UUID, pid, 0);
 }
 
 static const char *vm_scope(void *ctx, __u32 pid)
 {
-	return lookup(ctx, RECORD_VM_SCOPE, pid);
+	return lookup(ctx, RECORD_VM_SCOPE, pid, 0);
 }
 
-static const char *thread_name(void *ctx, __u32 tid)
+static const char *thread_name(void *ctx, __u32 pid, __u32 tid)
 {
-	return lookup(ctx, RECORD_THREAD_NAME, tid);
+	return lookup(ctx, RECORD_THREAD_NAME, pid, tid);
 }
 
 void name_book_init(struct name_book *b)

@@ -45,15 +45,15 @@ struct record {
 
 /* What a name a record carries names. */
 enum record_name {
-	RECORD_VM_NAME,		/* id: the VM's pid */
-	RECORD_THREAD_NAME,	/* id: the thread's tid */
-	RECORD_VM_UUID,		/* id: the VM's pid */
-	RECORD_VM_SCOPE,	/* id: the VM's pid */
+	RECORD_VM_NAME,		/* of VM pid (tid 0) */
+	RECORD_THREAD_NAME,	/* of thread tid of VM pid */
+	RECORD_VM_UUID,		/* of VM pid (tid 0) */
+	RECORD_VM_SCOPE,	/* of VM pid (tid 0) */
 };
 
 /* Told every name a record carries (name never NULL). */
 struct record_names {
-	void (*name)(void *ctx, enum record_name kind, __u32 id, const char *name);
+	void (*name)(void *ctx, enum record_name kind, __u32 pid, __u32 tid, const char *name);
 	void *ctx;
 };
 

@@ -171,8 +171,13 @@ static int to_counters(struct dec *d, const struct jval *v, const char *path,
 	int err = check_type(d, v, path, JVAL_OBJECT);
 	unsigned int i;
 
-	for (i = 0; !err && i < e->nr; i++)
+	for (i = 0; !err && i < e->nr; i++) {
+		if (e->nr_required && i >= e->nr_required && !jval_get(v, schema_name(e, i))) {
+			out[i] = 0;	/* added later: absent from older lines */
+			continue;
+		}
 		err = get_u64(d, v, path, schema_name(e, i), &out[i]);
+	}
 	return err;
 }
 
@@ -360,10 +365,10 @@ static int read_class(struct dec *d, const struct jval *c, const char *where)
 	return snapshot_add(&d->r->snap, &k, &v) ? 0 : -ENOMEM;
 }
 
-static void tell_name(struct dec *d, enum record_name kind, __u32 id, const char *name)
+static void tell_name(struct dec *d, enum record_name kind, __u32 pid, __u32 tid, const char *name)
 {
 	if (name && d->names && d->names->name)
-		d->names->name(d->names->ctx, kind, id, name);
+		d->names->name(d->names->ctx, kind, pid, tid, name);
 }
 
 static int read_vcpu(struct dec *d, const struct jval *c, const char *where)
@@ -373,7 +378,7 @@ static int read_vcpu(struct dec *d, const struct jval *c, const char *where)
 
 	if (err)
 		return err;
-	tell_name(d, RECORD_THREAD_NAME, vcpu.tid, vcpu.thread);
+	tell_name(d, RECORD_THREAD_NAME, d->base.vm, vcpu.tid, vcpu.thread);
 	d->base.vcpu = vcpu.vcpu;
 	d->base.tid = vcpu.tid;
 	return read_fields(d, c, where, ndjson_vcpu_fields, &vcpu, true);
@@ -386,9 +391,9 @@ static int read_vm(struct dec *d, const struct jval *o, const char *where)
 
 	if (err)
 		return err;
-	tell_name(d, RECORD_VM_NAME, vm.pid, vm.name);
-	tell_name(d, RECORD_VM_UUID, vm.pid, vm.uuid);
-	tell_name(d, RECORD_VM_SCOPE, vm.pid, vm.scope);
+	tell_name(d, RECORD_VM_NAME, vm.pid, 0, vm.name);
+	tell_name(d, RECORD_VM_UUID, vm.pid, 0, vm.uuid);
+	tell_name(d, RECORD_VM_SCOPE, vm.pid, 0, vm.scope);
 	d->base = (struct kvmstat_key){ .vm = vm.pid };
 	return read_fields(d, o, where, ndjson_vm_fields, &vm, true);
 }

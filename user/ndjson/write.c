@@ -142,7 +142,7 @@ static void write_vcpus(struct writer *w)
 
 		c = (struct ndjson_vcpu){
 			.vcpu = w->group.key->vcpu, .tid = w->group.key->tid, .exits = w->group.exits,
-			.thread = names_thread(w->m->names, w->group.key->tid),
+			.thread = names_thread(w->m->names, w->group.key->vm, w->group.key->tid),
 		};
 		index = vcpu_index_of_thread_name(c.thread);
 		c.vcpu_index = index < 0 ? KVMSTAT_VCPU_UNKNOWN : (__u32)index;

@@ -30,7 +30,7 @@ static void text(FILE *out, const char *s)
 /* "VM 4242 (web)", with " vCPU 0 thread 4243 (CPU 0/KVM)" per vCPU thread; "all VMs" by class. */
 static void group_label(FILE *out, const struct kvmstat_key *k, enum grouping by, const struct names *n)
 {
-	const char *vm = names_vm(n, k->vm), *thread = names_thread(n, k->tid);
+	const char *vm = names_vm(n, k->vm), *thread = names_thread(n, k->vm, k->tid);
 
 	if (by == GROUP_CLASS) {
 		fputs("all VMs", out);

@@ -149,7 +149,7 @@ void screen_help(struct screen *s, const struct screen_key *keys, size_t n,
 static const char *screen_vcpu_label(const struct kvmstat_key *key, const struct names *names,
 				     char *buf, size_t len)
 {
-	const char *thread = names_thread(names, key->tid);
+	const char *thread = names_thread(names, key->vm, key->tid);
 	char id[16] = "?";
 
 	if (key->vcpu != KVMSTAT_VCPU_UNKNOWN)

@@ -47,10 +47,11 @@ static void print_row(FILE *out, const char *label, const struct kvmstat_value *
 
 static void print_losses(FILE *out, const struct snapshot *s)
 {
-	fprintf(out, "lost: %llu exits (stats map full), %llu (pending-exit slot lost)   "
-		"first entries (no exit seen before): %llu\n",
+	fprintf(out, "lost: %llu exits (stats map full), %llu (pending-exit slot lost), %llu events "
+		"(over --max-threads)   first entries (no exit seen before): %llu\n",
 		(unsigned long long)s->drops[KVMSTAT_DROP_STATS_FULL],
 		(unsigned long long)s->drops[KVMSTAT_DROP_INFLIGHT],
+		(unsigned long long)s->drops[KVMSTAT_DROP_THREADS_FULL],
 		(unsigned long long)s->drops[KVMSTAT_DROP_UNPAIRED]);
 }
 

@@ -28,7 +28,7 @@ void text_group_title(FILE *out, const struct group *g, const struct table_opts 
 	const char *vm = names_vm(o->names, k->vm);
 	const char *uuid = names_vm_uuid(o->names, k->vm);
 	const char *scope = names_vm_scope(o->names, k->vm);
-	const char *thread = names_thread(o->names, k->tid);
+	const char *thread = names_thread(o->names, k->vm, k->tid);
 	int index = vcpu_index_of_thread_name(thread);
 
 	fprintf(out, "\nVM %u (%s%s%s%s%s)", k->vm, vm ?: "?", uuid ? ", uuid " : "", uuid ?: "",
@@ -73,11 +73,11 @@ static const char *printable_vm_name(void *ctx, __u32 pid)
 	return printable(names_vm(p->raw, pid), p->vm);
 }
 
-static const char *printable_thread_name(void *ctx, __u32 tid)
+static const char *printable_thread_name(void *ctx, __u32 pid, __u32 tid)
 {
 	struct printable_names *p = ctx;
 
-	return printable(names_thread(p->raw, tid), p->thread);
+	return printable(names_thread(p->raw, pid, tid), p->thread);
 }
 
 static const char *printable_vm_uuid(void *ctx, __u32 pid)

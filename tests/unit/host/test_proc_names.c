@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* QEMU's command line: the guest name, the UUID; vCPU ids from thread names. */
 #include "host/proc_names.h"
+#include "model/names.h"
 #include "test.h"
 
 TEST(qemu_guest_names)
@@ -59,13 +60,13 @@ TEST(qemu_command_lines_as_qemu_reads_them)
 	ASSERT_TRUE(!qemu_guest_name(cut, 3, buf, sizeof(buf)));
 	ASSERT_STR(qemu_vm_uuid(two_uuids, sizeof(two_uuids), buf, sizeof(buf)),
 		   "aaaaaaaa-5b6a-4789-8abc-def012345678");
-	ASSERT_EQ(vcpu_from_thread_name("CPU 0/KVM"), 0);
-	ASSERT_EQ(vcpu_from_thread_name("CPU 2147483647/KVM"), 2147483647);
-	ASSERT_EQ(vcpu_from_thread_name("CPU 2147483648/KVM"), -1);
-	ASSERT_EQ(vcpu_from_thread_name("CPU \t3/KVM"), -1);
-	ASSERT_EQ(vcpu_from_thread_name("CPU +3/KVM"), -1);
-	ASSERT_EQ(vcpu_from_thread_name("CPU 03/KVM"), -1);
-	ASSERT_EQ(vcpu_from_thread_name("CPU 3/KVMX"), -1);
+	ASSERT_EQ(vcpu_index_of_thread_name("CPU 0/KVM"), 0);
+	ASSERT_EQ(vcpu_index_of_thread_name("CPU 2147483647/KVM"), 2147483647);
+	ASSERT_EQ(vcpu_index_of_thread_name("CPU 2147483648/KVM"), -1);
+	ASSERT_EQ(vcpu_index_of_thread_name("CPU \t3/KVM"), -1);
+	ASSERT_EQ(vcpu_index_of_thread_name("CPU +3/KVM"), -1);
+	ASSERT_EQ(vcpu_index_of_thread_name("CPU 03/KVM"), -1);
+	ASSERT_EQ(vcpu_index_of_thread_name("CPU 3/KVMX"), -1);
 }
 
 /* libvirt's machine scope in /proc/PID/cgroup, cgroup v2 and v1; anything else has none. */

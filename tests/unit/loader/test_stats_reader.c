@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the stats reader on stats arrays in plain memory, written as the BPF side does. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "loader/stats_reader.h"
@@ -10,16 +11,44 @@
 #define BOTH_SPANS ((1U << KVMSTAT_SPAN_HANDLING) | (1U << KVMSTAT_SPAN_GUEST))
 
 struct fake {
-	struct stats_source src;	/* first: read_drops finds the fake from it */
+	struct stats_source src;	/* first: the callbacks find the fake from it */
 	struct kvmstat_key keys[SLOTS];
 	__u32 used;
 	__u64 drops[KVMSTAT_NR_DROPS];
 	char *values;
+	__u64 ended[SLOTS];		/* threads ended since the last read */
+	int nr_ended;
+	__u32 freed[SLOTS];		/* slots given back, in order */
+	int nr_freed;
 };
 
 static int fake_read_drops(const struct stats_source *src, __u64 drops[KVMSTAT_NR_DROPS])
 {
 	memcpy(drops, ((const struct fake *)src)->drops, sizeof(((struct fake *)0)->drops));
+	return 0;
+}
+
+static int fake_pop_ended(const struct stats_source *src, __u64 *ids, size_t max)
+{
+	struct fake *f = (struct fake *)src;
+	int n = f->nr_ended < (int)max ? f->nr_ended : (int)max;
+
+	memcpy(ids, f->ended, n * sizeof(*ids));
+	memmove(f->ended, f->ended + n, (f->nr_ended - n) * sizeof(*ids));
+	f->nr_ended -= n;
+	return n;
+}
+
+/* As the loader does: the key unpublished, the value zeroed, the slot queued. */
+static int fake_free_slot(const struct stats_source *src, __u32 slot, const struct kvmstat_key *key)
+{
+	struct fake *f = (struct fake *)src;
+
+	if (memcmp(key, &f->keys[slot], sizeof(*key)))
+		return -EINVAL;
+	memset(&f->keys[slot], 0, sizeof(*key));
+	memset(f->values + slot * f->src.stride, 0, f->src.stride);
+	f->freed[f->nr_freed++] = slot;
 	return 0;
 }
 
@@ -34,6 +63,8 @@ static void fake_init(struct fake *f, __u32 spans)
 	f->src.max_keys = SLOTS;
 	f->src.spans = spans;
 	f->src.read_drops = fake_read_drops;
+	f->src.pop_ended = fake_pop_ended;
+	f->src.free_slot = fake_free_slot;
 }
 
 static struct kvmstat_value *value_of(struct fake *f, __u32 slot)
@@ -195,7 +226,7 @@ TEST(half_written_slot_waits_for_its_count)
 	free(f.values);
 }
 
-TEST(unpublished_slot_stops_the_scan)
+TEST(unpublished_slot_skipped)
 {
 	struct fake f;
 	struct stats_reader r;
@@ -210,17 +241,140 @@ TEST(unpublished_slot_stops_the_scan)
 	exit_once(&f, 0, 10);
 	exit_once(&f, 2, 10);
 	ASSERT_EQ(stats_reader_update(&r), 0);
-	ASSERT_EQ(r.nr_slots, 1);
-	ASSERT_EQ(r.interval.nr, 1);
+	ASSERT_EQ(r.nr_slots, 3);
+	ASSERT_EQ(r.interval.nr, 2);
 	ASSERT_EQ(exits_of(&r.interval, 0), 1);
+	ASSERT_EQ(exits_of(&r.interval, 2), 1);
 	publish(&f, 1, 1);
 	exit_once(&f, 1, 10);
 	f.used = 1000;			/* the map full: stats_used runs past it */
 	ASSERT_EQ(stats_reader_update(&r), 0);
-	ASSERT_EQ(r.nr_slots, 3);	/* and stops at the first unwritten key, slot 3 */
-	ASSERT_EQ(r.interval.nr, 2);
+	ASSERT_EQ(r.nr_slots, SLOTS);
+	ASSERT_EQ(r.interval.nr, 1);
 	ASSERT_EQ(exits_of(&r.interval, 1), 1);
-	ASSERT_EQ(exits_of(&r.interval, 2), 1);
+	stats_reader_free(&r);
+	free(f.values);
+}
+
+/* A key of thread tid (VM 100) in slot, as the BPF side publishes it. */
+static void publish_key(struct fake *f, __u32 slot, __u32 tid, __u64 class)
+{
+	hand_out(f, slot);
+	f->keys[slot] = (struct kvmstat_key){ .class = class, .vm = 100, .vcpu = 0, .tid = tid };
+}
+
+static void end_thread(struct fake *f, __u32 tid)
+{
+	f->ended[f->nr_ended++] = (__u64)100 << 32 | tid;
+}
+
+/* Exits of (tid, class) in s, 0 if absent. */
+static __u64 exits_of_key(const struct snapshot *s, __u32 vm, __u32 tid, __u64 class)
+{
+	__u64 n = 0;
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->samples[i].key.vm == vm && s->samples[i].key.tid == tid &&
+		    s->samples[i].key.class == class)
+			n += s->samples[i].val.exits;
+	return n;
+}
+
+/*
+ * Thread 7 (slots 0 and 1) ends after one more exit: that exit is in the interval
+ * of the read that learns of its end, its slots go back, its keys stay in the totals.
+ * A new thread takes slot 0: its counts start from nothing.
+ */
+TEST(ended_thread_last_delta_reported_slots_freed)
+{
+	struct fake f;
+	struct stats_reader r;
+	struct snapshot since, counts;
+
+	fake_init(&f, BOTH_SPANS);
+	publish_key(&f, 0, 7, 0x24);
+	publish_key(&f, 1, 7, 0x16);
+	publish_key(&f, 2, 8, 0x24);
+	exit_once(&f, 0, 10);		/* before the baseline */
+	stats_reader_init(&r, &f.src, KVMSTAT_ARCH_ARM64, NULL);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	exit_once(&f, 0, 10);
+	exit_once(&f, 1, 10);
+	exit_once(&f, 2, 10);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	exit_once(&f, 1, 10);		/* thread 7's last */
+	end_thread(&f, 7);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	ASSERT_EQ(exits_of_key(&r.interval, 100, 7, 0x16), 1);
+	if (ASSERT_EQ(f.nr_freed, 2)) {
+		ASSERT_EQ(f.freed[0], 0);
+		ASSERT_EQ(f.freed[1], 1);
+	}
+	ASSERT_EQ(r.ended.nr, 2);
+	publish_key(&f, 0, 9, 0x18);	/* the kernel takes the freed slot */
+	exit_once(&f, 0, 10);
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	ASSERT_EQ(r.interval.nr, 1);
+	ASSERT_EQ(exits_of_key(&r.interval, 100, 9, 0x18), 1);
+	ASSERT_EQ(stats_reader_since_start(&r, &since), 0);
+	ASSERT_EQ(exits_of_key(&since, 100, 7, 0x24), 1);	/* less the baseline's */
+	ASSERT_EQ(exits_of_key(&since, 100, 7, 0x16), 2);
+	ASSERT_EQ(exits_of_key(&since, 100, 8, 0x24), 1);
+	ASSERT_EQ(exits_of_key(&since, 100, 9, 0x18), 1);
+	ASSERT_EQ(stats_reader_counts(&r, &counts), 0);
+	ASSERT_EQ(exits_of_key(&counts, 100, 7, 0x24), 2);	/* since load: counters only grow */
+	ASSERT_EQ(exits_of_key(&counts, 100, 9, 0x18), 1);
+	snapshot_free(&since);
+	snapshot_free(&counts);
+	stats_reader_free(&r);
+	free(f.values);
+}
+
+/*
+ * Threads coming and going through 2 slots, many more keys than slots: every
+ * interval sums to the totals, and past --keep-ended the oldest keys fold into
+ * VM 0 with their exits.
+ */
+TEST(ended_keys_fold_past_the_cap_totals_exact)
+{
+	struct fake f;
+	struct stats_reader r;
+	struct snapshot since;
+	__u64 want[2] = {}, seen = 0, folded, kept;
+	__u32 tid;
+	size_t i;
+
+	fake_init(&f, BOTH_SPANS);
+	stats_reader_init(&r, &f.src, KVMSTAT_ARCH_ARM64, NULL);
+	r.ended.cap = 3;
+	ASSERT_EQ(stats_reader_update(&r), 0);
+	for (tid = 1; tid <= 20; tid++) {
+		__u32 slot = f.nr_freed ? f.freed[--f.nr_freed] : tid - 1;	/* reused once free */
+
+		publish_key(&f, slot, tid, 0x20 + tid % 2);
+		for (i = 0; i < tid; i++)
+			exit_once(&f, slot, 10 * i);
+		want[tid % 2] += tid;
+		ASSERT_EQ(stats_reader_update(&r), 0);
+		end_thread(&f, tid);
+		ASSERT_EQ(stats_reader_update(&r), 0);
+		for (i = 0; i < r.interval.nr; i++)
+			seen += r.interval.samples[i].val.exits;
+	}
+	ASSERT_EQ(f.used, 1);		/* one slot, taken again and again */
+	ASSERT_EQ(seen, 0);		/* every exit was read before its thread ended */
+	ASSERT_EQ(r.ended.nr, 3);
+	ASSERT_EQ(r.ended.nr_ended, 20);
+	ASSERT_EQ(stats_reader_since_start(&r, &since), 0);
+	folded = exits_of_key(&since, 0, 0, 0x20) + exits_of_key(&since, 0, 0, 0x21);
+	kept = exits_of_key(&since, 100, 18, 0x20) + exits_of_key(&since, 100, 19, 0x21) +
+	       exits_of_key(&since, 100, 20, 0x20);
+	ASSERT_EQ(kept, 18 + 19 + 20);
+	ASSERT_EQ(folded + kept, want[0] + want[1]);
+	ASSERT_EQ(exits_of_key(&since, 0, 0, 0x21), want[1] - 19);
+	ASSERT_EQ(since.nr, 5);		/* 3 kept, 2 folded classes */
+	snapshot_free(&since);
 	stats_reader_free(&r);
 	free(f.values);
 }
@@ -428,7 +582,9 @@ TEST(unknown_vcpu_named_by_the_host_table)
 TEST_MAIN(TEST_CASE(baseline_is_in_no_interval_and_not_since_start),
 	  TEST_CASE(idle_slots_skipped_and_a_span_alone_seen),
 	  TEST_CASE(half_written_slot_waits_for_its_count),
-	  TEST_CASE(unpublished_slot_stops_the_scan),
+	  TEST_CASE(unpublished_slot_skipped),
+	  TEST_CASE(ended_thread_last_delta_reported_slots_freed),
+	  TEST_CASE(ended_keys_fold_past_the_cap_totals_exact),
 	  TEST_CASE(intervals_sum_to_since_start),
 	  TEST_CASE(filter_leaves_keys_out_of_every_snapshot),
 	  TEST_CASE(packed_single_span_lands_in_its_span),

@@ -29,10 +29,10 @@ static const char *vm_name(void *ctx, __u32 pid)
 	return pid == 100 ? "web \"1\"\n\xc3\xa9" : NULL;
 }
 
-static const char *thread_name(void *ctx, __u32 tid)
+static const char *thread_name(void *ctx, __u32 pid, __u32 tid)
 {
 	(void)ctx;
-	return tid == 101 ? "CPU 0/KVM" : NULL;
+	return pid == 100 && tid == 101 ? "CPU 0/KVM" : NULL;
 }
 
 static const struct names test_names = { .vm_name = vm_name, .thread_name = thread_name };
@@ -40,7 +40,7 @@ static const struct names test_names = { .vm_name = vm_name, .thread_name = thre
 /*
  * VM 100: vCPU 0 (tid 101) 3 DABT_LOW exits that went to the VMM, handled in
  * 900, 1000 and 1100 ns; vCPU 1 (tid 102) 1 HVC64 exit of 5 ns, nothing timed
- * for the guest span. Drops: 1 unpaired entry.
+ * for the guest span. Drops: 1 unpaired entry, 2 events past --max-threads.
  */
 static void sample_snapshot(struct snapshot *s)
 {
@@ -56,6 +56,7 @@ static void sample_snapshot(struct snapshot *s)
 	s->start_wall = (struct timespec){ 1700000000, 5 };	/* 2023-11-14T22:13:20 */
 	s->end_wall = (struct timespec){ 1700000001, 123456789 };
 	s->drops[KVMSTAT_DROP_UNPAIRED] = 1;
+	s->drops[KVMSTAT_DROP_THREADS_FULL] = 2;
 	h->count = 3;
 	h->sum_ns = 3000;
 	h->min_ns = 900;
@@ -98,7 +99,7 @@ TEST(render_json_exact_line)
 		"\"end\":\"2023-11-14T22:13:21.123456789Z\","
 		"\"start_mono_ns\":5000000000,\"end_mono_ns\":6000000000},"
 		"\"spans\":[\"handling\"],\"grouping\":\"class\",\"vcpu_source\":\"vcpu_id\","
-		"\"drops\":{\"stats_full\":0,\"inflight\":0,\"unpaired\":1},\"exits\":4,\"classes\":["
+		"\"drops\":{\"stats_full\":0,\"inflight\":0,\"unpaired\":1,\"threads_full\":2},\"exits\":4,\"classes\":["
 		"{\"class\":\"0x200000016\",\"code\":\"0x16\",\"name\":\"HVC64\",\"origin\":\"kernel\","
 		"\"exits\":1,\"handling\":{\"count\":1,\"total_ns\":5,\"min_ns\":5,\"max_ns\":5,"
 		"\"avg_ns\":5,\"p50_ns\":5,\"p90_ns\":5,\"p99_ns\":5,"

@@ -124,10 +124,10 @@ static const char *vm_name(void *ctx, __u32 pid)
 	return pid == 100 ? "web1" : NULL;
 }
 
-static const char *thread_name(void *ctx, __u32 tid)
+static const char *thread_name(void *ctx, __u32 pid, __u32 tid)
 {
 	(void)ctx;
-	return tid == 101 ? "CPU 0/KVM" : NULL;
+	return pid == 100 && tid == 101 ? "CPU 0/KVM" : NULL;
 }
 
 TEST(grouped_by_vcpu_with_names)

@@ -51,7 +51,8 @@ static void add(struct snapshot *s, __u32 vm, __u32 vcpu, __u32 tid, __u64 class
 /*
  * VM 100 vCPU 0 ran on two threads: 6 DABT_LOW/user exits on tid 101 (1000 |
  * 1100 1200 | 2000 | 4200 4500 ns), 1 on tid 105 (300 ns). VM 200, vCPU id
- * unknown, tid 201: 2 HVC64 exits, never timed. 3 untimed, 1 unpaired.
+ * unknown, tid 201: 2 HVC64 exits, never timed. Drops: 3 pending exits lost, 1 unpaired,
+ * 2 events past --max-threads.
  */
 static void sample_snapshot(struct snapshot *s)
 {
@@ -71,6 +72,7 @@ static void sample_snapshot(struct snapshot *s)
 	add(s, 100, 0, 105, DABT_LOW, KVMSTAT_KEY_USER, 1, &h);
 	s->drops[KVMSTAT_DROP_INFLIGHT] = 3;
 	s->drops[KVMSTAT_DROP_UNPAIRED] = 1;
+	s->drops[KVMSTAT_DROP_THREADS_FULL] = 2;
 }
 
 static char *render_info(const struct snapshot *s, __u32 spans, const struct prom_info *in)
@@ -140,11 +142,13 @@ static const char want_handling[] =
 	H "_sum" L2 "} 0\n"
 	H "_count" L2 "} 0\n"
 	"# HELP kvmstat_drops_total Events kvmstat-bpf could not count: stats_full (exit not "
-	"counted, map full), inflight (interval not timed), unpaired (entry without a seen exit).\n"
+	"counted, map full), inflight (pending exit lost), unpaired (entry without a seen exit), "
+	"threads_full (event of a thread past --max-threads).\n"
 	"# TYPE kvmstat_drops_total counter\n"
 	"kvmstat_drops_total{arch=\"arm64\",reason=\"stats_full\"} 0\n"
 	"kvmstat_drops_total{arch=\"arm64\",reason=\"inflight\"} 3\n"
-	"kvmstat_drops_total{arch=\"arm64\",reason=\"unpaired\"} 1\n";
+	"kvmstat_drops_total{arch=\"arm64\",reason=\"unpaired\"} 1\n"
+	"kvmstat_drops_total{arch=\"arm64\",reason=\"threads_full\"} 2\n";
 
 TEST(exact_exposition_threads_merged_labels_escaped)
 {

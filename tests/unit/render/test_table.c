@@ -108,9 +108,10 @@ static const char *vm_scope(void *ctx, __u32 pid)
 	return pid == 100 ? "machine-qemu\\x2d1\\x2ddb.scope" : NULL;
 }
 
-static const char *thread_name(void *ctx, __u32 tid)
+static const char *thread_name(void *ctx, __u32 pid, __u32 tid)
 {
 	(void)ctx;
+	(void)pid;
 	return tid == 101 ? "CPU 0/KVM" : tid == 102 ? "CPU 1/KVM" : tid == 201 ? "worker" : NULL;
 }
 
