@@ -342,9 +342,9 @@ def hist_counts(log):
     if log.hist_lines is None:
         return None
     lg = base.Log("")
-    lg.hist_lines = log.hist_lines
+    lg.hist_lines = {1: log.hist_lines}  # one wave: the QEMU guest's life
     h = lg.hist(log.tables)
-    return {(pid, cls): n for pid, by_cls in h.items() for cls, n in by_cls.items()}
+    return {(pid, cls): n for (_, pid), by_cls in h.items() for cls, n in by_cls.items()}
 
 
 def kvmstat_counts(obj):
