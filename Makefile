@@ -42,7 +42,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Wno-unused-parameter -Ivmlinu
 ARCH_SRCS := $(wildcard arch/*.c)
 # What needs libbpf and the skeleton: the loader, run and the command line around them.
 LOADER_SRCS := user/loader/loader.c user/loader/inflight.c user/loader/ended_threads.c \
-	user/cli/run.c user/cli/main.c
+	user/loader/detail.c user/loader/slow_reader.c user/cli/run.c user/cli/main.c
 # What the tests and benchmarks take of the libbpf side.
 LOADER_BPF_OBJS := $(patsubst %.c,$(HOST_OUT)/%.o,$(filter user/loader/%,$(LOADER_SRCS)))
 # run --listen: libmicrohttpd where it links. Debian ships no static libp11-kit (which its
@@ -54,6 +54,8 @@ HTTP_LIBS := $(if $(filter %/http_export.c,$(HTTP_SRC)),-lmicrohttpd -lpthread)
 ifeq ($(HTTP_LIBS),)
 $(warning libmicrohttpd-dev not installed: kvmstat-bpf is built without run --listen (make deps))
 endif
+# What the tests and benchmarks take of the libbpf side.
+LOADER_BPF_OBJS := $(patsubst %.c,$(HOST_OUT)/%.o,$(filter user/loader/%,$(LOADER_SRCS)))
 # Everything else is pure (no libbpf): the static library the tests and benchmarks link.
 LIB_SRCS := $(ARCH_SRCS) $(filter-out $(LOADER_SRCS) $(HTTP_SRCS),$(wildcard user/*/*.c))
 LIB_SRCS := $(filter-out user/compat/%,$(LIB_SRCS))
@@ -161,7 +163,7 @@ ifeq ($(HTTP_LIBS),)
 UNIT_TESTS := $(filter-out $(UNIT_OUT)/cli/test_http_export,$(UNIT_TESTS))
 endif
 BPF_TESTS := $(OUT)/tests/test_bpf $(OUT)/tests/test_inflight $(OUT)/tests/test_churn \
-	$(OUT)/tests/test_core $(OUT)/tests/test_percentile $(OUT)/tests/gen-ndjson
+	$(OUT)/tests/test_keys $(OUT)/tests/test_core $(OUT)/tests/test_percentile $(OUT)/tests/gen-ndjson
 X86_UAPI_DIR ?= /usr/include/x86_64-linux-gnu/asm
 
 # Every EXIT_REASON_* / SVM_EXIT_* of the installed uapi headers, as X-macros for test_arch.
@@ -272,12 +274,12 @@ vmtest-arm64-nvhe: $(OUT)/arm64/kvmstat-bpf $(OUT)/vmtest/arm64/vmm
 # counts, VM names and KVM's vCPU ids; the same with --vcpu-source thread; span timing
 # (arm64 and riscv: x86's test VMM has no timer to sleep on); 64 vCPU threads; threads whose
 # tids collide in the pending-exit array, running at once; tids reused by a later VMM; waves
-# of VMMs coming and going.
+# of VMMs coming and going; second-level keys, the slow-exit recorder and their bounds (detail).
 VMTEST_SCALE_SCENARIOS := scale collide reuse churn
-VMTEST_SCENARIOS := multivm fallback timing $(VMTEST_SCALE_SCENARIOS)
+VMTEST_SCENARIOS := multivm fallback timing $(VMTEST_SCALE_SCENARIOS) detail
 VMTESTS_ARM64_SCENARIOS := $(addprefix vmtest-arm64-,$(VMTEST_SCENARIOS))
 VMTESTS_RISCV_SCENARIOS := $(addprefix vmtest-riscv-,$(VMTEST_SCENARIOS))
-VMTESTS_X86_SCENARIOS := $(addprefix vmtest-x86-,multivm fallback $(VMTEST_SCALE_SCENARIOS))
+VMTESTS_X86_SCENARIOS := $(addprefix vmtest-x86-,multivm fallback $(VMTEST_SCALE_SCENARIOS) detail)
 VMTESTS_SCENARIOS := $(VMTESTS_ARM64_SCENARIOS) $(VMTESTS_RISCV_SCENARIOS) $(VMTESTS_X86_SCENARIOS)
 .PHONY: $(VMTESTS_SCENARIOS)
 
@@ -327,6 +329,18 @@ $(OUT)/riscv/floor: bench/floor.c $(BPF_OUT)/floor.skel.h $(CROSS_PREREQ_riscv)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(call cross_link,riscv,$@,bench/floor.c,$(USER_CFLAGS))
 
+# The issue-12 prototype: what reading an exit's second-level key costs (bench/detail_proto.sh).
+$(OUT)/arm64/detail_proto $(OUT)/x86/detail_proto: $(OUT)/%/detail_proto: bench/detail_proto.c \
+		$(BPF_OUT)/detail_proto.skel.h
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(call cross_link,$*,$@,bench/detail_proto.c,$(USER_CFLAGS))
+
+$(OUT)/riscv/detail_proto: bench/detail_proto.c $(BPF_OUT)/detail_proto.skel.h $(CROSS_PREREQ_riscv)
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(call cross_link,riscv,$@,bench/detail_proto.c,$(USER_CFLAGS))
+
 $(OUT)/bench/loader-bench: $(HOST_OUT)/bench/loader-bench.o $(LOADER_BPF_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
@@ -348,6 +362,7 @@ SUITES := layout="bash tests/layout/test_layout.sh" \
 	cli="bash tests/cli/test_cli.sh ./kvmstat-bpf" \
 	scripts="bash tests/scripts/test_fetch_mirror.sh" \
 	bpf="$(OUT)/tests/test_bpf" \
+	keys="$(OUT)/tests/test_keys" \
 	inflight="$(OUT)/tests/test_inflight" \
 	churn="$(OUT)/tests/test_churn" \
 	percentile="$(OUT)/tests/test_percentile" \

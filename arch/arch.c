@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/utsname.h>
 
 #include "arch_priv.h"
@@ -115,6 +116,28 @@ const char *arch_class_name(enum kvmstat_arch arch, __u64 class, char *buf, size
 	return buf;
 }
 
+size_t arch_class_parse(enum kvmstat_arch arch, const char *name, __u64 *classes, size_t max)
+{
+	const struct arch_table *tables;
+	size_t nr = arch_tables(arch, &tables), t, i, n = 0;
+	char buf[ARCH_NAME_LEN];
+
+	for (t = 0; t < nr; t++) {
+		for (i = 0; i < tables[t].nr_codes; i++) {
+			__u64 c = tables[t].class_base | tables[t].codes[i].code * tables[t].class_step;
+
+			/* the name it decodes to: arm64's TRAP type is named by its EC instead */
+			if (strcasecmp(name, tables[t].codes[i].name) ||
+			    strcmp(arch_class_name(arch, c, buf, sizeof(buf)), tables[t].codes[i].name))
+				continue;
+			if (n < max)
+				classes[n] = c;
+			n++;
+		}
+	}
+	return n;
+}
+
 const char *arch_class_desc(enum kvmstat_arch arch, __u64 class)
 {
 	const struct arch_decoder *dec = arch_decoder(arch);
@@ -135,5 +158,61 @@ const char *arch_class_code(enum kvmstat_arch arch, __u64 class, char *buf, size
 		dec->code(class, buf, len);
 	else
 		arch_format(buf, len, "0x%llx", (unsigned long long)class);
+	return buf;
+}
+
+size_t arch_detail_tables(enum kvmstat_arch arch, const struct arch_detail_table *const **tables)
+{
+	const struct arch_decoder *dec = arch_decoder(arch);
+
+	if (!dec) {
+		if (tables)
+			*tables = NULL;
+		return 0;
+	}
+	return dec->detail_tables(tables ? tables : &(const struct arch_detail_table *const *){ 0 });
+}
+
+/* Tables are sorted by code (tests/unit/test_arch.c checks): the generated ones hold ~1000. */
+const struct arch_detail_code *arch_detail_find(const struct arch_detail_table *table, __u64 code)
+{
+	size_t lo = 0, hi = table->nr_codes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (table->codes[mid].code == code)
+			return &table->codes[mid];
+		if (table->codes[mid].code < code)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void arch_detail_hex(__u64 code, char *buf, size_t len)
+{
+	arch_format(buf, len, "0x%llx", (unsigned long long)code);
+}
+
+const char *arch_detail_kind(enum kvmstat_arch arch, __u64 class)
+{
+	const struct arch_decoder *dec = arch_decoder(arch);
+
+	return dec ? dec->detail_kind(class) : NULL;
+}
+
+const char *arch_detail_name(enum kvmstat_arch arch, __u64 class, __u64 detail, char *buf,
+			     size_t len)
+{
+	const struct arch_decoder *dec = arch_decoder(arch);
+
+	if (!buf || !len)
+		return "?";
+	if (dec)
+		dec->detail_name(class, detail, buf, len);
+	else
+		arch_detail_hex(detail, buf, len);
 	return buf;
 }

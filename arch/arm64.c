@@ -199,4 +199,7 @@ const struct arch_decoder arch_arm64_decoder = {
 	.placeholder = arm64_placeholder,
 	.unknown_desc = arm64_unknown_desc,
 	.code = arm64_code,
+	.detail_tables = arch_arm64_detail_tables,
+	.detail_kind = arch_arm64_detail_kind,
+	.detail_name = arch_arm64_detail_name,
 };

@@ -159,4 +159,7 @@ const struct arch_decoder arch_riscv_decoder = {
 	.placeholder = riscv_placeholder,
 	.unknown_desc = riscv_unknown_desc,
 	.code = riscv_code,
+	.detail_tables = arch_riscv_detail_tables,
+	.detail_kind = arch_riscv_detail_kind,
+	.detail_name = arch_riscv_detail_name,
 };

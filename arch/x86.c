@@ -544,4 +544,7 @@ const struct arch_decoder arch_x86_decoder = {
 	.placeholder = x86_placeholder,
 	.unknown_desc = x86_unknown_desc,
 	.code = x86_code,
+	.detail_tables = arch_x86_detail_tables,
+	.detail_kind = arch_x86_detail_kind,
+	.detail_name = arch_x86_detail_name,
 };

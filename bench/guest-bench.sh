@@ -11,12 +11,12 @@ case "$ARCH" in
 arm64)
 	VMM="/bin/vmm --vcpus 1 --mmio 0 --hvc $EXITS --sys 0 --wfi 0"
 	HIST="hist:keys=common_pid,ret,esr_ec:vals=hitcount"
-	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-sampled kvmstat-direct kvmstat-probe kvmstat-hash kvmstat-task straightforward floor floor-clock kvmstat-classic floor-classic ftrace ftrace-hist"}
+	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-proc kvmstat-sampled kvmstat-direct kvmstat-probe kvmstat-hash kvmstat-task kvmstat-detail kvmstat-slow straightforward floor floor-clock kvmstat-classic floor-classic ftrace ftrace-hist"}
 	;;
 riscv)
 	VMM="/bin/vmm --vcpus 1 --store 0 --load 0 --ecall $EXITS --wfi 0 --csr 0"
 	HIST=""	# no HIST_TRIGGERS in Debian's riscv64 kernel
-	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-sampled kvmstat-direct kvmstat-probe kvmstat-hash kvmstat-task straightforward floor floor-clock kvmstat-classic floor-classic ftrace"}
+	CONFIGS=${BENCH_CONFIGS:-"base kvmstat kvmstat-proc kvmstat-sampled kvmstat-direct kvmstat-probe kvmstat-hash kvmstat-task kvmstat-detail kvmstat-slow straightforward floor floor-clock kvmstat-classic floor-classic ftrace"}
 	;;
 *) echo "bench: unsupported arch $ARCH"; exit 2 ;;
 esac
@@ -50,6 +50,10 @@ setup() {
 		start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --inflight "${1#kvmstat-}" ;;
 	kvmstat-classic) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --classic ;;
 	kvmstat-proc) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --vcpu-source proc ;;
+	# every exit is keyed (arm64 HVC: kvm_hvc_arm64; RISC-V ecall: the vcpu's a7/a6)
+	kvmstat-detail) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --detail ;;
+	# the recorder's check on every exit; none of these exits is that slow
+	kvmstat-slow) start_bg /bin/kvmstat-bpf run -v -i 100000 -b class --slow 10ms ;;
 	floor) start_bg /bin/floor ;;
 	floor-classic) start_bg /bin/floor --classic ;;
 	floor-clock) start_bg /bin/floor --clock ;;
@@ -102,7 +106,8 @@ done
 # The kernel's own per-program figures (run_time_ns / run_cnt), in a separate run.
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
 for tool in kvmstat kvmstat-proc kvmstat-sampled kvmstat-direct kvmstat-probe kvmstat-hash \
-	kvmstat-task straightforward floor floor-clock; do
+	kvmstat-task kvmstat-detail kvmstat-slow straightforward floor floor-clock; do
+	case " $CONFIGS " in *" $tool "*) ;; *) continue ;; esac
 	setup "$tool"
 	run_vmm >/dev/null
 	teardown "$tool"

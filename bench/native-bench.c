@@ -8,7 +8,10 @@
  * exit+entry pair per thread, round robin over 1, 64, 1024 or 4096 threads with
  * scattered tids (8 per VM), each with its own stats key: the cache footprint of
  * that many vCPUs. Per pending-exit store; empty programs and programs that only
- * read the clock are the floors, run the same way.
+ * read the clock are the floors, run the same way. And the shipped store with
+ * --detail (the key at the exit, as x86 ports and RISC-V traps have it; or from a
+ * companion program after the exit, as arm64 and x86 MSRs, CPUID, ... have it) and
+ * with --slow (the recorder's check at every entry, no exit that slow).
  *
  * The kernel times each program run (BPF_ENABLE_STATS: run_time_ns / run_cnt);
  * configurations are rotated over the repetitions and medians printed, as
@@ -48,10 +51,27 @@ static const char *const store_labels[KVMSTAT_NR_STORES] = {
 	[KVMSTAT_STORE_TASK] = "task storage",
 };
 
-/* A configuration: a store at a thread count, or a floor (store -1: empty, -2: clock). */
+enum mode {
+	MODE_DEFAULT,
+	MODE_DETAIL_EXIT,	/* --detail, the key given to the exit program */
+	MODE_DETAIL_COMPANION,	/* --detail, the key from a program after the exit (this thread) */
+	MODE_SLOW,		/* --slow 10ms */
+	NR_MODES,
+};
+
+static const char *const mode_labels[NR_MODES] = {
+	[MODE_DEFAULT] = "as shipped (no --detail, no --slow)",
+	[MODE_DETAIL_EXIT] = "--detail, key at the exit (x86 ports, RISC-V traps)",
+	[MODE_DETAIL_COMPANION] = "--detail, key from the class's tracepoint (arm64, x86 MSR/CPUID)",
+	[MODE_SLOW] = "--slow 10ms (checked at every entry, none recorded)",
+};
+#define PSCI_VERSION	0x84000000ULL
+
+/* A configuration: a store at a thread count (and mode), or a floor (store -1: empty, -2: clock). */
 struct config {
 	int store, threads;
-	double exit_ns[16], entry_ns[16];
+	enum mode mode;
+	double exit_ns[16], entry_ns[16], key_ns[16];
 };
 
 static __u64 ids[MAX_THREADS];
@@ -110,12 +130,14 @@ static double ns_per_run(int fd, const struct prog_stats *before)
 	return (double)(after.ns - before->ns) / (after.cnt - before->cnt);
 }
 
-static struct kvmstat_bpf *load_store(enum kvmstat_store store)
+static struct kvmstat_bpf *load_store(enum kvmstat_store store, enum mode mode)
 {
 	struct loader_opts o = {
 		.spans = 1U << KVMSTAT_SPAN_HANDLING,	/* the defaults of `run` */
 		.max_keys = 16384,
 		.store = store,
+		.detail = mode == MODE_DETAIL_EXIT || mode == MODE_DETAIL_COMPANION,
+		.slow_ns = mode == MODE_SLOW ? 10000000 : 0,
 	};
 	struct kvmstat_bpf *skel = open_test_object();
 
@@ -124,6 +146,7 @@ static struct kvmstat_bpf *load_store(enum kvmstat_store store)
 	skel->rodata->targ_spans = o.spans;
 	loader_size_inflight(skel, &o);
 	loader_size_stats(skel, &o);
+	loader_setup_detail(skel, &o);
 	if (kvmstat_bpf__load(skel)) {
 		kvmstat_bpf__destroy(skel);
 		return NULL;
@@ -135,31 +158,43 @@ static struct kvmstat_bpf *load_store(enum kvmstat_store store)
 static int run_pairs(struct kvmstat_bpf *skel, int n, long pairs, bool measured, struct config *c,
 		     int rep)
 {
-	int exit_fd = bpf_program__fd(skel->progs.test_exit_class);
+	bool at_exit = c->mode == MODE_DETAIL_EXIT;
+	int exit_fd = bpf_program__fd(at_exit ? skel->progs.test_exit_key : skel->progs.test_exit_class);
+	int key_fd = bpf_program__fd(skel->progs.test_pending_key);
 	int entry_fd = bpf_program__fd(skel->progs.test_entry);
-	struct prog_stats ex, en;
-	__u64 exit_args[3] = { HVC64, 0, 0 }, entry_args[2] = { 0, 0 };
+	struct prog_stats ex, en, ky;
+	/* test_exit_class (class, ts, id); test_exit_key (class, key, pc, ts, id) */
+	__u64 exit_args[5] = { HVC64, 0, 0, 0, 0 }, entry_args[2] = { 0, 0 };
+	__u64 key_args[2] = { PSCI_VERSION, HVC64 };
 	long p;
 	int err = 0;
 
-	if (measured && (prog_stats(exit_fd, &ex) || prog_stats(entry_fd, &en)))
+	if (at_exit)
+		exit_args[1] = PSCI_VERSION;
+	if (measured && (prog_stats(exit_fd, &ex) || prog_stats(entry_fd, &en) || prog_stats(key_fd, &ky)))
 		return -errno;
 	for (p = 0; p < pairs && !err; p++) {
-		__u64 id = c->store == KVMSTAT_STORE_TASK ? 0 : ids[p % n];
+		/* task storage and companion keys: this thread (a companion finds the caller's state) */
+		__u64 id = c->store == KVMSTAT_STORE_TASK || c->mode == MODE_DETAIL_COMPANION ?
+			   0 : ids[p % n];
 
-		exit_args[2] = entry_args[1] = id;
-		err = test_run(exit_fd, exit_args, 3) ?: test_run(entry_fd, entry_args, 2);
+		exit_args[at_exit ? 4 : 2] = entry_args[1] = id;
+		err = test_run(exit_fd, exit_args, at_exit ? 5 : 3);
+		if (!err && c->mode == MODE_DETAIL_COMPANION)
+			err = test_run(key_fd, key_args, 2);
+		err = err ?: test_run(entry_fd, entry_args, 2);
 	}
 	if (measured && !err) {
 		c->exit_ns[rep] = ns_per_run(exit_fd, &ex);
 		c->entry_ns[rep] = ns_per_run(entry_fd, &en);
+		c->key_ns[rep] = c->mode == MODE_DETAIL_COMPANION ? ns_per_run(key_fd, &ky) : 0;
 	}
 	return err;
 }
 
 static int measure_store(struct config *c, long pairs, int rep)
 {
-	struct kvmstat_bpf *skel = load_store(c->store);
+	struct kvmstat_bpf *skel = load_store(c->store, c->mode);
 	int err;
 
 	if (!skel)
@@ -206,7 +241,41 @@ static double median(const double *v, int n)
 
 static double pair_ns(const struct config *c, int reps)
 {
-	return median(c->exit_ns, reps) + median(c->entry_ns, reps);
+	return median(c->exit_ns, reps) + median(c->entry_ns, reps) + median(c->key_ns, reps);
+}
+
+/* The shipped store's figure at that thread count, the reference of the modes. */
+static const struct config *shipped(const struct config *cfgs, int nr, int threads)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (cfgs[i].store == KVMSTAT_STORE_OVERFLOW && cfgs[i].mode == MODE_DEFAULT &&
+		    cfgs[i].threads == threads)
+			return &cfgs[i];
+	return NULL;
+}
+
+static void print_modes(const struct config *cfgs, int nr, int reps)
+{
+	int i;
+
+	printf("\n--detail and --slow, shipped store (the companion mode at 1 thread: its program "
+	       "finds the caller's state; a tracepoint's dispatch to it is not in run_time_ns):\n\n");
+	printf("| mode | threads | exit ns | companion ns | entry ns | per pair (ns) | "
+	       "added over as shipped (ns) | added / %d ns |\n", YARDSTICK_NS);
+	printf("|---|---|---|---|---|---|---|---|\n");
+	for (i = 2; i < nr; i++) {
+		const struct config *c = &cfgs[i], *ref = shipped(cfgs, nr, c->threads);
+		double pair = pair_ns(c, reps), base = ref ? pair_ns(ref, reps) : pair;
+
+		if (c->store != KVMSTAT_STORE_OVERFLOW || (c->mode == MODE_DEFAULT && c->threads != 1 &&
+							   c->threads != 1024))
+			continue;
+		printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.0f%% |\n", mode_labels[c->mode],
+		       c->threads, median(c->exit_ns, reps), median(c->key_ns, reps),
+		       median(c->entry_ns, reps), pair, pair - base, 100 * (pair - base) / YARDSTICK_NS);
+	}
 }
 
 static void print_tables(const struct config *cfgs, int nr, int reps, long pairs)
@@ -225,17 +294,20 @@ static void print_tables(const struct config *cfgs, int nr, int reps, long pairs
 		const struct config *c = &cfgs[i];
 		double pair = pair_ns(c, reps);
 
+		if (c->mode != MODE_DEFAULT)
+			continue;
 		printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.0f%% |\n", store_labels[c->store],
 		       c->threads, median(c->exit_ns, reps), median(c->entry_ns, reps), pair - floor,
 		       pair - clock, 100 * (pair - floor) / YARDSTICK_NS);
 	}
+	print_modes(cfgs, nr, reps);
 }
 
 int main(int argc, char **argv)
 {
 	long pairs = argc > 1 ? atol(argv[1]) : 50000;
 	int reps = argc > 2 ? atoi(argv[2]) : 7, nr = 2, i, rep, stats_fd, err = 0;
-	struct config cfgs[2 + NR_STORES * NR_COUNTS] = { { .store = -1 }, { .store = -2 } };
+	struct config cfgs[2 + NR_STORES * NR_COUNTS + 5] = { { .store = -1 }, { .store = -2 } };
 	struct floor_bpf *floor;
 	struct bpf_program *prog;
 
@@ -250,6 +322,16 @@ int main(int argc, char **argv)
 
 		if (c.store != KVMSTAT_STORE_TASK || c.threads == 1)	/* task storage: its own thread */
 			cfgs[nr++] = c;
+	}
+	/* the modes: the shipped store at 1 and 1024 threads (the companion at 1) */
+	for (i = 0; i < 5; i++) {
+		static const struct { enum mode mode; int threads; } modes[] = {
+			{ MODE_DETAIL_EXIT, 1 }, { MODE_DETAIL_EXIT, 1024 }, { MODE_DETAIL_COMPANION, 1 },
+			{ MODE_SLOW, 1 }, { MODE_SLOW, 1024 },
+		};
+
+		cfgs[nr++] = (struct config){ .store = KVMSTAT_STORE_OVERFLOW,
+					      .threads = modes[i].threads, .mode = modes[i].mode };
 	}
 	floor = floor_bpf__open();
 	if (floor)	/* only the native floors: no attach point needed */

@@ -17,6 +17,8 @@ LABELS = {
     "kvmstat-hash": "kvmstat-bpf, pending exits in a hash keyed by pid_tgid",
     "kvmstat-task": "kvmstat-bpf, pending exits in task storage",
     "kvmstat-sampled": "kvmstat-bpf --time-every 16 (every exit counted)",
+    "kvmstat-detail": "kvmstat-bpf --detail (every exit keyed)",
+    "kvmstat-slow": "kvmstat-bpf --slow 10ms (checked at every exit, none recorded)",
     "straightforward": "straightforward aggregator (per-CPU pending + per-CPU hash by class)",
     "floor": "empty programs, same attach points (floor)",
     "floor-clock": "floor + one clock read per program (what any exact timing needs)",

@@ -21,12 +21,6 @@
 const volatile __u32 targ_inflight_store = KVMSTAT_STORE_OVERFLOW;	/* enum kvmstat_store */
 const volatile __u32 targ_direct_mask = 2 * KVMSTAT_MAX_THREADS_DEFAULT - 1;	/* slots - 1 */
 
-/* A cached stats slot: tag is slot_tag() of its key's class and flags, 0 when empty. */
-struct slot_cache {
-	__u64 tag;
-	__u32 slot;
-	__u32 pad;
-};
 
 /* State of the vCPU a thread runs: identity and the pending exit. */
 struct inflight {
@@ -39,8 +33,11 @@ struct inflight {
 	__u32 seq;		/* exits of the thread: which ones are timed */
 	__u8 pending;		/* an exit waits for its entry */
 	__u8 counted;		/* pending exit already accounted at kvm_userspace_exit */
-	__u16 pad;
-	struct slot_cache cache[1 << KVMSTAT_SLOT_CACHE_BITS];	/* of this thread's keys */
+	__u16 exit_cpu;		/* --slow: host CPU of the pending exit's kvm_exit */
+	/* Cached stats slots of this thread's keys, by slot_tag() of the key (0: empty). */
+	__u64 cache_tag[1 << KVMSTAT_SLOT_CACHE_BITS];
+	__u32 cache_slot[1 << KVMSTAT_SLOT_CACHE_BITS];
+	__u64 exit_pc;		/* --slow: guest PC of the pending exit */
 };
 
 _Static_assert(sizeof(struct inflight) == KVMSTAT_INFLIGHT_SIZE, "update KVMSTAT_INFLIGHT_SIZE");

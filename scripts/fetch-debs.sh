@@ -6,6 +6,7 @@
 #                    modules/net/: virtio-net and what it needs (QEMU user networking)
 #                    riscv/x86 also kvm.btf (split BTF of kvm.ko); merged.btf: standalone BTF with KVM's types
 #   headers          $CACHE/headers = root of linux-headers-<abi>-common (asm/esr.h, csr.h, vmx.h ...)
+#                    plus arm64's generated asm/sysreg-defs.h from linux-headers-<abi>-arm64
 # CACHE is ${KVMSTAT_CACHE:-$HOME/.cache/kvmstat-bpf}. Logs go to stderr; the last line on stdout
 # is the directory. Already complete: downloads nothing. bookworm has no riscv64 port and only a 6.1
 # arm64 kernel, hence trixie; it is used through a private apt config for downloads only, never for
@@ -16,6 +17,7 @@ readonly SUITE=trixie
 readonly SERIES=6.12
 readonly KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 readonly LISTS_MAX_AGE_MIN=1440
+readonly SYSREG_DEFS=arch/arm64/include/generated/asm/sysreg-defs.h
 CACHE=${KVMSTAT_CACHE:-$HOME/.cache/kvmstat-bpf}
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 APTDIR=$CACHE/apt
@@ -300,9 +302,20 @@ layout_headers() {
 		arch/x86/include/uapi/asm/vmx.h arch/x86/include/uapi/asm/svm.h; do
 		[ -e "$src/$f" ] || die "$(basename "$deb") lacks $f"
 	done
+	# Most arm64 system registers are generated (arch/arm64/tools/sysreg): only the arch
+	# package has the generated header; it joins the common tree at its kernel-tree path.
+	line=$(list_packages arm64 "linux-headers-${abi//+/\\+}-arm64" | highest_version) ||
+		die "no linux-headers-$abi-arm64 in $SUITE"
+	read -r an av <<<"$line"
+	adeb=$(download_deb arm64 "$an" "$av")
+	dpkg-deb -x "$adeb" "$tree/arm64"
+	gen=$(find "$tree/arm64/usr/src" -path "*/$SYSREG_DEFS" | head -n1)
+	[ -n "$gen" ] || die "$(basename "$adeb") lacks $SYSREG_DEFS"
+	mkdir -p "$(dirname "$src/$SYSREG_DEFS")"
+	cp "$gen" "$src/$SYSREG_DEFS"
 	rm -rf "$dir"
 	mv "$src" "$dir"
-	printf '%s %s\n' "$n" "$v" >"$dir/.complete"
+	printf '%s %s\n%s %s\n' "$n" "$v" "$an" "$av" >"$dir/.complete"
 	rm -rf "$tree"
 	log "headers: $n $v"
 }
@@ -311,7 +324,7 @@ complete() {
 	local dir=$CACHE/$1 f
 	[ -e "$dir/.complete" ] || return 1
 	case "$1" in
-	headers) return 0 ;;
+	headers) [ -s "$dir/$SYSREG_DEFS" ]; return ;;
 	riscv | x86) for f in kvm.btf merged.btf; do [ -s "$dir/$f" ] || return 1; done ;;
 	arm64) [ -s "$dir/merged.btf" ] || return 1 ;;
 	esac

@@ -5,12 +5,14 @@
 #   arm64  ARM_EXCEPTION_* (asm/kvm_asm.h), ESR_ELx_EC_* (asm/esr.h)
 #   riscv  EXC_*, IRQ_* (asm/csr.h; interrupts listed with bit 63 set)
 #   x86    EXIT_REASON_* (uapi asm/vmx.h), SVM_EXIT_*, SVM_VMGEXIT_* exit codes (uapi asm/svm.h)
+# and the second-level tables of `list --detail` (sysregs, SMCCC/PSCI, SBI, CSRs, MSRs,
+# hypercalls) with tests/check-detail-tables.py, which says what each covers.
 #
 # Usage: tests/check-kernel-tables.sh [--bin PATH] [HEADERS_DIR]
 #   HEADERS_DIR  an extracted linux-headers-*-common .deb, or its
 #                usr/src/linux-headers-*-common (default: `scripts/fetch-debs.sh headers`)
 #   --bin PATH   binary run as `PATH list --arch ARCH` (default: ./kvmstat-bpf)
-# Prints an ok/FAIL line per macro and "N passed, N failed"; exits 1 on a FAIL.
+# Prints an ok/FAIL line per macro (per table for the second-level ones) and "N passed, N failed"; exits 1 on a FAIL.
 set -euo pipefail
 
 die() {
@@ -129,6 +131,14 @@ check x86 arch/x86/include/uapi/asm/svm.h 'SVM_EXIT_' 'SVM_EXIT_REASONS' SVM_EXI
 # SVM_VMGEXIT_* also names the sub-codes of some events: exit codes are 0x8xxxxxxx.
 check x86 arch/x86/include/uapi/asm/svm.h 'SVM_VMGEXIT_' '' SVM_EXIT_ 'v & 0xffffffff' \
 	'^0[xX]8[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]$'
+
+# Second-level tables: the compiler evaluates the headers' macros (sys_reg(), SMCCC_CALL_VAL, enums).
+detail=$(python3 "$(dirname "$0")/check-detail-tables.py" --bin "$bin" "$root") || true
+echo "$detail" | grep -v '^[0-9]* passed, [0-9]* failed$'
+read -r dp df <<<"$(echo "$detail" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')"
+[ -n "$dp" ] || { echo "FAIL detail tables: check-detail-tables.py gave no result"; dp=0; df=1; }
+passed=$((passed + dp))
+failed=$((failed + df))
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -38,9 +38,11 @@ static const char *cache_dir(void)
 }
 
 /* libbpf's log of opening + loading with the arch's programs and BTF; NULL if no BTF. */
-static char *relocation_log(enum kvmstat_arch arch, const char *btf_file, bool classic)
+static char *relocation_log(enum kvmstat_arch arch, const char *btf_file, bool classic,
+			    bool detail)
 {
-	struct loader_opts o = { .arch = arch, .spans = 3, .max_keys = 16, .classic = classic };
+	struct loader_opts o = { .arch = arch, .spans = 3, .max_keys = 16, .classic = classic,
+				 .detail = detail, .slow_ns = detail ? 1000000 : 0 };
 	char path[600], *buf = NULL;
 	struct kvmstat_bpf *skel;
 	size_t len = 0;
@@ -58,6 +60,7 @@ static char *relocation_log(enum kvmstat_arch arch, const char *btf_file, bool c
 		struct vcpu_features f = { .fentry = arm64, .ksym = arm64 };
 
 		loader_select_programs(skel, &o, &f);
+		loader_setup_detail(skel, &o);	/* --detail --slow: the key programs and reads */
 		kvmstat_bpf__load(skel);	/* relocates against the custom BTF, then loads here */
 		kvmstat_bpf__destroy(skel);
 	} else {
@@ -127,10 +130,10 @@ static bool patched(const char *log, const char *field)
 	return false;
 }
 
-static void check_arch(enum kvmstat_arch arch, const char *btf_file, bool classic,
-		       const char *const *required)
+static void check_arch_mode(enum kvmstat_arch arch, const char *btf_file, bool classic,
+			    bool detail, const char *const *required)
 {
-	char *log = relocation_log(arch, btf_file, classic);
+	char *log = relocation_log(arch, btf_file, classic, detail);
 	int i;
 
 	if (!log)
@@ -142,6 +145,12 @@ static void check_arch(enum kvmstat_arch arch, const char *btf_file, bool classi
 	if (getenv("CORE_LOG"))
 		fputs(log, stdout);
 	free(log);
+}
+
+static void check_arch(enum kvmstat_arch arch, const char *btf_file, bool classic,
+		       const char *const *required)
+{
+	check_arch_mode(arch, btf_file, classic, false, required);
 }
 
 TEST(arm64_tp_btf_and_fentry)
@@ -183,7 +192,35 @@ TEST(x86_612_record_and_tp_btf)
 	check_arch(KVMSTAT_ARCH_X86, "merged.btf", false, req);
 }
 
-TEST_MAIN(TEST_CASE(arm64_tp_btf_and_fentry),
+/* --detail --slow: the vcpu fields, trap and record fields the keys and guest PCs come from. */
+TEST(arm64_detail_and_slow)
+{
+	static const char *const req[] = { "struct kvm_vcpu___arm64.arch.ctxt.regs.regs[0]",
+					   NULL };
+
+	check_arch_mode(KVMSTAT_ARCH_ARM64, "merged.btf", false, true, req);
+}
+
+TEST(riscv_detail_and_slow)
+{
+	static const char *const req[] = { "struct kvm_cpu_trap___riscv.stval",
+					   "struct kvm_cpu_trap___riscv.htval",
+					   "struct kvm_cpu_trap___riscv.sepc",
+					   "struct kvm_vcpu___riscv.arch.guest_context.a6", NULL };
+
+	check_arch_mode(KVMSTAT_ARCH_RISCV, "merged.btf", false, true, req);
+}
+
+TEST(x86_detail_and_slow)
+{
+	static const char *const req[] = { "trace_event_raw_kvm_exit___x86.info1",
+					   "trace_event_raw_kvm_exit___x86.guest_rip", NULL };
+
+	check_arch_mode(KVMSTAT_ARCH_X86, "merged.btf", false, true, req);
+}
+
+TEST_MAIN(TEST_CASE(arm64_tp_btf_and_fentry), TEST_CASE(arm64_detail_and_slow),
+	  TEST_CASE(riscv_detail_and_slow), TEST_CASE(x86_detail_and_slow),
 	  TEST_CASE(arm64_classic_record),
 	  TEST_CASE(riscv_tp_btf_with_kvm_module_types),
 	  TEST_CASE(riscv_classic_record),

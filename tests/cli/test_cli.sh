@@ -60,6 +60,20 @@ expect_error bad_vcpu_source 2 "invalid vCPU source 'magic'" "$BIN" run --vcpu-s
 expect_error unknown_option 64 "unrecognized option '--frob'" "$BIN" run --frob
 expect_error stray_argument 2 "unexpected argument 'extra'" "$BIN" run extra
 expect_error bad_arch 2 "unknown arch 'sparc'" "$BIN" list --arch sparc
+# --detail and --slow (classes by the build machine's arch: x86)
+expect_error slow_no_unit 2 "invalid --slow '5': expected a duration above 0 with its unit first" "$BIN" run --slow 5
+expect_error slow_zero 2 "invalid --slow '0ms'" "$BIN" run --slow 0ms
+expect_error slow_unknown_class 2 "invalid --slow '1ms,WFx=2ms': unknown class 'WFx' on x86" "$BIN" run --slow 1ms,WFx=2ms
+expect_error slow_class_no_value 2 "invalid --slow '1ms,HLT': 'HLT': expected CLASS=THRESHOLD" "$BIN" run --slow 1ms,HLT
+expect_error slow_trailing_comma 2 "invalid --slow '1ms,': a trailing ','" "$BIN" run --slow 1ms,
+expect_error slow_rate_without_slow 2 "--slow-rate and --slow-burst need --slow" "$BIN" run --slow-rate 10
+expect_error slow_with_time_every 2 "--slow needs every exit timed: not with --time-every" "$BIN" run --slow 1ms --time-every 4
+expect_error detail_with_classic 2 "--detail and --slow use tp_btf programs: not with --classic" "$BIN" run --detail --classic
+expect_error detail_max_zero 2 "invalid --detail-max '0': expected an integer 1..1024" "$BIN" run --detail-max 0
+expect_error detail_max_too_big 2 "invalid --detail-max '1025'" "$BIN" run --detail-max 1025
+expect_error detail_top_too_big 2 "invalid --detail-top '65': expected an integer 1..64" "$BIN" run --detail-top 65
+expect_error slow_rate_zero 2 "invalid --slow-rate '0'" "$BIN" run --slow 1ms --slow-rate 0
+expect_error report_detail_top_bad 2 "invalid --detail-top 'x'" "$BIN" report --detail-top x /dev/null
 # argp names the command: its usage, errors and the hint to its own --help.
 for cmd in run report list; do
 	"$BIN" $cmd --bogus >"$out" 2>"$err"
@@ -92,6 +106,28 @@ if "$BIN" list --arch riscv | awk '/^# /{t=$0} /IRQ_VS_TIMER/{print t}' | grep -
 	ok list_riscv_vs_timer_under_interrupts
 else
 	fail list_riscv_vs_timer_under_interrupts "IRQ_VS_TIMER not in an interrupt table"
+fi
+
+# list --detail: the classes, then the second-level tables (plain list has none of them).
+check_detail() {
+	local arch=$1 code=$2 name=$3
+	if "$BIN" list --arch "$arch" --detail | grep -qE "^$code +$name( |$)" &&
+		! "$BIN" list --arch "$arch" | grep -qE "^$code +$name( |$)"; then
+		ok "list_detail_${arch}_${name}"
+	else
+		fail "list_detail_${arch}_${name}" "no line '$code  $name' in list --arch $arch --detail only"
+	fi
+}
+check_detail arm64 S3_0_C0_C4_0 ID_AA64PFR0_EL1
+check_detail arm64 0x84000000 PSCI_VERSION
+check_detail riscv 0x54494d45/0 TIME_SET_TIMER
+check_detail riscv 0xc00 CYCLE
+check_detail x86 0xc0000080 EFER
+check_detail x86 0x830 X2APIC_ICR
+if "$BIN" list --arch x86 --detail | head -n1 | grep -q '^# VMX exit reasons'; then
+	ok list_detail_classes_first
+else
+	fail list_detail_classes_first "list --detail does not start with the class tables"
 fi
 
 # run as root: attaches, plain tables (no escape codes) per interval, a summary, exit 0.

@@ -151,6 +151,129 @@ edit "$A" "$dir/no-uuid.ndjson" 'for vm in o.get("vms", []): vm.pop("vm_uuid")'
 got=$("$BIN" report --json - "$dir/no-uuid.ndjson" 2>"$err" | $PY -c 'import json,sys; print(json.load(sys.stdin)["vms"][0]["vm_uuid"])')
 [ "$got" = None ] && ok vm_uuid_absent_in_older_lines_reads_as_null || fail vm_uuid_absent_in_older_lines_reads_as_null "got '$got' $(head -n1 "$err")"
 
+# --- --detail and --slow (gen-ndjson detail: keys and slow exits it fed, PREFIX.expect) ---------
+D=$dir/d.ndjson
+if ! "$GEN" "$dir/d" detail >"$out" 2>"$err"; then
+	fail detail_gen_ndjson "$(head -n2 "$err")"
+else
+	if ! $PY -c 'import jsonschema' 2>/dev/null; then
+		skip detail_schema_valid "$PY has no jsonschema (Debian: python3-jsonschema)"
+	elif $PY "$SCHEMA_CHECK" "$D" >"$out" 2>&1; then
+		ok detail_schema_valid
+	else
+		fail detail_schema_valid "$(head -n3 "$out")"
+	fi
+	# Per key: what was fed (the first 4 sysreg keys seen are admitted, the other 2 are
+	# "other"), named as the ARM ARM and SMCCC name them; every class's keys sum to it.
+	if $PY - "$D" "$dir/d.expect" >"$out" 2>&1 <<'EOF'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+fed = {}
+for l in open(sys.argv[2]):
+    f = l.split()
+    if f[0] == "key":
+        fed[(int(f[1], 16), int(f[2], 16))] = int(f[3])
+SYS64, HVC64 = 0x200000018, 0x200000016
+names = {0x300009: "ID_AA64PFR0_EL1 read", 0x30000f: "ID_AA64MMFR0_EL1 read",
+         0x30000d: "ID_AA64ISAR0_EL1 read", 0x300001: "MIDR_EL1 read",
+         0x84000000: "PSCI_VERSION", 0x80000000: "SMCCC_VERSION", 0xc4000003: "PSCI_CPU_ON_64"}
+sys_keys = [k for (c, k) in fed if c == SYS64]
+want = {(SYS64, "key", k): fed[(SYS64, k)] for k in sys_keys[:4]}
+want[(SYS64, "other", 0)] = sum(fed[(SYS64, k)] for k in sys_keys[4:])
+want.update({(HVC64, "key", k): n for (c, k), n in fed.items() if c == HVC64})
+got = {}
+for o in lines:
+    if o["type"] == "slow_exit":
+        continue
+    assert o["detail_max"] == 4, o.get("detail_max")
+    for vm in o["vms"]:
+        for v in vm["vcpus"]:
+            for c in v["classes"]:
+                ks = c.get("keys", [])
+                if not ks:
+                    continue
+                assert sum(k["exits"] for k in ks) == c["exits"], f"keys of {c['name']} do not sum"
+                assert sum(k["handling"]["count"] for k in ks) == c["handling"]["count"]
+                cls = int(c["class"], 16)
+                for k in ks:
+                    if cls in (SYS64, HVC64) and o["type"] == "interval":
+                        g = (cls, k["kind"], int(k["key"], 16))
+                        got[g] = got.get(g, 0) + k["exits"]
+                    if k["kind"] == "key" and int(k["key"], 16) in names:
+                        assert k["name"] == names[int(k["key"], 16)], (k["key"], k["name"])
+assert got == want, f"got {sorted(got.items())}\n want {sorted(want.items())}"
+print(f"{len(want)} keys, {sum(want.values())} exits")
+EOF
+	then ok detail_keys_equal_fed_and_bound; else fail detail_keys_equal_fed_and_bound "$(tail -n2 "$out")"; fi
+	# The slow exits: exactly those fed with handling >= 1 ms, with their key, pc and times.
+	if $PY - "$D" "$dir/d.expect" >"$out" 2>&1 <<'EOF'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+want = sorted(tuple(int(x, 0) for x in l.split()[1:]) for l in open(sys.argv[2]) if l.startswith("slow "))
+got = sorted((o["tid"], o["mono_ns"], int(o["class"], 16), int(o["key"]["key"], 16), int(o["pc"], 16),
+              o["handling_ns"], o["guest_ns"]) for o in lines if o["type"] == "slow_exit")
+total = [o for o in lines if o["type"] == "total"][0]
+assert want, "nothing slow fed"
+assert got == want, f"{len(got)} records, {len(want)} fed; first differences: " + \
+    str([x for x in got if x not in want][:2]) + str([x for x in want if x not in got][:2])
+assert total["slow"] == {"threshold_ns": 1000000, "records": len(want), "suppressed": 0, "lost": 0}, total["slow"]
+assert sum(o["slow"]["records"] for o in lines if o["type"] == "interval") == len(want)
+print(len(want), "slow exits")
+EOF
+	then ok slow_records_equal_fed; else fail slow_records_equal_fed "$(tail -n2 "$out")"; fi
+	if "$BIN" report --json - "$D" >"$out" 2>"$err" && cmp -s <(head -n1 "$out") <(grep '"type":"total"' "$D") &&
+		cmp -s <(tail -n +2 "$out" | sort) <(grep '"type":"slow_exit"' "$D" | sort); then
+		ok detail_round_trip_total_and_slow_lines
+	else
+		fail detail_round_trip_total_and_slow_lines "$(head -n1 "$err")"
+	fi
+	if "$BIN" report -I --hist -b vcpu "$D" >"$out" 2>"$err" && cmp -s "$out" "$dir/d.run.txt"; then
+		ok detail_round_trip_run_output_keys_and_slow_lines
+	else
+		fail detail_round_trip_run_output_keys_and_slow_lines "$(head -n1 "$err")$(diff "$dir/d.run.txt" "$out" | head -n 6)"
+	fi
+	# --detail-top 2: SYS64's 4 keys and the kernel's other shown as the top 2 and one
+	# other row, whose count is the rest (the kernel's other among it).
+	"$BIN" report -b class --span handling --detail-top 2 "$D" >"$out" 2>"$err"
+	awk '/^SYS64 /{s=1; next} /^[^ ]/{s=0} s' "$out" >"$dir/sys64.txt"
+	want=$($PY -c '
+import json, sys
+o = [json.loads(l) for l in open(sys.argv[1]) if "\"total\"" in l][0]
+ks = sorted((k["exits"] for c in o["classes"] if c["class"] == "0x200000018" for k in c["keys"]), reverse=True)
+print(len(ks), sum(ks[2:]))' "$D")
+	got=$(awk '/^  other \(3\+ keys\) /{print $4}' "$dir/sys64.txt")
+	if [ "$(wc -l <"$dir/sys64.txt")" -eq 3 ] && grep -q '^  ID_AA64PFR0_EL1 read ' "$dir/sys64.txt" &&
+		[ "$want" = "5 $got" ]; then
+		ok detail_top_and_other_row
+	else
+		fail detail_top_and_other_row "other row '$got', want (keys, rest) '$want': $(head -n4 "$dir/sys64.txt")"
+	fi
+	# Prometheus: a series per admitted key and per kind, never more than detail_max + 1 per class
+	if $PY - "$dir/d.4.prom" >"$out" 2>&1 <<'EOF'
+import re, sys
+series = [l for l in open(sys.argv[1], encoding="utf-8") if l.startswith("kvmstat_key_exits_total{")]
+per_class = {}
+for l in series:
+    cls = re.search(r'class="([^"]+)"', l).group(1)
+    per_class[cls] = per_class.get(cls, 0) + 1
+assert per_class.get("SYS64") == 5 and per_class.get("HVC64") == 3, per_class
+assert max(per_class.values()) <= 4 + 1, per_class
+keys = {re.search(r'key="([^"]+)"', l).group(1) for l in series if 'class="SYS64"' in l}
+assert keys == {"ID_AA64PFR0_EL1 read", "ID_AA64MMFR0_EL1 read", "ID_AA64ISAR0_EL1 read", "MIDR_EL1 read",
+                "other"}, keys
+EOF
+	then ok detail_prom_key_series_bounded; else fail detail_prom_key_series_bounded "$(tail -n2 "$out")"; fi
+	edit "$D" "$dir/keysum.ndjson" '
+if o["type"] == "interval" and n < 5:
+    for c in o["vms"][0]["vcpus"][0]["classes"]:
+        if c.get("keys"):
+            c["keys"][0]["exits"] += 1
+            break'
+	expect_error detail_keys_not_summing "keysum.ndjson:[0-9]+: .*keys" "$BIN" report "$dir/keysum.ndjson"
+	edit "$D" "$dir/slowbad.ndjson" 'o.pop("pc") if o["type"] == "slow_exit" else None'
+	expect_error slow_line_missing_pc "slowbad.ndjson:[0-9]+: pc: missing" "$BIN" report "$dir/slowbad.ndjson"
+fi
+
 # --- filters, grouping, merging -------------------------------------------------------
 # vCPU ids for the threads (gen-ndjson's are unknown): 0, 1, 2 by tid order, every line.
 edit "$A" "$dir/ids.ndjson" '
@@ -245,9 +368,10 @@ expect_usage run_bad_vcpu "invalid vCPU list 'x'" "$BIN" run --vcpu x
 
 # --- Prometheus files of each interval --------------------------------------------------
 proms=("$dir"/a.[1-4].prom)
+[ -e "$dir/d.1.prom" ] && promtool_also=("$dir"/d.[1-4].prom) || promtool_also=()
 if [ -x /usr/bin/promtool ]; then
 	bad=""
-	for p in "${proms[@]}"; do
+	for p in "${proms[@]}" "${promtool_also[@]}"; do
 		/usr/bin/promtool check metrics <"$p" >"$out" 2>&1 || bad="$bad $p: $(head -n2 "$out")"
 	done
 	[ -z "$bad" ] && ok promtool_every_interval || fail promtool_every_interval "$bad"

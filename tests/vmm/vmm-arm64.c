@@ -11,6 +11,14 @@
  *         K x MMIO load "WFx traps missing?"     -> DABT_LOW, exits to us
  *         one "done" store to its own address    -> DABT_LOW, ends the thread
  *
+ * With --keys the exits of a class vary their second-level key (kvmstat-bpf
+ * run --detail) in fixed proportions, counted down per loop: every 4th MMIO
+ * store goes to a second address; of every 16 hvc, 8 call PSCI_VERSION, 4
+ * SMCCC_VERSION, 3 PSCI_FEATURES and 1 an SMCCC function KVM does not know;
+ * of every 16 SYS64 exits, 8 read ID_AA64PFR0_EL1, 4 ID_AA64MMFR0_EL1, 3
+ * ID_AA64ISAR0_EL1 and 1 writes ICC_SGI1R_EL1 (no target: an SGI to nobody).
+ * "expect_key" lines give each key's count.
+ *
  * Why K: a wfi completes without trapping when an interrupt is pending at the
  * host at that instant (architecturally allowed; QEMU's TCG tests
  * cpu_has_work() before the trap). Under load we saw it about once per
@@ -58,6 +66,7 @@
 #define MMIO_GPA	0x10000000ULL	/* + 8 * vcpu: no memslot there, so stores exit to us */
 #define DONE_GPA	0x10001000ULL	/* + 8 * vcpu */
 #define CHECK_GPA	0x10002000ULL	/* + 8 * vcpu: the "WFx exits missing?" load */
+#define MMIO2_GPA	0x10003000ULL	/* + 8 * vcpu: --keys, every 4th MMIO store */
 #define GICD_GPA	0x08000000ULL
 #define GICR_GPA	0x080a0000ULL	/* 128 KiB per vCPU */
 
@@ -83,6 +92,35 @@
 #define ICC_PMR_EL1_ENC		SYSREG_ENC(3, 0, 4, 6, 0)
 #define MPIDR_EL1_REG		ARM64_SYS_REG(3, 0, 0, 0, 5)
 
+/*
+ * --keys: SMCCC function of the hvc made when the HVC count left is n, hvc_fns[n % 16]
+ * (8 PSCI_VERSION, 4 SMCCC_VERSION, 3 PSCI_FEATURES, 1 unknown: an SiP SMC64 id).
+ */
+#define FN_PSCI_VERSION		PSCI_0_2_FN_PSCI_VERSION	/* <linux/psci.h> */
+#define FN_PSCI_FEATURES	PSCI_1_0_FN_PSCI_FEATURES
+#define FN_SMCCC_VERSION	0x80000000ULL	/* ARM_SMCCC_VERSION_FUNC_ID */
+#define FN_UNKNOWN		0xc2001234ULL	/* an SiP SMC64 function KVM does not know */
+static const uint64_t hvc_fns[16] = {
+	FN_PSCI_VERSION, FN_PSCI_VERSION, FN_PSCI_VERSION, FN_PSCI_VERSION,
+	FN_PSCI_VERSION, FN_PSCI_VERSION, FN_PSCI_VERSION, FN_PSCI_VERSION,
+	FN_SMCCC_VERSION, FN_SMCCC_VERSION, FN_SMCCC_VERSION, FN_SMCCC_VERSION,
+	FN_PSCI_FEATURES, FN_PSCI_FEATURES, FN_PSCI_FEATURES, FN_UNKNOWN,
+};
+
+/*
+ * The SYS64 key kvmstat-bpf records (ESR ISS with Rt masked): Op0 [21:20], Op2 [19:17],
+ * Op1 [16:14], CRn [13:10], CRm [4:1], bit 0 set for a read. --keys: register of the SYS64
+ * exit made when the SYS count left is n, by n % 16 as the guest branches.
+ */
+#define SYS64_KEY(op0, op1, crn, crm, op2, read) \
+	((uint64_t)(op0) << 20 | (uint64_t)(op2) << 17 | (uint64_t)(op1) << 14 | \
+	 (uint64_t)(crn) << 10 | (uint64_t)(crm) << 1 | (read))
+#define KEY_ID_AA64PFR0		SYS64_KEY(3, 0, 0, 4, 0, 1)	/* n % 16 < 8 */
+#define KEY_ID_AA64MMFR0	SYS64_KEY(3, 0, 0, 7, 0, 1)	/* 8..11 */
+#define KEY_ID_AA64ISAR0	SYS64_KEY(3, 0, 0, 6, 0, 1)	/* 12..14 */
+#define KEY_ICC_SGI1R_WRITE	SYS64_KEY(3, 0, 12, 11, 5, 0)	/* 15 */
+#define KEY_WRITE		(1ULL << 63)	/* DABT_LOW key: IPA, bit 63 for a write */
+
 /* Layout shared with the guest program below (offsets hard-coded there). */
 struct guest_params {
 	uint64_t mmio, hvc, sys, wfi;	/* exits to make of each kind */
@@ -91,6 +129,9 @@ struct guest_params {
 	uint64_t mmio_addr, done_addr;
 	uint64_t vcpu;			/* the value stored, so a mix-up between vCPUs shows */
 	uint64_t check_addr;
+	uint64_t keys;			/* --keys: vary the second-level keys (offset 80) */
+	uint64_t mmio2_addr;		/* offset 88 */
+	uint64_t hvc_fns[16];		/* offset 96 */
 };
 
 /*
@@ -102,7 +143,7 @@ struct guest_params {
 __asm__(
 	"	.pushsection .rodata.guest, \"a\"\n"
 	"	.balign 8\n"
-	"	.global guest_code_start, guest_code_end\n"
+	"	.global guest_code_start, guest_code_end, guest_wfi\n"
 	"guest_code_start:\n"
 	"	mov	x19, x0\n"
 	"	ldp	x20, x21, [x19, #0]\n"	/* MMIO, HVC counts */
@@ -111,23 +152,48 @@ __asm__(
 	"	ldp	x26, x27, [x19, #48]\n"	/* MMIO address, done address */
 	"	ldr	x28, [x19, #64]\n"	/* vCPU index */
 	"	ldr	x15, [x19, #72]\n"	/* check address */
+	"	ldr	x13, [x19, #80]\n"	/* --keys */
 	"	mov	x17, #0\n"		/* wfi repeated: it returned before the timer fired */
 	"	mov	x16, #0\n"		/* timer re-armed: it fired before the wfi */
 	"1:	cbz	x20, 2f\n"
 	"	bl	9f\n"
-	"	str	x28, [x26]\n"		/* DABT_LOW, KVM_EXIT_MMIO */
+	"	mov	x10, x26\n"
+	"	cbz	x13, 13f\n"
+	"	tst	x20, #3\n"
+	"	b.ne	13f\n"
+	"	ldr	x10, [x19, #88]\n"	/* --keys: every 4th store to the second address */
+	"13:	str	x28, [x10]\n"		/* DABT_LOW, KVM_EXIT_MMIO */
 	"	sub	x20, x20, #1\n"
 	"	b	1b\n"
 	"2:	cbz	x21, 3f\n"
 	"	bl	9f\n"
 	"	movz	x0, #0x8400, lsl #16\n"	/* PSCI_VERSION */
-	"	hvc	#0\n"			/* HVC64 */
+	"	cbz	x13, 14f\n"
+	"	and	x10, x21, #15\n"	/* --keys: hvc_fns[left % 16] */
+	"	add	x11, x19, #96\n"
+	"	ldr	x0, [x11, x10, lsl #3]\n"
+	"	movz	x1, #0x8400, lsl #16\n"	/* PSCI_FEATURES(PSCI_VERSION) */
+	"14:	hvc	#0\n"			/* HVC64 */
 	"	sub	x21, x21, #1\n"
 	"	b	2b\n"
 	"3:	cbz	x22, 4f\n"
 	"	bl	9f\n"
-	"	mrs	x9, id_aa64pfr0_el1\n"	/* SYS64: trapped by HCR_EL2.TID3 */
-	"	sub	x22, x22, #1\n"
+	"	cbz	x13, 15f\n"
+	"	and	x10, x22, #15\n"	/* --keys: the register by left % 16 */
+	"	cmp	x10, #8\n"
+	"	b.lo	15f\n"
+	"	cmp	x10, #12\n"
+	"	b.lo	16f\n"
+	"	cmp	x10, #15\n"
+	"	b.lo	17f\n"
+	"	msr	s3_0_c12_c11_5, xzr\n"	/* ICC_SGI1R_EL1: SYS64 (HCR_EL2.IMO) */
+	"	b	18f\n"
+	"16:	mrs	x9, id_aa64mmfr0_el1\n"
+	"	b	18f\n"
+	"17:	mrs	x9, id_aa64isar0_el1\n"
+	"	b	18f\n"
+	"15:	mrs	x9, id_aa64pfr0_el1\n"	/* SYS64: trapped by HCR_EL2.TID3 */
+	"18:	sub	x22, x22, #1\n"
 	"	b	3b\n"
 	"4:	cbz	x23, 12f\n"
 	"	bl	9f\n"
@@ -137,6 +203,7 @@ __asm__(
 	"	isb\n"
 	"6:	mrs	x9, cntv_ctl_el0\n"
 	"	tbnz	x9, #2, 8f\n"		/* fired already: the wfi would not trap */
+	"guest_wfi:\n"
 	"	wfi\n"				/* WFx: KVM sleeps until the timer fires */
 	"	mrs	x9, cntv_ctl_el0\n"
 	"	tbnz	x9, #2, 7f\n"		/* ISTATUS: the period is over */
@@ -178,6 +245,7 @@ struct vcpu {
 	struct guest_params params;
 	off_t wfi_stat_at;	/* where wfi_exit_stat is in its stats fd */
 	uint64_t user_mmio;	/* KVM_EXIT_MMIO seen at MMIO_GPA + 8 * index */
+	uint64_t user_mmio2;	/* ... at MMIO2_GPA + 8 * index (--keys) */
 	uint64_t user_checks;	/* ... at CHECK_GPA + 8 * index */
 	uint64_t user_done;	/* ... at DONE_GPA + 8 * index */
 	uint64_t wfi_topups;	/* extra periods asked for by our answers */
@@ -238,7 +306,9 @@ static void fill_params(struct vcpu *v, int i, const struct vmm_options *o, uint
 		.wfi = o->counts[WFI][i], .wfi_ticks = ticks, .spin = o->spin,
 		.mmio_addr = MMIO_GPA + 8 * i, .done_addr = DONE_GPA + 8 * i,
 		.vcpu = i, .check_addr = CHECK_GPA + 8 * i,
+		.keys = o->keys, .mmio2_addr = MMIO2_GPA + 8 * i,
 	};
+	memcpy(v->params.hvc_fns, hvc_fns, sizeof(hvc_fns));
 }
 
 /* vCPU i runs its own copy of the guest code, in its own page. */
@@ -359,6 +429,10 @@ static int handle_mmio(struct vcpu *v)
 		v->user_mmio++;
 		return 0;
 	}
+	if (v->params.keys && addr == v->params.mmio2_addr && data == v->params.vcpu) {
+		v->user_mmio2++;
+		return 0;
+	}
 	if (addr == v->params.done_addr && (data & 0xff) == v->params.vcpu) {
 		v->user_done++;
 		v->wfi_repeats = (data >> 8) & 0xfffffff;
@@ -383,12 +457,67 @@ static int check_user_exits(struct vmm_vcpu *common)
 {
 	const struct vcpu *v = to_vcpu(common);
 
-	if (v->user_mmio == v->params.mmio && v->user_done == 1)
+	if (v->user_mmio + v->user_mmio2 == v->params.mmio &&
+	    v->user_mmio2 == (v->params.keys ? v->params.mmio / 4 : 0) && v->user_done == 1)
 		return 0;
-	vmm_error("vcpu %d: saw %llu MMIO stores and %llu done stores, expected %llu and 1",
-		  common->index, (unsigned long long)v->user_mmio,
+	vmm_error("vcpu %d: saw %llu + %llu MMIO stores and %llu done stores, expected %llu and 1",
+		  common->index, (unsigned long long)v->user_mmio, (unsigned long long)v->user_mmio2,
 		  (unsigned long long)v->user_done, (unsigned long long)v->params.mmio);
 	return 1;
+}
+
+/* How many of n = count..1 have n % 16 in [lo, hi): the --keys proportions. */
+static uint64_t left_in(uint64_t count, uint64_t lo, uint64_t hi)
+{
+	uint64_t n = count / 16 * (hi - lo), rest = count % 16, r;
+
+	for (r = 1; r <= rest; r++)
+		n += r >= lo && r < hi;
+	return n;
+}
+
+/* "expect_key" lines: each second-level key's count (kvmstat-bpf run --detail). */
+static void report_keys(const struct vcpu *v)
+{
+	const struct guest_params *p = &v->params;
+	uint64_t code = RAM_GPA + (uint64_t)v->common.index * VCPU_STRIDE;
+	int k;
+
+	vmm_print_key(&v->common, CLASS_DABT_LOW, p->mmio_addr | KEY_WRITE, v->user_mmio, "MMIO store");
+	if (p->keys)
+		vmm_print_key(&v->common, CLASS_DABT_LOW, p->mmio2_addr | KEY_WRITE, v->user_mmio2,
+			      "MMIO store, second address");
+	vmm_print_key(&v->common, CLASS_DABT_LOW, p->check_addr, v->user_checks, "WFx check load");
+	vmm_print_key(&v->common, CLASS_DABT_LOW, p->done_addr | KEY_WRITE, 1, "done store");
+	vmm_print_key(&v->common, CLASS_IABT_LOW, code, 1, "first instruction fetch");
+	vmm_print_key(&v->common, CLASS_WFX, 0, p->wfi, "WFI");
+	for (k = 0; k < 16; k++) {	/* each function once, with the residues it has */
+		uint64_t n = 0;
+		int j;
+
+		for (j = 0; j < 16 && hvc_fns[j] != hvc_fns[k]; j++)
+			;
+		if (j < k)
+			continue;
+		for (j = k; j < 16; j++)
+			n += hvc_fns[j] == hvc_fns[k] ? left_in(p->hvc, j, j + 1) : 0;
+		if (!p->keys)	/* all PSCI_VERSION */
+			n = hvc_fns[k] == FN_PSCI_VERSION ? p->hvc : 0;
+		if (n)
+			vmm_print_key(&v->common, CLASS_HVC64, hvc_fns[k], n, "SMCCC function");
+	}
+	if (!p->keys) {
+		vmm_print_key(&v->common, CLASS_SYS64, KEY_ID_AA64PFR0, p->sys, "mrs ID_AA64PFR0_EL1");
+		return;
+	}
+	vmm_print_key(&v->common, CLASS_SYS64, KEY_ID_AA64PFR0, left_in(p->sys, 0, 8),
+		      "mrs ID_AA64PFR0_EL1");
+	vmm_print_key(&v->common, CLASS_SYS64, KEY_ID_AA64MMFR0, left_in(p->sys, 8, 12),
+		      "mrs ID_AA64MMFR0_EL1");
+	vmm_print_key(&v->common, CLASS_SYS64, KEY_ID_AA64ISAR0, left_in(p->sys, 12, 15),
+		      "mrs ID_AA64ISAR0_EL1");
+	vmm_print_key(&v->common, CLASS_SYS64, KEY_ICC_SGI1R_WRITE, left_in(p->sys, 15, 16),
+		      "msr ICC_SGI1R_EL1");
 }
 
 static void report_vcpu(struct vmm_vcpu *common)
@@ -398,12 +527,18 @@ static void report_vcpu(struct vmm_vcpu *common)
 
 	vmm_print_expect(common, CLASS_DABT_LOW, p->mmio + v->user_checks + 1,
 			 "DABT_LOW: MMIO stores + WFx check loads + done store");
-	vmm_print_expect(common, CLASS_HVC64, p->hvc, "HVC64: PSCI_VERSION");
-	vmm_print_expect(common, CLASS_SYS64, p->sys, "SYS64: mrs ID_AA64PFR0_EL1");
+	vmm_print_expect(common, CLASS_HVC64, p->hvc, p->keys ? "HVC64: SMCCC functions" :
+			 "HVC64: PSCI_VERSION");
+	vmm_print_expect(common, CLASS_SYS64, p->sys, p->keys ? "SYS64: 4 system registers" :
+			 "SYS64: mrs ID_AA64PFR0_EL1");
 	vmm_print_expect(common, CLASS_WFX, p->wfi, "WFx: wfi with the virtual timer armed");
 	vmm_print_expect(common, CLASS_IABT_LOW, 1, "IABT_LOW: first instruction fetch");
-	vmm_print_vcpu_line(common, "user mmio=%llu checks=%llu done=%llu wfi_topups=%llu "
+	report_keys(v);
+	vmm_print_vcpu_line(common, "pc wfi=0x%llx\n", (unsigned long long)(RAM_GPA +
+			    (uint64_t)common->index * VCPU_STRIDE + (guest_wfi - guest_code_start)));
+	vmm_print_vcpu_line(common, "user mmio=%llu mmio2=%llu checks=%llu done=%llu wfi_topups=%llu "
 			    "wfi_repeats=%llu wfi_rearms=%llu\n", (unsigned long long)v->user_mmio,
+			    (unsigned long long)v->user_mmio2,
 			    (unsigned long long)v->user_checks, (unsigned long long)v->user_done,
 			    (unsigned long long)v->wfi_topups, (unsigned long long)v->wfi_repeats,
 			    (unsigned long long)v->wfi_rearms);
@@ -413,10 +548,10 @@ const struct vmm_arch vmm_arch = {
 	.prog = "vmm-arm64",
 	.usage = "usage: vmm-arm64 [--name NAME] [-uuid UUID] [--vcpus N] [--mmio A,B,..]\n"
 		 "                 [--hvc A,B,..] [--sys A,B,..] [--wfi A,B,..] [--wfi-us US]\n"
-		 "                 [--spin N] [--vcpu-ids A,B,..] [--vm-thread] [--tids A,B,..]\n",
+		 "                 [--spin N] [--vcpu-ids A,B,..] [--vm-thread] [--tids A,B,..] [--keys]\n",
 	.counts = count_options,
 	.nr_counts = NR_COUNTS,
-	.options = VMM_OPT_WFI_US | VMM_OPT_VCPU_IDS | VMM_OPT_VM_THREAD,
+	.options = VMM_OPT_WFI_US | VMM_OPT_VCPU_IDS | VMM_OPT_VM_THREAD | VMM_OPT_KEYS,
 	.max_value = UINT64_MAX,
 	.default_wfi_us = 200,
 	.first_stat = NULL,

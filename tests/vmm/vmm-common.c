@@ -59,6 +59,7 @@ enum {
 	OPT_VM_THREAD,
 	OPT_TIDS,
 	OPT_START_FILE,
+	OPT_KEYS,
 	OPT_COUNT,
 };
 
@@ -125,6 +126,8 @@ static void fill_longopts(struct option *opts)
 		opts[n++] = (struct option){ "vcpu-ids", required_argument, NULL, OPT_VCPU_IDS };
 	if (vmm_arch.options & VMM_OPT_VM_THREAD)
 		opts[n++] = (struct option){ "vm-thread", no_argument, NULL, OPT_VM_THREAD };
+	if (vmm_arch.options & VMM_OPT_KEYS)
+		opts[n++] = (struct option){ "keys", no_argument, NULL, OPT_KEYS };
 	opts[n] = (struct option){ NULL, 0, NULL, 0 };
 }
 
@@ -142,6 +145,7 @@ static void apply_option(struct vmm_options *o, int opt, const char *arg)
 	case OPT_VM_THREAD: o->vm_thread = true; break;
 	case OPT_TIDS: parse_list(arg, o->tids, "--tids"); break;
 	case OPT_START_FILE: o->start_file = arg; break;
+	case OPT_KEYS: o->keys = true; break;
 	default:
 		if (count < 0 || count >= vmm_arch.nr_counts)
 			vmm_usage_error("unknown option");
@@ -371,6 +375,14 @@ void vmm_print_vcpu_line(const struct vmm_vcpu *v, const char *fmt, ...)
 void vmm_print_expect(const struct vmm_vcpu *v, uint64_t cls, uint64_t count, const char *what)
 {
 	vmm_print_vcpu_line(v, "expect class=0x%llx count=%llu # %s\n", (unsigned long long)cls,
+			    (unsigned long long)count, what);
+}
+
+void vmm_print_key(const struct vmm_vcpu *v, uint64_t cls, uint64_t key, uint64_t count,
+		   const char *what)
+{
+	vmm_print_vcpu_line(v, "expect_key class=0x%llx key=0x%llx count=%llu # %s\n",
+			    (unsigned long long)cls, (unsigned long long)key,
 			    (unsigned long long)count, what);
 }
 

@@ -65,6 +65,7 @@ struct vmm_count_option {
 #define VMM_OPT_WFI_US		(1U << 0)	/* also wfi_us and wfi_ticks on the start line */
 #define VMM_OPT_VCPU_IDS	(1U << 1)
 #define VMM_OPT_VM_THREAD	(1U << 2)
+#define VMM_OPT_KEYS		(1U << 3)	/* --keys: vary second-level keys (kvmstat-bpf --detail) */
 
 struct vmm_vcpu;
 
@@ -97,12 +98,15 @@ extern const struct vmm_arch vmm_arch;
 
 /* Each arch's guest program, position independent, copied into guest RAM as bytes. */
 extern const unsigned char guest_code_start[], guest_code_end[];
+/* The instruction that waits (arm64/riscv wfi, x86 hlt): its guest PC is printed ("pc wfi="). */
+extern const unsigned char guest_wfi[];
 
 struct vmm_options {
 	const char *name;
 	const char *uuid;		/* -uuid, carried in argv only; NULL: none */
 	int nr_vcpus;
 	bool vm_thread;
+	bool keys;
 	uint64_t wfi_us;
 	uint64_t spin;
 	uint64_t ids[VMM_MAX_VCPUS];	/* KVM vcpu_id of each vCPU, default its index */
@@ -167,6 +171,9 @@ off_t vmm_stat_offset(int stats_fd, const char *name);
 /* "VMM vm_pid= name= vcpu= tid= " and then fmt. */
 void vmm_print_vcpu_line(const struct vmm_vcpu *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* "expect_key class=0x.. key=0x.. count=N # what": a second-level key's count. */
+void vmm_print_key(const struct vmm_vcpu *v, uint64_t cls, uint64_t key, uint64_t count,
+		   const char *what);
 void vmm_print_expect(const struct vmm_vcpu *v, uint64_t cls, uint64_t count, const char *what);
 
 /*

@@ -12,6 +12,12 @@
  *   D x `hlt`                            -> hlt   0x78,  KVM_EXIT_HLT (no in-kernel irqchip)
  *   E x store outside every memslot      -> npf   0x400, KVM_EXIT_MMIO
  *   one "done" `out` to its own port     -> io    0x7b,  ends the thread
+ * With --keys the exits of a class vary their second-level key (kvmstat-bpf
+ * run --detail) by the count left n: every 4th io (n % 4 == 0) is an `in`,
+ * every 4th store goes 0x100 further; of every 16 cpuid (n % 16) 8 ask leaf 0,
+ * 4 leaf 1, 3 leaf 0x80000000 and 1 leaf 0x40000000; of every 16 MSR exits 8
+ * read IA32_TSC, 4 IA32_APICBASE, 3 EFER and 1 writes IA32_TSC (to 0).
+ * "expect_key" lines give each key's count.
  * The code page is mapped into the nested page table by the VM's first
  * instruction fetch (npf). vCPU 0 runs alone until its first exit to user
  * space, so that fault is always vCPU 0's: exactly one, on vCPU 0.
@@ -23,6 +29,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "vmm-common.h"
 
@@ -51,7 +58,8 @@ struct guest_params {
 	uint32_t io, cpuid, msr, hlt, mmio;	/* exits to make of each kind */
 	uint32_t spin;				/* busy-loop iterations before every exit */
 	uint16_t done_port;
-	uint16_t pad[3];
+	uint16_t pad;
+	uint32_t keys;				/* --keys (offset 28) */
 };
 
 /* Busy loop of params.spin iterations; ebp is free (no stack is used). */
@@ -71,7 +79,7 @@ struct guest_params {
 __asm__(
 	"	.macro	spin\n" SPIN "	.endm\n"
 	"	.pushsection .rodata.guest, \"a\"\n"
-	"	.global guest_code_start, guest_code_end\n"
+	"	.global guest_code_start, guest_code_end, guest_wfi\n"
 	"guest_code_start:\n"
 	"	.code16\n"
 	"	mov	$0x2000, %ax\n"		/* es:0 = MMIO_GPA */
@@ -81,8 +89,14 @@ __asm__(
 	"	jz	2f\n"
 	"	spin\n"
 	"	mov	$0x500, %dx\n"		/* IO_PORT */
-	"	out	%al, (%dx)\n"		/* io, KVM_EXIT_IO */
-	"	dec	%esi\n"
+	"	testl	$1, 28(%di)\n"
+	"	jz	21f\n"
+	"	test	$3, %esi\n"
+	"	jnz	21f\n"
+	"	in	(%dx), %al\n"		/* --keys: every 4th, io in */
+	"	jmp	22f\n"
+	"21:	out	%al, (%dx)\n"		/* io, KVM_EXIT_IO */
+	"22:	dec	%esi\n"
 	"	jmp	1b\n"
 	"2:	movl	4(%di), %esi\n"
 	"3:	test	%esi, %esi\n"
@@ -90,7 +104,20 @@ __asm__(
 	"	spin\n"
 	"	xor	%eax, %eax\n"
 	"	xor	%ecx, %ecx\n"
-	"	cpuid\n"			/* cpuid */
+	"	testl	$1, 28(%di)\n"
+	"	jz	23f\n"
+	"	mov	%esi, %ebx\n"		/* --keys: the leaf by n % 16 */
+	"	and	$15, %ebx\n"
+	"	cmp	$8, %ebx\n"
+	"	jb	23f\n"
+	"	mov	$1, %eax\n"
+	"	cmp	$12, %ebx\n"
+	"	jb	23f\n"
+	"	mov	$0x80000000, %eax\n"
+	"	cmp	$15, %ebx\n"
+	"	jb	23f\n"
+	"	mov	$0x40000000, %eax\n"
+	"23:	cpuid\n"			/* cpuid */
 	"	dec	%esi\n"
 	"	jmp	3b\n"
 	"4:	movl	8(%di), %esi\n"
@@ -98,13 +125,31 @@ __asm__(
 	"	jz	6f\n"
 	"	spin\n"
 	"	mov	$0x10, %ecx\n"		/* MSR_IA32_TSC */
-	"	rdmsr\n"			/* msr */
-	"	dec	%esi\n"
+	"	testl	$1, 28(%di)\n"
+	"	jz	24f\n"
+	"	mov	%esi, %ebx\n"		/* --keys: the MSR by n % 16 */
+	"	and	$15, %ebx\n"
+	"	cmp	$8, %ebx\n"
+	"	jb	24f\n"
+	"	mov	$0x1b, %ecx\n"		/* MSR_IA32_APICBASE */
+	"	cmp	$12, %ebx\n"
+	"	jb	24f\n"
+	"	mov	$0xc0000080, %ecx\n"	/* MSR_EFER */
+	"	cmp	$15, %ebx\n"
+	"	jb	24f\n"
+	"	mov	$0x10, %ecx\n"
+	"	xor	%eax, %eax\n"
+	"	xor	%edx, %edx\n"
+	"	wrmsr\n"			/* msr: IA32_TSC = 0 */
+	"	jmp	25f\n"
+	"24:	rdmsr\n"			/* msr */
+	"25:	dec	%esi\n"
 	"	jmp	5b\n"
 	"6:	movl	12(%di), %esi\n"
 	"7:	test	%esi, %esi\n"
 	"	jz	8f\n"
 	"	spin\n"
+	"guest_wfi:\n"				/* the hlt: --wfi-us sleeps on it */
 	"	hlt\n"				/* hlt, KVM_EXIT_HLT */
 	"	dec	%esi\n"
 	"	jmp	7b\n"
@@ -112,8 +157,14 @@ __asm__(
 	"9:	test	%esi, %esi\n"
 	"	jz	10f\n"
 	"	spin\n"
-	"	movb	%al, %es:0\n"		/* npf, KVM_EXIT_MMIO */
-	"	dec	%esi\n"
+	"	testl	$1, 28(%di)\n"
+	"	jz	26f\n"
+	"	test	$3, %esi\n"
+	"	jnz	26f\n"
+	"	movb	%al, %es:0x100\n"	/* --keys: every 4th, 0x100 further */
+	"	jmp	27f\n"
+	"26:	movb	%al, %es:0\n"		/* npf, KVM_EXIT_MMIO */
+	"27:	dec	%esi\n"
 	"	jmp	9b\n"
 	"10:	mov	24(%di), %dx\n"
 	"	out	%al, (%dx)\n"		/* done: the VMM stops here */
@@ -136,8 +187,12 @@ struct vcpu {
 	struct vmm_vcpu common;
 	struct guest_params params;
 	uint64_t user_io, user_hlt, user_mmio;	/* exits to user space seen, by kind */
+	uint64_t user_in, user_mmio2;		/* --keys: io in, stores 0x100 further */
 	uint64_t user_done;			/* `out` to this vCPU's done port */
 };
+
+/* --wfi-us: how long we sleep on each hlt, so that its exit is a slow one (run --slow). */
+static uint64_t hlt_sleep_us;
 
 static struct vcpu *to_vcpu(struct vmm_vcpu *v)
 {
@@ -160,7 +215,7 @@ static void fill_params(struct vcpu *v, int i, const struct vmm_options *o)
 	v->params = (struct guest_params){
 		.io = o->counts[IO][i], .cpuid = o->counts[CPUID][i], .msr = o->counts[MSR][i],
 		.hlt = o->counts[HLT][i], .mmio = o->counts[MMIO][i], .spin = o->spin,
-		.done_port = DONE_PORT + i,
+		.done_port = DONE_PORT + i, .keys = o->keys,
 	};
 }
 
@@ -203,10 +258,15 @@ static void create_vcpu(struct vmm_vm *vm, struct vcpu *v, int i, uint8_t *ram)
 /* One KVM_EXIT_IO: counts it, returns 1 when the guest is done, -1 on a stray access. */
 static int handle_io(struct vcpu *v)
 {
-	const struct kvm_run *run = v->common.run;
+	struct kvm_run *run = v->common.run;
 
 	if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == IO_PORT) {
 		v->user_io++;
+		return 0;
+	}
+	if (v->params.keys && run->io.direction == KVM_EXIT_IO_IN && run->io.port == IO_PORT) {
+		*((uint8_t *)run + run->io.data_offset) = 0x5a;
+		v->user_in++;
 		return 0;
 	}
 	if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == v->params.done_port) {
@@ -222,6 +282,10 @@ static int handle_mmio(struct vcpu *v)
 {
 	const struct kvm_run *run = v->common.run;
 
+	if (v->params.keys && run->mmio.phys_addr == MMIO_GPA + 0x100 && run->mmio.is_write) {
+		v->user_mmio2++;
+		return 0;
+	}
 	if (run->mmio.phys_addr != MMIO_GPA || !run->mmio.is_write) {
 		vmm_error("vcpu %d: unexpected MMIO %s at 0x%llx", v->common.index,
 			  run->mmio.is_write ? "write" : "read",
@@ -240,8 +304,10 @@ static int handle_exit(struct vmm_vcpu *common)
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		return handle_io(v);
-	case KVM_EXIT_HLT:	/* the guest resumes after its hlt */
+	case KVM_EXIT_HLT:	/* the guest resumes after its hlt (--wfi-us: that much later) */
 		v->user_hlt++;
+		if (hlt_sleep_us)
+			usleep(hlt_sleep_us);
 		return 0;
 	case KVM_EXIT_MMIO:
 		return handle_mmio(v);
@@ -259,30 +325,82 @@ static int handle_exit(struct vmm_vcpu *common)
 	}
 }
 
+/* How many of n = count..1 have n % m in [lo, hi): the --keys proportions. */
+static uint64_t left_in(uint64_t count, uint64_t m, uint64_t lo, uint64_t hi)
+{
+	uint64_t n = count / m * (hi - lo), r;
+
+	for (r = 1; r <= count % m; r++)
+		n += r >= lo && r < hi;
+	return n;
+}
+
+/* kvmstat-bpf's keys (bpf/kvmstat.h): port | IN << 16, MSR | write << 32, GPA | write << 63. */
+#define IO_KEY(port, in)	((uint64_t)(port) | (uint64_t)(in) << 16)
+#define MSR_KEY(msr, write)	((uint64_t)(msr) | (uint64_t)(write) << 32)
+#define NPF_KEY(gpa, write)	((uint64_t)(gpa) | (uint64_t)(write) << 63)
+
+/* "expect_key" lines: each second-level key's count (kvmstat-bpf run --detail). */
+static void report_keys(const struct vcpu *v)
+{
+	const struct vmm_vcpu *c = &v->common;
+	const struct guest_params *p = &v->params;
+	uint64_t k = p->keys;
+
+	vmm_print_key(c, CLASS_IO, IO_KEY(IO_PORT, 0), v->user_io, "out");
+	vmm_print_key(c, CLASS_IO, IO_KEY(p->done_port, 0), 1, "done out");
+	vmm_print_key(c, CLASS_NPF, NPF_KEY(MMIO_GPA, 1), v->user_mmio, "MMIO store");
+	if (c->index == 0)
+		vmm_print_key(c, CLASS_NPF, NPF_KEY(CODE_GPA, 0), 1, "first instruction fetch");
+	if (!k) {
+		vmm_print_key(c, CLASS_CPUID, 0, p->cpuid, "leaf 0");
+		vmm_print_key(c, CLASS_MSR, MSR_KEY(0x10, 0), p->msr, "rdmsr IA32_TSC");
+		return;
+	}
+	vmm_print_key(c, CLASS_IO, IO_KEY(IO_PORT, 1), v->user_in, "in");
+	vmm_print_key(c, CLASS_NPF, NPF_KEY(MMIO_GPA + 0x100, 1), v->user_mmio2, "MMIO store, 2nd");
+	vmm_print_key(c, CLASS_CPUID, 0, left_in(p->cpuid, 16, 0, 8), "leaf 0");
+	vmm_print_key(c, CLASS_CPUID, 1, left_in(p->cpuid, 16, 8, 12), "leaf 1");
+	vmm_print_key(c, CLASS_CPUID, 0x80000000, left_in(p->cpuid, 16, 12, 15), "leaf 0x80000000");
+	vmm_print_key(c, CLASS_CPUID, 0x40000000, left_in(p->cpuid, 16, 15, 16), "leaf 0x40000000");
+	vmm_print_key(c, CLASS_MSR, MSR_KEY(0x10, 0), left_in(p->msr, 16, 0, 8), "rdmsr IA32_TSC");
+	vmm_print_key(c, CLASS_MSR, MSR_KEY(0x1b, 0), left_in(p->msr, 16, 8, 12),
+		      "rdmsr IA32_APICBASE");
+	vmm_print_key(c, CLASS_MSR, MSR_KEY(0xc0000080, 0), left_in(p->msr, 16, 12, 15), "rdmsr EFER");
+	vmm_print_key(c, CLASS_MSR, MSR_KEY(0x10, 1), left_in(p->msr, 16, 15, 16), "wrmsr IA32_TSC");
+}
+
 static void report_vcpu(struct vmm_vcpu *common)
 {
 	const struct vcpu *v = to_vcpu(common);
 	const struct guest_params *p = &v->params;
 
-	vmm_print_expect(common, CLASS_IO, p->io + 1ULL, "io: out + done out");
+	vmm_print_expect(common, CLASS_IO, p->io + 1ULL, p->keys ? "io: out/in + done out" :
+			 "io: out + done out");
 	vmm_print_expect(common, CLASS_CPUID, p->cpuid, "cpuid");
-	vmm_print_expect(common, CLASS_MSR, p->msr, "msr: rdmsr IA32_TSC");
+	vmm_print_expect(common, CLASS_MSR, p->msr, p->keys ? "msr: 3 MSRs read, IA32_TSC written" :
+			 "msr: rdmsr IA32_TSC");
 	vmm_print_expect(common, CLASS_HLT, p->hlt, "hlt");
 	vmm_print_expect(common, CLASS_NPF, p->mmio + (uint64_t)(common->index == 0),
 			 "npf: MMIO stores + the VM's first instruction fetch, on vCPU 0");
+	report_keys(v);
+	vmm_print_vcpu_line(common, "pc wfi=0x%llx\n",
+			    (unsigned long long)(CODE_GPA + (guest_wfi - guest_code_start)));
 	vmm_print_vcpu_line(common, "user io=%llu hlt=%llu mmio=%llu done=%llu\n",
-			    (unsigned long long)v->user_io, (unsigned long long)v->user_hlt,
-			    (unsigned long long)v->user_mmio, (unsigned long long)v->user_done);
+			    (unsigned long long)(v->user_io + v->user_in), (unsigned long long)v->user_hlt,
+			    (unsigned long long)(v->user_mmio + v->user_mmio2),
+			    (unsigned long long)v->user_done);
 }
 
 const struct vmm_arch vmm_arch = {
 	.prog = "vmm-x86",
 	.usage = "usage: vmm-x86 [--name NAME] [-uuid UUID] [--vcpus N] [--io A,B,..]\n"
 		 "               [--cpuid A,B,..] [--msr A,B,..] [--hlt A,B,..] [--mmio A,B,..]\n"
-		 "               [--spin N] [--tids A,B,..]\n",
+		 "               [--spin N] [--tids A,B,..] [--keys] [--wfi-us US]\n",
 	.counts = count_options,
 	.nr_counts = NR_COUNTS,
-	.options = 0,
+	.options = VMM_OPT_KEYS | VMM_OPT_WFI_US,
+	.default_wfi_us = 0,		/* --wfi-us: sleep that long on each hlt */
 	.max_value = UINT32_MAX,	/* the guest keeps counts in 32-bit registers */
 	.first_stat = "exits",
 	.vcpu0_runs_first = true,	/* the code page's npf on vCPU 0 */
@@ -300,6 +418,7 @@ int main(int argc, char **argv)
 
 	vmm_setup(argc, argv, &o);
 	vmm_check_guest_fits(PARAMS_GPA - CODE_GPA);
+	hlt_sleep_us = o.wfi_us;
 	vmm_create_vm(&vm, &o);
 	ram = create_ram(&vm);
 	for (i = 0; i < o.nr_vcpus; i++) {

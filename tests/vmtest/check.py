@@ -21,6 +21,7 @@ guest.sh's scenario (its "GUEST scenario=" line) adds checks of kvmstat-bpf's ND
                   fast class's guest span grows with the guest's busy loop (vmS spin S, vmL 4 x S)
   collide, reuse, the threads' tids really collide (equal modulo 16384) or come back (a later
   churn           VMM's threads have an earlier one's tids)
+  detail          second-level keys, slow exits, the key bound and the rate limit (check_keys.py)
   every scenario  no drops: stats_full, inflight and threads_full are 0
 
 Scenarios run in waves ("GUEST wave=N" lines: VMMs of a wave at once, waves one after another);
@@ -32,6 +33,8 @@ import json
 import re
 import sys
 from collections import defaultdict
+
+from check_keys import check_detail
 
 
 def arm64_class(ec):
@@ -425,7 +428,7 @@ def check_vcpu(log, arch, v, hist, ks, ck):
               f"{v.user.get('wfi_rearms', 0)} timer re-arms (fired before the wfi), "
               f"{v.user.get('wfi_topups', 0)} periods added after KVM's count")
     if {"mmio", "done"} <= set(v.user) and "mmio_exit_user" in v.stats:
-        seen = sum(v.user.get(k, 0) for k in ("mmio", "checks", "done"))
+        seen = sum(v.user.get(k, 0) for k in ("mmio", "mmio2", "checks", "done"))
         ck.equal(f"{who} KVM_EXIT_MMIO seen by the VMM == KVM mmio_exit_user",
                  seen, v.stats.get("mmio_exit_user"))
     if ks:
@@ -579,7 +582,7 @@ def check_span_consistency(ks, ck):
 
 # Per scenario: how many VMMs guest.sh runs (at once, or in waves).
 SCENARIO_VMMS = {"single": 1, "multivm": 2, "fallback": 2, "timing": 2, "scale": 8, "collide": 2,
-                 "reuse": 2, "churn": 16}
+                 "reuse": 2, "churn": 16, "detail": 1}
 # The pending-exit array's default size: collide's tids are equal modulo it.
 INFLIGHT_SLOTS = 16384
 # timing: the fast class's guest-span ratio vmL / vmS (spin k x S against S, k = 4) must lie
@@ -862,6 +865,8 @@ def main():
                 check_span_units(log, ks, ck)
             if log.scenario == "timing":
                 check_timing(log, arch, ks, ck)
+            if log.scenario == "detail":
+                check_detail(log.text, log.arch, ks, ck)
     print(f"{ck.passed} passed, {ck.failed} failed")
     return 1 if ck.failed else 0
 

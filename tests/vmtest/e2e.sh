@@ -4,9 +4,9 @@
 #
 # Usage: tests/vmtest/e2e.sh ARCH [--scenario NAME] [--append ARGS] [--timeout S] [--log FILE]
 #                            [--env NAME=VAL] [--kvmstat PATH|none] [-v]
-#   --scenario: single (default), multivm, fallback, timing, scale, collide, reuse, churn
-#   (guest.sh), or qemu (arm64, riscv: Debian's QEMU and a Linux guest, qemu-host.sh, checked
-#   by check_qemu.py); the log defaults to
+#   --scenario: single (default), multivm, fallback, timing, scale, collide, reuse, churn,
+#   detail (guest.sh), or qemu (arm64, riscv: Debian's QEMU and a Linux guest, qemu-host.sh,
+#   checked by check_qemu.py); the log defaults to
 #   build/vmtest/ARCH/e2e.log (single) or e2e-NAME.log.
 #   Needs build/vmtest/ARCH/vmm (make build/vmtest/ARCH/vmm). kvmstat-bpf: --kvmstat PATH (must
 #   exist), else build/ARCH/kvmstat-bpf when it exists; without one (or with 'none') the test
@@ -44,7 +44,7 @@ while [ $# -gt 0 ]; do
 done
 case "$SCENARIO" in
 single) [ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e.log ;;
-multivm | fallback | timing | scale | collide | reuse | churn)
+multivm | fallback | timing | scale | collide | reuse | churn | detail)
 	[ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e-$SCENARIO.log
 	PASS+=(--env "SCENARIO=$SCENARIO")
 	;;
@@ -52,7 +52,7 @@ qemu)
 	[ "$ARCH" != x86 ] || die "the qemu scenario runs on arm64 and riscv (tests/vmtest/README.md: why not x86)"
 	[ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e-$SCENARIO.log
 	;;
-*) die "unknown scenario '$SCENARIO' (single | multivm | fallback | timing | scale | collide | reuse | churn | qemu)" ;;
+*) die "unknown scenario '$SCENARIO' (single | multivm | fallback | timing | scale | collide | reuse | churn | detail | qemu)" ;;
 esac
 
 FILES=("$HERE/trace-lib.sh=/test/trace-lib.sh")

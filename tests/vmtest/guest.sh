@@ -32,6 +32,15 @@
 #   churn     4 waves of 4 VMMs x 4 vCPUs, one after another, each wave's threads reusing
 #             the previous wave's tids; `--max-keys` well below the keys of the whole run:
 #             stats slots of ended threads must be reused
+#   detail    one VMM, 2 vCPUs, --keys (known exits per sysreg / SMCCC function / SBI call /
+#             CSR / MMIO address / MSR / port / CPUID leaf, "expect_key" lines) and a waiting
+#             instruction (wfi, hlt) blocking 5 ms among them; `--span both --detail --slow 1ms`, a
+#             second kvmstat-bpf (KVMSTAT2_ARGS) with `--detail-max 2 --slow 1ns --slow-rate 20
+#             --slow-burst 5`: its bound and rate limit. The trace (mono clock, no hist trigger)
+#             also records the classes' own events: per (pid, event, key fields)
+#             "TRACEKEY pid=T event=E F=V.. count=N", every exit -> entry pair "TRACEPAIR
+#             pid=T ts_us=.. dur_us=.. CLASS_FIELDS PC_FIELD", and "TRACE pid=T pairs=N"
+#             (tests/vmtest/check_keys.py).
 # VMMS overrides the scenario's VMMs: "NAME ARGS;NAME ARGS..." (the VMM gets --name NAME ARGS);
 # '|' separates waves: the VMMs of a wave run at once, a wave starts when the previous one ended
 # (WAVE_GAP s later). Per wave the ground truths are printed after a "GUEST wave=N" line and reset.
@@ -62,6 +71,9 @@ arm64)
 	MULTI_VMMS="$MULTI_VMMS --wfi 30,50,70 --wfi-us 500 --vcpu-ids 5,3,8 --vm-thread"
 	TIMING_VMM="--vcpus 1 --mmio 0 --hvc 400 --sys 0 --wfi 150 --wfi-us 1000 --spin"
 	TIMING_VMMS="vmS $TIMING_VMM 250000;vmL $TIMING_VMM 1000000"
+	DETAIL_VMMS="vmK --vcpus 2 --keys --mmio 370,90 --hvc 350,160 --sys 330,170 --wfi 30,20 --wfi-us 5000"
+	KEY_EVENTS="kvm_hvc_arm64:r0 kvm_handle_sys_reg:hsr kvm_guest_fault:hsr,hxfar,ipa kvm_wfx_arm64:is_wfe"
+	PC_FIELD=vcpu_pc
 	;;
 riscv)
 	DEFAULT_VMM_ARGS="--vcpus 2 --store 2000,1500 --load 800,1200 --ecall 1400,1000 --wfi 200,300 --csr 700,500"
@@ -70,6 +82,10 @@ riscv)
 	MULTI_VMMS="$MULTI_VMMS --ecall 200,300,350 --wfi 40,70,50 --csr 200,120,80 --vcpu-ids 5,3,8 --vm-thread"
 	TIMING_VMM="--vcpus 1 --store 0 --load 0 --ecall 300 --wfi 150 --wfi-us 1000 --csr 0 --spin"
 	TIMING_VMMS="vmS $TIMING_VMM 400000;vmL $TIMING_VMM 1600000"
+	DETAIL_VMMS="vmK --vcpus 2 --keys --store 370,90 --load 210,130 --ecall 350,160 --csr 330,170"
+	DETAIL_VMMS="$DETAIL_VMMS --wfi 30,20 --wfi-us 5000"
+	KEY_EVENTS="kvm_exit:scause,stval,htval"	# 6.12 has no other KVM event on RISC-V
+	PC_FIELD=sepc
 	;;
 x86)
 	DEFAULT_VMM_ARGS="--vcpus 2 --io 2000,1500 --cpuid 1400,1000 --msr 800,1200 --hlt 200,300 --mmio 700,500"
@@ -77,6 +93,11 @@ x86)
 	MULTI_VMMS="$MULTI_VMMS;vmB --vcpus 3 --io 250,450,350 --cpuid 300,150,250"
 	MULTI_VMMS="$MULTI_VMMS --msr 200,300,350 --hlt 40,70,50 --mmio 200,120,80"
 	TIMING_VMMS=""	# no timer to block on in vmm-x86
+	DETAIL_VMMS="vmK --vcpus 2 --keys --io 370,90 --cpuid 350,160 --msr 330,170 --hlt 30,20"
+	DETAIL_VMMS="$DETAIL_VMMS --mmio 210,130 --wfi-us 5000"	# the VMM sleeps 5 ms on each hlt
+	KEY_EVENTS="kvm_pio:rw,port kvm_msr:write,ecx kvm_cpuid:function kvm_page_fault:fault_address,error_code"
+	KEY_EVENTS="$KEY_EVENTS kvm_hypercall:nr"
+	PC_FIELD=guest_rip
 	;;
 *)
 	echo "guest: unknown VMTEST_ARCH '$ARCH'"
@@ -179,9 +200,15 @@ scale) SCENARIO_VMMS=$(scale_vmms) SCENARIO_KVMSTAT="-i 1" SYNC_START=1 ;;
 collide) SCENARIO_VMMS=$(collide_vmms) SCENARIO_KVMSTAT="--span both" PIN_VMMS=1 SYNC_START=1 ;;
 reuse) SCENARIO_VMMS=$(reuse_vmms) SCENARIO_KVMSTAT="" SYNC_START=1 ;;
 churn) SCENARIO_VMMS=$(churn_vmms) SCENARIO_KVMSTAT="--max-keys $CHURN_MAX_KEYS" SYNC_START=1 ;;
+detail)
+	SCENARIO_VMMS=$DETAIL_VMMS SCENARIO_KVMSTAT="--span both --detail --slow 1ms"
+	KVMSTAT2_ARGS=${KVMSTAT2_ARGS:---detail-max 2 --slow 1ns --slow-rate 20 --slow-burst 5}
+	TRACE_CLOCK=${TRACE_CLOCK:-mono} HIST_TRIGGER=${HIST_TRIGGER:-off} KEY_EVENTS_ON=$KEY_EVENTS
+	EXIT_TRACE_LATE=1
+	;;
 *)
 	echo "guest: unknown SCENARIO '$SCENARIO' (single | multivm | fallback | timing | scale |" \
-		"collide | reuse | churn)"
+		"collide | reuse | churn | detail)"
 	exit 2
 	;;
 esac
@@ -201,6 +228,15 @@ fail() {
 # shellcheck source=tests/vmtest/trace-lib.sh
 . /test/trace-lib.sh
 trace_arch_setup "$ARCH"
+
+# A tracepoint calls its probes in the order they were added. EXIT_TRACE_LATE=1 (detail): the
+# trace's kvm_exit probe after kvmstat-bpf's, its kvm_entry probe before, so the trace's exit ->
+# entry of each exit lies within kvmstat-bpf's (an emulator stall between two probes can only
+# lengthen kvmstat-bpf's).
+enable_exit_trace() {
+	echo 1 >"$I/events/kvm/kvm_exit/enable" || fail "failed to enable kvm_exit"
+}
+
 
 KPID=""
 start_kvmstat() {
@@ -225,6 +261,26 @@ start_kvmstat() {
 	echo "guest: kvmstat-bpf attached (pid $KPID)"
 }
 
+# A second kvmstat-bpf with other options (KVMSTAT2_ARGS), attached before the VMMs start too.
+KPID2=""
+start_kvmstat2() {
+	[ -n "${KVMSTAT2_ARGS:-}" ] && [ -x "$KVMSTAT" ] || return 0
+	# shellcheck disable=SC2086
+	"$KVMSTAT" run -i 0.2 --json /tmp/k2.ndjson $KVMSTAT2_ARGS >/tmp/kvmstat2.out 2>/tmp/kvmstat2.err &
+	KPID2=$!
+	waited=0
+	while [ ! -s /tmp/k2.ndjson ]; do
+		kill -0 "$KPID2" 2>/dev/null || {
+			cat /tmp/kvmstat2.err
+			fail "the second kvmstat-bpf exited before its first interval"
+		}
+		waited=$((waited + 1))
+		[ "$waited" -le 300 ] || fail "the second kvmstat-bpf wrote no interval within 30 s"
+		sleep 0.1
+	done
+	echo "guest: second kvmstat-bpf attached (pid $KPID2): $KVMSTAT2_ARGS"
+}
+
 KVMSTAT_RC=0
 stop_kvmstat() {
 	[ -n "$KPID" ] || return 0
@@ -233,6 +289,62 @@ stop_kvmstat() {
 	KVMSTAT_RC=$?
 	echo "GUEST kvmstat-bpf rc=$KVMSTAT_RC"
 	sed 's/^/guest: kvmstat-bpf stderr: /' /tmp/kvmstat.err
+	[ -n "$KPID2" ] || return 0
+	kill -INT "$KPID2"
+	wait "$KPID2"
+	rc=$?
+	echo "GUEST kvmstat-bpf2 rc=$rc"
+	[ "$KVMSTAT_RC" != 0 ] || KVMSTAT_RC=$rc
+	sed 's/^/guest: kvmstat-bpf2 stderr: /' /tmp/kvmstat2.err
+	# what it printed under its tables: the slow-exit lines (the rest is in its NDJSON)
+	grep -m 3 '^slow exits' /tmp/kvmstat2.out | sed 's/^/guest: kvmstat-bpf2: /'
+}
+
+# detail: the key fields of KEY_EVENTS per (pid, event) -> "TRACEKEY pid=T event=E F=V.. count=N";
+# per thread, every exit -> entry pair with its exit's class and PC fields -> "TRACEPAIR pid=T
+# ts_us=.. dur_us=.. F=V.." (a few thousand), and their number -> "TRACE pid=T pairs=N". Raw
+# tokens ("name=0xHEX"): check_keys.py decodes them.
+count_trace_keys() {
+	[ -n "${KEY_EVENTS_ON:-}" ] || return 0
+	awk -v events="$KEY_EVENTS_ON" -v hi="$CLASS_HI" -v lo="$CLASS_LO" -v pc="$PC_FIELD" '
+	BEGIN {
+		n = split(events, evs, " ")
+		for (i = 1; i <= n; i++) {
+			split(evs[i], p, ":")
+			want[p[1] ":"] = p[2]
+		}
+	}
+	function pid_of(task,    n, parts) { n = split(task, parts, "-"); return parts[n] }
+	function usec(ts) { sub(/:$/, "", ts); split(ts, t, "."); return t[1] * 1000000 + t[2] }
+	function pick(names,    n, f, k, out, i) {
+		out = ""
+		n = split(names, f, ",")
+		for (i = 1; i <= n; i++)
+			for (k = 6; k <= NF; k++)
+				if (index($k, f[i] "=") == 1) { out = out " " $k; break }
+		return out
+	}
+	$5 == "kvm_exit:" {
+		exit_us[$1] = usec($4)
+		exit_fields[$1] = pick((hi == "" ? "" : hi ",") lo "," pc)
+	}
+	$5 == "kvm_entry:" && ($1 in exit_us) {
+		d = usec($4) - exit_us[$1]
+		pairs[pid_of($1)]++
+		printf "TRACEPAIR pid=%s ts_us=%d dur_us=%d%s\n", pid_of($1), exit_us[$1], d, exit_fields[$1]
+		delete exit_us[$1]
+	}
+	$5 in want { keys[pid_of($1) " " $5 pick(want[$5])]++ }
+	END {
+		for (k in keys) {
+			n = split(k, a, " ")
+			sub(/:$/, "", a[2])
+			line = "TRACEKEY pid=" a[1] " event=" a[2]
+			for (i = 3; i <= n; i++) line = line " " a[i]
+			print line " count=" keys[k]
+		}
+		for (p in pairs) printf "TRACE pid=%s pairs=%d\n", p, pairs[p]
+	}' "$I/trace"
 }
 
 print_ndjson() {
@@ -240,6 +352,10 @@ print_ndjson() {
 	echo "=== KVMSTAT NDJSON BEGIN ==="
 	cat "$NDJSON"
 	echo "=== KVMSTAT NDJSON END ==="
+	[ -n "$KPID2" ] || return 0
+	echo "=== KVMSTAT2 NDJSON BEGIN ==="
+	cat /tmp/k2.ndjson
+	echo "=== KVMSTAT2 NDJSON END ==="
 }
 
 # Starts the VMMs of the wave $1 in the background: VMM_NAME_i, VMM_PID_i for i = FIRST..NVMM-1.
@@ -374,6 +490,7 @@ run_waves() {
 		[ "$waves" = 1 ] || echo "GUEST wave=$w"
 		print_vmms
 		count_trace
+		count_trace_keys
 		print_hist
 		[ "$w" = "$waves" ] || reset_trace
 		w=$((w + 1))
@@ -381,9 +498,18 @@ run_waves() {
 }
 
 echo "GUEST scenario=$SCENARIO kvmstat_args=$KVMSTAT_ARGS"
-setup_trace 8192 kvm/kvm_exit kvm/kvm_entry
+# kvm_exit's trace event later with EXIT_TRACE_LATE (enable_exit_trace); the key events of detail.
+trace_events=kvm/kvm_entry
+[ "${EXIT_TRACE_LATE:-0}" = 1 ] || trace_events="kvm/kvm_exit $trace_events"
+for ev in ${KEY_EVENTS_ON:-}; do
+	[ "${ev%%:*}" = kvm_exit ] || trace_events="$trace_events kvm/${ev%%:*}"
+done
+# shellcheck disable=SC2086
+setup_trace 8192 $trace_events
 setup_hist
 start_kvmstat
+start_kvmstat2
+[ "${EXIT_TRACE_LATE:-0}" = 0 ] || enable_exit_trace
 run_waves
 stop_kvmstat
 print_ndjson

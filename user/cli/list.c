@@ -73,3 +73,56 @@ int print_class_list(FILE *out, enum kvmstat_arch arch)
 	}
 	return ferror(out) ? -EIO : 0;
 }
+
+/* Widths so that the names of a second-level table line up. */
+static void detail_widths(const struct arch_detail_table *table, int *code_width, int *name_width)
+{
+	char code[ARCH_DETAIL_LEN];
+	size_t i;
+
+	*code_width = 0;
+	*name_width = 0;
+	for (i = 0; i < table->nr_codes; i++) {
+		int nw = (int)strlen(table->codes[i].name);
+
+		table->format_code(table->codes[i].code, code, sizeof(code));
+		*code_width = (int)strlen(code) > *code_width ? (int)strlen(code) : *code_width;
+		*name_width = nw > *name_width ? nw : *name_width;
+	}
+}
+
+static void print_detail_table(FILE *out, const struct arch_detail_table *table)
+{
+	char code[ARCH_DETAIL_LEN];
+	int code_width, name_width;
+	size_t i;
+
+	detail_widths(table, &code_width, &name_width);
+	fprintf(out, "# %s (%s)\n", table->title, table->source);
+	for (i = 0; i < table->nr_codes; i++) {
+		const struct arch_detail_code *entry = &table->codes[i];
+
+		table->format_code(entry->code, code, sizeof(code));
+		if (entry->desc[0])
+			fprintf(out, "%-*s  %-*s  %s\n", code_width, code, name_width, entry->name,
+				entry->desc);
+		else
+			fprintf(out, "%-*s  %s\n", code_width, code, entry->name);
+	}
+}
+
+int print_detail_list(FILE *out, enum kvmstat_arch arch)
+{
+	const struct arch_detail_table *const *tables;
+	size_t nr = arch_detail_tables(arch, &tables);
+	size_t i;
+
+	if (!nr)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		if (i)
+			fputc('\n', out);
+		print_detail_table(out, tables[i]);
+	}
+	return ferror(out) ? -EIO : 0;
+}

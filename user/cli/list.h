@@ -13,4 +13,11 @@
  */
 int print_class_list(FILE *out, enum kvmstat_arch arch);
 
+/*
+ * Prints the second-level tables of an arch (`list --detail`): system registers,
+ * SMCCC/SBI functions, CSRs, MSRs, hypercalls, in the same form; a code is printed
+ * the table's way (e.g. "S3_0_C0_C4_0" for a sysreg). Same returns.
+ */
+int print_detail_list(FILE *out, enum kvmstat_arch arch);
+
 #endif /* KVMSTAT_LIST_H */

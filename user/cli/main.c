@@ -8,6 +8,7 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "cli/http_export.h"
+#include "cli/detail_args.h"
 #include "cli/list.h"
 #include "cli/report.h"
 #include "cli/run.h"
@@ -40,28 +41,39 @@ static const char top_doc[] =
 
 static const char list_doc[] =
 "Print the exit classes kvmstat-bpf decodes, one line per class:\n"
-"0x<code>  NAME  description.\n"
+"0x<code>  NAME  description; with --detail also the second-level keys of\n"
+"`run --detail` (system registers, SMCCC and SBI functions, CSRs, MSRs, ...).\n"
 "\n"
-"USAGE: kvmstat-bpf list [--arch arm64|riscv|x86]\n"
+"USAGE: kvmstat-bpf list [--arch arm64|riscv|x86] [--detail]\n"
 "\n"
 "EXAMPLES:\n"
 "    kvmstat-bpf list                # classes of this host's arch\n"
-"    kvmstat-bpf list --arch riscv   # RISC-V exceptions and interrupts";
+"    kvmstat-bpf list --arch riscv   # RISC-V exceptions and interrupts\n"
+"    kvmstat-bpf list --detail       # and the sysregs, SMCCC functions, ...";
+
+struct list_env {
+	enum kvmstat_arch arch;
+	bool detail;
+};
 
 static const struct argp_option list_options[] = {
 	{ "arch", 'a', "ARCH", 0, "arm64, riscv or x86 (default: this host)", 0 },
+	{ "detail", 'D', NULL, 0, "also print the second-level key tables", 0 },
 	{},
 };
 
 static error_t parse_list(int key, char *arg, struct argp_state *state)
 {
-	enum kvmstat_arch *arch = state->input;
+	struct list_env *env = state->input;
 
 	switch (key) {
 	case 'a':
-		*arch = arch_from_name(arg);
-		if (*arch == KVMSTAT_ARCH_UNKNOWN)
+		env->arch = arch_from_name(arg);
+		if (env->arch == KVMSTAT_ARCH_UNKNOWN)
 			argp_failure(state, EXIT_USAGE, 0, "unknown arch '%s': expected arm64, riscv or x86", arg);
+		break;
+	case 'D':
+		env->detail = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_failure(state, EXIT_USAGE, 0, "unexpected argument '%s'", arg);
@@ -75,15 +87,19 @@ static error_t parse_list(int key, char *arg, struct argp_state *state)
 static int cmd_list(int argc, char **argv)
 {
 	static const struct argp argp = { list_options, parse_list, NULL, list_doc, NULL, NULL, NULL };
-	enum kvmstat_arch arch = arch_host();
+	struct list_env env = { .arch = arch_host() };
 
-	if (argp_parse(&argp, argc, argv, 0, NULL, &arch))
+	if (argp_parse(&argp, argc, argv, 0, NULL, &env))
 		return EXIT_USAGE;
-	if (arch == KVMSTAT_ARCH_UNKNOWN) {
+	if (env.arch == KVMSTAT_ARCH_UNKNOWN) {
 		fprintf(stderr, "kvmstat-bpf: unknown host arch: pass --arch arm64|riscv|x86\n");
 		return EXIT_USAGE;
 	}
-	return print_class_list(stdout, arch) ? 1 : 0;
+	if (print_class_list(stdout, env.arch))
+		return 1;
+	if (env.detail && (fputc('\n', stdout) == EOF || print_detail_list(stdout, env.arch)))
+		return 1;
+	return 0;
 }
 
 /* --- run ------------------------------------------------------------------- */
@@ -99,7 +115,9 @@ static const char run_doc[] =
 "\n"
 "--listen serves the same exposition at http://ADDR:PORT/metrics for Prometheus (OpenMetrics when the scraper asks for it), updated every interval. A port alone listens on 127.0.0.1; any other address must be given (the wildcard 0.0.0.0 is refused).\n"
 "\n"
-"USAGE: kvmstat-bpf run [-i SEC] [-d SEC] [-s KEY] [-b GROUP] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--cumulative] [--json FILE] [--prom-file PATH] [--listen [ADDR:]PORT] [-q] [--batch]\n"
+"Second-level keys (--detail): within a class, which system register, SMCCC or SBI function, CSR, MSR, I/O port or guest address; the first --detail-max of each class are kept in the kernel, the rest counted as \"other\"; the table shows the top --detail-top under each class. Slow exits (--slow T): each exit handled in at least T, with its guest PC, as lines under the table and NDJSON records, at most --slow-rate per second and CPU (the rest counted); with --slow a terminal gets the tables, not the live view.\n"
+"\n"
+"USAGE: kvmstat-bpf run [-i SEC] [-d SEC] [-s KEY] [-b GROUP] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--cumulative] [--json FILE] [--prom-file PATH] [--listen [ADDR:]PORT] [--detail] [--slow T[,CLASS=T...]] [-q] [--batch]\n"
 "       kvmstat-bpf run --replay FILE [--speed X] [-d SEC] [-s KEY] [-b GROUP] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--cumulative]\n"
 "\n"
 "EXAMPLES:\n"
@@ -115,6 +133,8 @@ static const char run_doc[] =
 "    kvmstat-bpf run --json out.ndjson   # also one JSON line per interval\n"
 "    kvmstat-bpf run --batch | tee log   # plain tables even on a terminal\n"
 "    kvmstat-bpf run --replay out.ndjson --speed 10  # a saved run, 10x as fast\n"
+"    kvmstat-bpf run --detail            # which sysreg, hypercall, MSR, port ...\n"
+"    kvmstat-bpf run --slow 1ms,WFx=5ms  # exits handled in >= 1 ms (WFx: 5 ms)\n"
 "    kvmstat-bpf run --prom-file /var/lib/prometheus/node-exporter/kvmstat.prom\n"
 "    kvmstat-bpf run --listen 9435 -q    # /metrics on 127.0.0.1:9435, no tables\n"
 "    kvmstat-bpf run --listen 192.0.2.7:9435 -q -i 5  # one interface, 5 s updates";
@@ -139,6 +159,7 @@ enum {
 	OPT_SPEED,
 	OPT_HTML,
 	OPT_FENTRY_TARGET,
+	OPT_DETAIL_TOP,
 };
 
 static const struct argp_option run_options[] = {
@@ -363,10 +384,14 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 	case 'v':
 		o->loader.verbose = true;
 		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = o;	/* --detail, --slow */
+		break;
 	case ARGP_KEY_ARG:
 		argp_failure(state, EXIT_USAGE, 0, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
+		detail_args_finish(state, o);
 		check_replay(state, o);
 		break;
 	default:
@@ -377,7 +402,11 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 
 static int cmd_run_main(int argc, char **argv)
 {
-	static const struct argp argp = { run_options, parse_run, NULL, run_doc, NULL, NULL, NULL };
+	static const struct argp_child children[] = {
+		{ &detail_argp, 0, "Second-level keys and slow exits:", 0 },
+		{},
+	};
+	static const struct argp argp = { run_options, parse_run, NULL, run_doc, children, NULL, NULL };
 	struct run_opts o = {
 		.loader = {
 			.arch = arch_host(),
@@ -409,8 +438,9 @@ static const char report_doc[] =
 "Every \"interval\" line of every file is merged (they sum exactly to the run's \"total\" line); a file's \"total\" line is used only when the file has no interval line. Filters and grouping need lines that have that detail: -b vm and -p need run -b vm or vcpu, -b vcpu and --vcpu need run -b vcpu (the default of --json). Malformed input: one error line naming FILE:LINE, exit status 1.\n"
 "\n"
 "--html FILE writes one self-contained page (no script, nothing fetched): per class (and per VM or vCPU thread with -b), the exits of each interval and a heatmap of the span's latency (interval x bucket, colour = exits) with each interval's p50 and p99; handling time unless --span says otherwise.\n"
-"\n"
-"USAGE: kvmstat-bpf report [-b GROUP] [-s KEY] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--intervals] [--json FILE] [--html FILE] FILE...\n"
+"Lines of run --detail show their keys under each class (--detail-top of them); the slow-exit records of run --slow are listed under the totals, by time.\n"
+
+"USAGE: kvmstat-bpf report [-b GROUP] [-s KEY] [-p PID] [--vcpu N[,N...]] [--span SPAN] [--hist] [--intervals] [--json FILE] [--html FILE] [--detail-top N] FILE...\n"
 "\n"
 "EXAMPLES:\n"
 "    kvmstat-bpf report run.ndjson            # totals of a saved run\n"
@@ -430,6 +460,7 @@ static const struct argp_option report_options[] = {
 	{ "intervals", 'I', NULL, 0, "Also a table for every interval line", 0 },
 	{ "json", OPT_JSON, "FILE", 0, "Write the merged totals as one NDJSON \"total\" line ('-': stdout, instead of the tables)", 0 },
 	{ "html", OPT_HTML, "FILE", 0, "Write a page of charts over time: per class, exits per interval and a heatmap of its latency with p50/p99 ('-': stdout, instead of the tables)", 0 },
+	{ "detail-top", OPT_DETAIL_TOP, "N", 0, "Keys shown per class row when the input has them (run --detail), the rest as \"other\" (default 5)", 0 },
 	{},
 };
 
@@ -452,6 +483,9 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 		break;
 	case 'I':
 		o->intervals = true;
+		break;
+	case OPT_DETAIL_TOP:
+		o->detail_top = parse_positive(state, "--detail-top", arg, KVMSTAT_DETAIL_MAX_DEFAULT);
 		break;
 	case OPT_JSON:
 		o->json_path = arg;

@@ -167,6 +167,8 @@ static int write_json(struct run_output *o, const struct view *v, enum record_ty
 	if (o->json_stopped || (o->json == stdout && o->stdout_gone))
 		return 0;
 	m.type = type;
+	if (o->slow)
+		m.slow_records = type == RECORD_TOTAL ? o->slow_recorded : o->slow->nr;
 	err = ndjson_write(o->json, v, &m);
 	if (!err) {
 		o->json_lines++;
@@ -179,6 +181,32 @@ static int write_json(struct run_output *o, const struct view *v, enum record_ty
 		return failed(o, OUTPUT_JSON, err);	/* the reader is gone: the end */
 	stop_json(o, err);
 	return 0;
+}
+
+/* --slow: the interval's records as lines after its JSON line. */
+static int write_json_slow(struct run_output *o)
+{
+	struct slow_line_meta m = o->slow_line;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < o->slow->nr && !err; i++)
+		err = failed(o, OUTPUT_JSON, ndjson_write_slow(o->json, &o->slow->e[i], &m));
+	return err;
+}
+
+/* --slow: lines under the table, the interval's records or the run's slowest. */
+static int write_slow_lines(struct run_output *o, const struct slow_list *l, const struct snapshot *s,
+			    bool final)
+{
+	struct slow_text_opts t = o->slow_text;
+
+	t.title = final ? "slowest of the run" : "in this interval";
+	t.recorded = final ? o->slow_recorded : l->nr;
+	t.suppressed = s->drops[KVMSTAT_DROP_SLOW_SUPPRESSED];
+	t.lost = s->drops[KVMSTAT_DROP_SLOW_LOST];
+	t.max_lines = final ? SLOW_LINES_SUMMARY : SLOW_LINES_INTERVAL;
+	return failed(o, OUTPUT_TABLE, render_slow(o->table, l, &t));
 }
 
 static int write_tables(struct run_output *o, struct view *v, bool final)
@@ -229,9 +257,20 @@ int output_interval(struct run_output *o, const struct stats_reader *r)
 		err = write_tables(o, &v, false);
 	if (!err && o->table && o->cumulative)
 		err = write_cumulative(o, r);
+	if (o->slow)
+		slow_list_sort(o->slow);
+	if (!err && o->slow && o->table)
+		err = write_slow_lines(o, o->slow, &r->interval, false);
 	if (!err && o->json)
 		err = write_json(o, &v, RECORD_INTERVAL);
+	if (!err && o->json && o->slow)
+		err = write_json_slow(o);
 	view_free(&v);
+	if (!err && o->slow) {
+		o->slow_recorded += o->slow->nr;
+		err = slow_list_keep_slowest(&o->slowest, o->slow, SLOW_LINES_SUMMARY);
+		slow_list_clear(o->slow);
+	}
 	if (!err && (o->prom_path || o->publish))
 		err = output_prom(o, r) == -ENOMEM ? -ENOMEM : 0;
 	return err;
@@ -250,6 +289,8 @@ int output_summary(struct run_output *o, const struct stats_reader *r)
 		if (!o->redraw)
 			fputs("=== summary ===\n", o->table);
 		err = write_tables(o, &v, true);
+		if (!err && o->slow)
+			err = write_slow_lines(o, &o->slowest, &total, true);
 	}
 	if (!err && o->json)
 		err = write_json(o, &v, RECORD_TOTAL);
@@ -262,6 +303,7 @@ int output_summary(struct run_output *o, const struct stats_reader *r)
 
 void output_free(struct run_output *o)
 {
+	slow_list_free(&o->slowest);
 	if (o->prom_started)
 		prom_state_free(&o->prom_state);
 	o->prom_started = false;

@@ -19,8 +19,11 @@
 #include <stdio.h>
 #include "loader/stats_reader.h"
 #include "ndjson/ndjson.h"
+#include "model/slow.h"
 #include "render/prom.h"
+#include "render/slow.h"
 #include "render/views.h"
+
 
 enum output_kind {
 	OUTPUT_TABLE,
@@ -45,6 +48,10 @@ struct run_output {
 	expo_publish_fn publish;	/* run --listen; NULL: none */
 	void *publish_ctx;
 	struct prom_opts prom;
+	/* --slow: the interval's records (run fills it, output shows and clears it); NULL: none */
+	struct slow_list *slow;
+	struct slow_text_opts slow_text;	/* .arch, .names, .threshold_ns */
+	struct slow_line_meta slow_line;	/* .host, .kernel, .arch, .names, .keys */
 	/* state */
 	struct prom_state prom_state;	/* the exposition, updated with each read's changes */
 	bool prom_started;
@@ -55,6 +62,8 @@ struct run_output {
 	long long json_good;		/* offset after the last complete JSON line, -1: not seekable */
 	unsigned long json_lines;	/* complete JSON lines written */
 	bool stdout_gone;		/* stdout's reader closed it: the run ends, nothing more there */
+	struct slow_list slowest;	/* the run's slowest exits, for the summary */
+	__u64 slow_recorded;		/* records of the run */
 };
 
 /* Before the first write: where the JSON output starts (it may be cut back to there). */

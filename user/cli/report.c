@@ -13,11 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "arch/arch.h"
+#include "cli/detail_args.h"
 #include "cli/report.h"
 #include "lib/stream.h"
+#include "model/slow.h"
 #include "ndjson/name_book.h"
 #include "ndjson/ndjson.h"
 #include "render/html.h"
+#include "render/slow.h"
 #include "render/views.h"
 
 #define ERR_LEN 256
@@ -43,6 +46,14 @@ struct report {
 	struct name_book names;
 	struct series series;		/* --html: the interval lines over time */
 	bool charting;			/* series started (by the first interval line) */
+	__u32 detail_max;		/* the largest of the merged lines (--detail) */
+	__u64 slow_threshold_ns;	/* the first the merged lines name (--slow) */
+	__u64 slow_records;		/* the records the merged lines say were sent */
+	struct slow_list slow;		/* "slow_exit" lines */
+	/* -I: the interval shown last, whose slow-exit lines follow it in the file */
+	bool interval_open;
+	struct slow_text_opts interval_text;
+	struct slow_list interval_slow;
 };
 
 /* The line's grouping must be fine enough for -b, -p and --vcpu. */
@@ -70,6 +81,11 @@ static int merge_record(struct report *rep, struct record *r, size_t line)
 	struct snapshot *m = &rep->merged;
 	size_t i;
 
+	if (!rep->nr_merged && m->arch != KVMSTAT_ARCH_UNKNOWN && m->arch != r->snap.arch) {
+		fprintf(stderr, "%s:%zu: arch %s differs from %s of the lines before: one arch per report\n",
+			rep->file, line, arch_name(r->snap.arch), arch_name(m->arch));
+		return -EINVAL;
+	}
 	if (!rep->nr_merged) {
 		m->arch = r->snap.arch;
 		m->start_wall = r->snap.start_wall;
@@ -87,6 +103,11 @@ static int merge_record(struct report *rep, struct record *r, size_t line)
 	if (r->level < rep->level)
 		rep->level = r->level;
 	rep->spans &= r->spans;
+	if (r->detail_max > rep->detail_max)
+		rep->detail_max = r->detail_max;
+	if (!rep->slow_threshold_ns)
+		rep->slow_threshold_ns = r->slow_threshold_ns;
+	rep->slow_records += r->slow_records;
 	m->end_wall = r->snap.end_wall;
 	rep->duration_ns += r->snap.end_mono_ns - r->snap.start_mono_ns;
 	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
@@ -111,16 +132,41 @@ static int say_table_error(int err)
 	return err;
 }
 
-/* One interval's own view, as `run` showed it. */
+/* -I: the slow-exit lines of the interval shown last, as run showed them under it. */
+static int close_interval(struct report *rep)
+{
+	int err;
+
+	if (!rep->interval_open)
+		return 0;
+	rep->interval_open = false;
+	slow_list_sort(&rep->interval_slow);
+	err = render_slow(stdout, &rep->interval_slow, &rep->interval_text);
+	slow_list_clear(&rep->interval_slow);
+	return say_table_error(err);
+}
+
+/* One interval's own view, as `run` showed it (its slow-exit lines come after it). */
 static int show_interval(struct report *rep, const struct record *r)
 {
 	const struct report_opts *o = rep->o;
 	struct view_opts v = {
 		.by = o->by, .sort = o->sort, .spans = (o->spans ?: r->spans) & r->spans,
 		.hist = o->hist, .names = report_names(rep),
+		.detail_top = r->detail_max ? (o->detail_top ?: DETAIL_TOP_DEFAULT) : 0,
 	};
+	int err = say_table_error(render_snapshot_views(stdout, &r->snap, &v));
 
-	return say_table_error(render_snapshot_views(stdout, &r->snap, &v));
+	if (err || !r->slow_threshold_ns)
+		return err;
+	rep->interval_open = true;
+	rep->interval_text = (struct slow_text_opts){
+		.arch = r->snap.arch, .names = report_names(rep), .threshold_ns = r->slow_threshold_ns,
+		.title = "in this interval", .recorded = r->slow_records,
+		.suppressed = r->snap.drops[KVMSTAT_DROP_SLOW_SUPPRESSED],
+		.lost = r->snap.drops[KVMSTAT_DROP_SLOW_LOST], .max_lines = SLOW_LINES_INTERVAL,
+	};
+	return 0;
 }
 
 /* Tables on stdout, unless JSON or the page goes there instead. */
@@ -172,8 +218,10 @@ static int keep_pending(struct report *rep, struct record *r, size_t line)
 static int use_record(struct report *rep, struct record *r, size_t line)
 {
 	const struct report_opts *o = rep->o;
-	int err;
+	int err = close_interval(rep);
 
+	if (err)
+		return err;
 	if (r->total)
 		return keep_pending(rep, r, line);
 	err = check_level(rep, r, line);
@@ -186,10 +234,52 @@ static int use_record(struct report *rep, struct record *r, size_t line)
 	return err ?: chart_record(rep, r) ?: merge_record(rep, r, line);
 }
 
+/* A "slow_exit" line: kept (if -p and --vcpu keep it) for the lines under the totals. */
+static int use_slow(struct report *rep, const struct jval *root, size_t line)
+{
+	const struct record_names names = name_book_filler(&rep->names);
+	struct slow_decoded d;
+	struct slow_list one = { .e = &d.e, .nr = 1 };
+	char msg[ERR_LEN];
+	int err = slow_decode(root, &d, &names, msg, sizeof(msg));
+
+	if (err) {
+		fprintf(stderr, "%s:%zu: %s\n", rep->file, line, msg);
+		return err;
+	}
+	if (rep->merged.arch == KVMSTAT_ARCH_UNKNOWN)
+		rep->merged.arch = d.arch;
+	if (d.arch != rep->merged.arch) {
+		fprintf(stderr, "%s:%zu: arch %s differs from %s of the lines before: one arch per report\n",
+			rep->file, line, arch_name(d.arch), arch_name(rep->merged.arch));
+		return -EINVAL;
+	}
+	slow_list_filter(&one, &rep->o->filter);
+	if (!one.nr)
+		return 0;
+	if (rep->interval_open && slow_list_add(&rep->interval_slow, &d.e))
+		return -ENOMEM;
+	return slow_list_add(&rep->slow, &d.e);
+}
+
 /* Is the line only whitespace (a blank line between records is let through)? */
 static bool blank(const char *s, size_t n)
 {
 	return strspn(s, " \t\r\n") >= n;
+}
+
+/* A "slow_exit" line record_read_line parsed already (its JSON is valid). */
+static int read_slow_line(struct report *rep, const char *text, size_t n, size_t line)
+{
+	struct json_error jerr;
+	struct jval root;
+	int err = json_parse(text, n, &root, &jerr);
+
+	if (err)
+		return err;
+	err = use_slow(rep, &root, line);
+	jval_free(&root);
+	return err;
 }
 
 static int read_line(struct report *rep, char *text, size_t n, size_t line)
@@ -199,6 +289,8 @@ static int read_line(struct report *rep, char *text, size_t n, size_t line)
 	char msg[ERR_LEN];
 	int err = record_read_line(text, n, &r, &names, msg, sizeof(msg));
 
+	if (err == RECORD_SLOW_LINE)
+		return read_slow_line(rep, text, n, line);
 	if (err == -EINVAL)
 		fprintf(stderr, "%s:%zu: %s\n", rep->file, line, msg);
 	else if (!err)
@@ -266,11 +358,28 @@ static int read_file(struct report *rep, const char *path)
 	}
 	rep->file = std ? "(stdin)" : path;
 	err = read_lines(rep, f);
+	err = err ?: close_interval(rep);
 	if (!std)
 		fclose(f);
 	if (err == -ENOMEM)
 		fprintf(stderr, "failed to read '%s': %s\n", rep->file, strerror(ENOMEM));
 	return flush_pending(rep, !err) ?: err;
+}
+
+/* The slow-exit lines again, after the total line, each with its own time. */
+static int write_json_slow(struct report *rep, FILE *f)
+{
+	struct slow_line_meta m = {
+		.host = rep->host, .kernel = rep->kernel, .arch = rep->merged.arch,
+		.names = report_names(rep), .keys = rep->detail_max,
+	};
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < rep->slow.nr && !err; i++) {
+		err = ndjson_write_slow(f, &rep->slow.e[i], &m);
+	}
+	return err;
 }
 
 static int write_json(struct report *rep, const struct view *v)
@@ -279,7 +388,8 @@ static int write_json(struct report *rep, const struct view *v)
 	struct ndjson_meta m = {
 		.type = RECORD_TOTAL, .host = rep->host, .kernel = rep->kernel,
 		.vcpu_source = rep->vcpu_source, .spans = rep->spans, .by = rep->level,
-		.names = report_names(rep),
+		.names = report_names(rep), .detail_max = rep->detail_max,
+		.slow_threshold_ns = rep->slow_threshold_ns, .slow_records = rep->slow_records,
 	};
 	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
 	int err;
@@ -288,11 +398,32 @@ static int write_json(struct report *rep, const struct view *v)
 		fprintf(stderr, "failed to open JSON output '%s': %s\n", path, strerror(errno));
 		return -errno;
 	}
-	err = ndjson_write(f, v, &m);
+	err = ndjson_write(f, v, &m) ?: write_json_slow(rep, f);
 	if (f != stdout && fclose(f) && !err)
 		err = -errno;
 	if (err)
 		fprintf(stderr, "failed to write JSON output '%s': %s\n", path, strerror(-err));
+	return err;
+}
+
+/* The slow exits of the merged lines, by time, under the totals. */
+static int show_slow(struct report *rep)
+{
+	struct slow_text_opts t = {
+		.arch = rep->merged.arch, .names = report_names(rep),
+		.threshold_ns = rep->slow_threshold_ns,
+		.title = rep->o->nr_files > 1 ? "slowest of the runs" : "slowest of the run",
+		.recorded = rep->slow.nr, .suppressed = rep->merged.drops[KVMSTAT_DROP_SLOW_SUPPRESSED],
+		.lost = rep->merged.drops[KVMSTAT_DROP_SLOW_LOST], .max_lines = SLOW_LINES_SUMMARY,
+	};
+	struct slow_list slowest = {};
+	int err;
+
+	if (!rep->slow_threshold_ns && !rep->slow.nr)
+		return 0;
+	err = slow_list_keep_slowest(&slowest, &rep->slow, SLOW_LINES_SUMMARY);
+	err = err ?: say_table_error(render_slow(stdout, &slowest, &t));
+	slow_list_free(&slowest);
 	return err;
 }
 
@@ -303,6 +434,7 @@ static int show_totals(struct report *rep)
 	struct view_opts vo = {
 		.by = o->by, .sort = o->sort, .spans = o->spans ?: rep->spans, .hist = o->hist,
 		.final = true, .names = report_names(rep),
+		.detail_top = rep->detail_max ? (o->detail_top ?: DETAIL_TOP_DEFAULT) : 0,
 	};
 	enum kvmstat_span missing;
 	struct view v;
@@ -324,6 +456,7 @@ static int show_totals(struct report *rep)
 		if (o->intervals)
 			fputs("=== summary ===\n", stdout);	/* as run prints it */
 		err = say_table_error(render_views(stdout, &v, &vo));
+		err = err ?: show_slow(rep);
 	}
 	if (err == -ENOMEM)
 		fprintf(stderr, "failed to merge records: %s\n", strerror(ENOMEM));
@@ -368,6 +501,7 @@ int cmd_report(const struct report_opts *o)
 	name_book_init(&rep.names);
 	for (f = 0; f < o->nr_files && !err; f++)
 		err = read_file(&rep, o->files[f]);
+	slow_list_sort(&rep.slow);
 	if (!err)
 		err = show_totals(&rep);
 	if (!err && o->html_path)
@@ -375,6 +509,8 @@ int cmd_report(const struct report_opts *o)
 	if (rep.charting)
 		series_free(&rep.series);
 	snapshot_free(&rep.merged);
+	slow_list_free(&rep.slow);
+	slow_list_free(&rep.interval_slow);
 	free(rep.pending);
 	name_book_free(&rep.names);
 	return err ? 1 : 0;

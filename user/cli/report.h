@@ -18,6 +18,7 @@ struct report_opts {
 	const char *json_path;		/* merged totals as one "total" line; "-": stdout */
 	const char *html_path;		/* the page of charts over time (one FILE); "-": stdout */
 	struct sample_filter filter;
+	unsigned int detail_top;	/* keys shown per class row when the input has them */
 };
 
 /* 0, or 1 after a one-line error on stderr (unreadable, malformed or mixed input). */

@@ -20,6 +20,7 @@
 #include "host/vmm.h"
 #include "host/vcpu_threads.h"
 #include "loader/loader.h"
+#include "loader/slow_reader.h"
 
 static volatile sig_atomic_t exiting;
 
@@ -71,6 +72,8 @@ struct run_state {
 	struct http_export *http;	/* --listen */
 	struct thread_vcpus thread_vcpus;	/* found in /proc at attach, if needed */
 	char vcpu_source[96];		/* the loader's, "+proc" with the /proc scan */
+	struct slow_reader slow;	/* --slow */
+	struct slow_list slow_interval;	/* the records read since the last interval */
 };
 
 static __u64 ts_ns(const struct timespec *ts)
@@ -95,6 +98,8 @@ static int emit_interval(struct run_state *st)
 
 	if (err)
 		return err;
+	if (st->out.slow)	/* --vcpu: as the reader leaves out the samples */
+		slow_list_filter(st->out.slow, &st->o->filter);
 	err = output_interval(&st->out, &st->reader);
 	if (!err && st->live)
 		err = live_update(&st->view, &st->reader.interval);
@@ -136,10 +141,23 @@ static void setup_output(struct run_state *st)
 		.prom_path = o->prom_path,
 		.publish = st->http ? publish_http : NULL,
 		.publish_ctx = st->http,
-		.prom = { .spans = o->loader.spans, .names = &proc_names, .info = &st->prom_info },
+		.prom = { .spans = o->loader.spans, .names = &proc_names, .info = &st->prom_info,
+			  .keys = o->loader.detail, .slow = o->loader.slow_ns },
 	};
 	st->prom_info = (struct prom_info){ .version = KVMSTAT_VERSION, .kernel = st->uts.release,
 					    .vcpu_source = st->vcpu_source };
+	st->out.view.detail_top = o->loader.detail ? o->detail_top : 0;
+	st->out.meta.detail_max = o->loader.detail ?
+				  (o->loader.detail_max ?: KVMSTAT_DETAIL_MAX_DEFAULT) : 0;
+	st->out.meta.slow_threshold_ns = o->loader.slow_ns;
+	if (!o->loader.slow_ns)
+		return;
+	st->out.slow = &st->slow_interval;
+	st->out.slow_text = (struct slow_text_opts){ .arch = o->loader.arch, .names = &proc_names,
+						     .threshold_ns = o->loader.slow_ns };
+	st->out.slow_line = (struct slow_line_meta){ .host = st->uts.nodename,
+						     .kernel = st->uts.release, .arch = o->loader.arch,
+						     .names = &proc_names, .keys = o->loader.detail };
 }
 
 /*
@@ -214,6 +232,30 @@ static void sleep_until(__u64 ns)
 		;
 }
 
+/* --slow: takes the records as they come until then (the ring buffer stays drained). */
+static int wait_taking_records(struct run_state *st, __u64 ns)
+{
+	struct timespec now;
+	__u64 t;
+	int err;
+
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		t = ts_ns(&now);
+		if (exiting || t >= ns)
+			break;
+		err = slow_reader_poll(&st->slow, (int)((ns - t + 999999) / 1000000));
+		if (err && err != -EINTR) {
+			fprintf(stderr, "failed to read slow-exit records: %s\n", strerror(-err));
+			return err;
+		}
+	}
+	err = slow_reader_poll(&st->slow, 0);	/* what came in the last moment */
+	if (err && err != -EINTR)
+		fprintf(stderr, "failed to read slow-exit records: %s\n", strerror(-err));
+	return err == -EINTR ? 0 : err;
+}
+
 static int live_since_start(void *ctx, struct snapshot *out)
 {
 	struct run_state *st = ctx;
@@ -250,6 +292,8 @@ static int wait_until(struct run_state *st, __u64 ns)
 	int r;
 
 	if (!st->live) {
+		if (st->o->loader.slow_ns)
+			return wait_taking_records(st, ns);
 		sleep_until(ns);
 		return 0;
 	}
@@ -313,7 +357,8 @@ int cmd_run(const struct run_opts *o)
 
 	uname(&st.uts);
 	st.tty = isatty(STDOUT_FILENO) && !o->json_stdout;
-	st.live = st.tty && !o->quiet_table && !o->batch && term_usable();
+	/* --slow prints its lines under the tables: no live view then. */
+	st.live = st.tty && !o->quiet_table && !o->batch && !o->loader.slow_ns && term_usable();
 	output_reuse_heap();
 	handle_signals();
 	err = loader_check_host(&o->loader);
@@ -339,6 +384,13 @@ int cmd_run(const struct run_opts *o)
 		fprintf(stderr, "kvmstat-bpf: vCPU ids are not known (vCPU source: thread): --vcpu matches nothing\n");
 	setup_output(&st);
 	output_start(&st.out);
+	if (o->loader.slow_ns) {
+		err = slow_reader_open(&st.slow, st.loader.skel, &st.slow_interval);
+		if (err) {
+			fprintf(stderr, "failed to open slow-exit ring buffer: %s\n", strerror(-err));
+			goto cleanup;
+		}
+	}
 	/* --vcpu leaves keys out of every snapshot the reader makes. */
 	err = stats_reader_init(&st.reader, &st.loader.stats, o->loader.arch, &o->filter);
 	if (err) {
@@ -381,6 +433,8 @@ cleanup:
 	http_export_stop(st.http);	/* first: its thread reads nothing of ours after this */
 	if (st.live)
 		live_free(&st.view);
+	slow_reader_close(&st.slow);
+	slow_list_free(&st.slow_interval);
 	output_free(&st.out);
 	names_set_fallback(NULL, NULL);
 	loader_stop(&st.loader);

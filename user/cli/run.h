@@ -8,6 +8,8 @@
 #include "model/filter.h"
 #include "model/schema.h"
 
+#define RUN_SLOW_CLASSES_MAX 32
+
 struct run_opts {
 	struct loader_opts loader;
 	__u64 interval_ns;
@@ -28,6 +30,8 @@ struct run_opts {
 	const char *replay;		/* a saved run (NDJSON) shown in the live view; NULL: attach */
 	double speed;			/* --replay: times as fast as it was recorded */
 	__u32 keep_ended;		/* keys of ended threads kept one by one (then folded) */
+	unsigned int detail_top;	/* --detail: keys shown per class row */
+	struct slow_threshold slow_classes[RUN_SLOW_CLASSES_MAX];	/* --slow CLASS=T */
 };
 
 int cmd_run(const struct run_opts *o);

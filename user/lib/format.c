@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "lib/format.h"
 
 /* Three significant digits, unit chosen so the number is below 1000. */
@@ -36,4 +37,28 @@ int parse_seconds(const char *s, __u64 *ns)
 		return -EINVAL;
 	*ns = (__u64)(v * 1e9 + 0.5);
 	return *ns ? 0 : -EINVAL;
+}
+
+int parse_duration(const char *s, __u64 *ns)
+{
+	static const struct { const char *unit; double ns; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v <= 0 || s[0] == '-' || s[0] == '+')
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		if (v * units[i].ns > 1e15 || v * units[i].ns < 0.5)
+			return -EINVAL;
+		*ns = (__u64)(v * units[i].ns + 0.5);
+		return 0;
+	}
+	return -EINVAL;
 }

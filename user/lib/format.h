@@ -12,5 +12,8 @@
 const char *fmt_duration(__u64 ns, char *buf, size_t len);
 /* Parses seconds ("1", "0.2", "2.5") into ns; -EINVAL unless 0 < value <= 1e6 s. */
 int parse_seconds(const char *s, __u64 *ns);
+/* Parses a duration with its unit ("1ms", "500us", "2.5s", "100ns") into ns; -EINVAL
+ * without a unit, or unless 0 < value <= 1e6 s. */
+int parse_duration(const char *s, __u64 *ns);
 
 #endif /* KVMSTAT_FORMAT_H */

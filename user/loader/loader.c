@@ -265,6 +265,7 @@ static int open_and_load(struct loader *l, const struct loader_opts *o, const st
 	loader_size_inflight(l->skel, o);
 	l->skel->rodata->targ_time_mask = o->time_every > 1 ? o->time_every - 1 : 0;
 	loader_select_programs(l->skel, o, f);
+	loader_setup_detail(l->skel, o);
 	if (f->fentry && o->fentry_target)
 		bpf_program__set_attach_target(l->skel->progs.vcpu_run_fentry, 0, o->fentry_target);
 	/* Load and verify. */
@@ -427,6 +428,12 @@ int loader_load(struct loader *l, const struct loader_opts *o)
 	libbpf_set_print(o->verbose ? print_libbpf_verbose : print_libbpf);
 	if (err) {
 		report_load_failure(l, o, err);
+		return err;
+	}
+	err = loader_fill_slow_thresholds(l->skel, o);
+	if (err) {
+		fprintf(stderr, "failed to set slow-exit thresholds: %s\n", strerror(-err));
+		loader_stop(l);
 		return err;
 	}
 	l->features = f;
@@ -644,6 +651,20 @@ static __u64 inflight_memory(const struct loader_opts *o, unsigned int ncpus, un
 	}
 }
 
+/* --detail's bound and --slow's maps (one-entry maps and a page of ring buffer without them). */
+static __u64 detail_slow_memory(const struct loader_opts *o, unsigned int ncpus)
+{
+	__u64 max = o->detail_max ? o->detail_max : KVMSTAT_DETAIL_MAX_DEFAULT;
+	__u64 seen = hash_memory(o->detail ? max * KVMSTAT_DETAIL_CLASSES : 1, 16, 1, ncpus);
+	__u64 classes = hash_memory(o->detail ? KVMSTAT_DETAIL_CLASSES : 1, 8, 4, ncpus);
+	__u64 thresholds = hash_memory(o->nr_slow_classes ? o->nr_slow_classes : 1, 8, 8, ncpus);
+	/* ring buffer: its data and a few pages of header (the kernel maps the data twice) */
+	__u64 records = (o->slow_ns ? KVMSTAT_SLOW_RB_DEFAULT : MAP_PAGE) + 4 * MAP_PAGE;
+	__u64 buckets = 16ULL * ncpus + MAP_PAGE;
+
+	return seen + classes + thresholds + records + buckets;
+}
+
 __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigned int nthreads)
 {
 	size_t value = kvmstat_value_size(__builtin_popcount(o->spans));
@@ -658,5 +679,5 @@ __u64 loader_map_memory(const struct loader_opts *o, unsigned int ncpus, unsigne
 	__u64 inflight = inflight_memory(o, ncpus, nthreads);
 	__u64 globals = 2 * mmap_array_memory(1, MAP_PAGE);	/* .rodata and .bss, a page each */
 
-	return stats + drops + threads + dead + inflight + globals;
+	return stats + drops + threads + dead + inflight + globals + detail_slow_memory(o, ncpus);
 }

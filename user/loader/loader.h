@@ -28,6 +28,20 @@ struct loader_opts {
 	const char *fentry_target;	/* tests: another function for the vCPU fentry (NULL: the real one) */
 	enum vcpu_source vcpu_source;
 	bool verbose;
+	/* --detail: second-level keys, at most detail_max per class (0: the default) */
+	bool detail;
+	__u32 detail_max;
+	/* --slow: records of exits handled in >= slow_ns (0: off), or their class's threshold */
+	__u64 slow_ns;
+	const struct slow_threshold *slow_classes;
+	__u32 nr_slow_classes;
+	__u64 slow_rate, slow_burst;	/* records per second and CPU, burst; 0: the defaults */
+};
+
+/* --slow CLASS=THRESHOLD: a class's own threshold. */
+struct slow_threshold {
+	__u64 class;
+	__u64 ns;
 };
 
 /* Optional vCPU sources: programs a kernel may refuse at load (the loader then tries without). */
@@ -84,6 +98,10 @@ __u32 loader_max_threads(const struct loader_opts *o);
 __u32 loader_direct_slots(__u32 max_threads);
 /* The names of enum kvmstat_store (run --inflight): "overflow", "direct", "probe", "hash", "task". */
 extern const struct schema_enum loader_stores;
+/* --detail and --slow: rodata, map sizes and the programs of the arch (before load). */
+void loader_setup_detail(struct kvmstat_bpf *skel, const struct loader_opts *o);
+/* --slow's per-class thresholds into the loaded object's map; 0 or -errno. */
+int loader_fill_slow_thresholds(struct kvmstat_bpf *skel, const struct loader_opts *o);
 /* Sets autoload on exactly the programs an arch needs (used by the CO-RE tests too). */
 void loader_select_programs(struct kvmstat_bpf *skel, const struct loader_opts *o,
 			    const struct vcpu_features *f);

@@ -11,7 +11,7 @@ static const char *const span_names[KVMSTAT_NR_SPANS] = {
 	[KVMSTAT_SPAN_GUEST] = "guest",
 };
 
-static const char *const drop_names[KVMSTAT_NR_DROPS] = {
+static const char *const drop_names[KVMSTAT_NR_EXIT_DROPS] = {
 	[KVMSTAT_DROP_STATS_FULL] = "stats_full",
 	[KVMSTAT_DROP_INFLIGHT] = "inflight",
 	[KVMSTAT_DROP_UNPAIRED] = "unpaired",
@@ -19,11 +19,27 @@ static const char *const drop_names[KVMSTAT_NR_DROPS] = {
 };
 
 /* What the loss means for the counts (Prometheus HELP); kvmstat.h says why it happens. */
-static const char *const drop_descs[KVMSTAT_NR_DROPS] = {
+static const char *const drop_descs[KVMSTAT_NR_EXIT_DROPS] = {
 	[KVMSTAT_DROP_STATS_FULL] = "exit not counted, map full",
 	[KVMSTAT_DROP_INFLIGHT] = "pending exit lost",
 	[KVMSTAT_DROP_UNPAIRED] = "entry without a seen exit",
 	[KVMSTAT_DROP_THREADS_FULL] = "event of a thread past --max-threads",
+};
+
+/* Slow-exit records not sent (--slow), from drops[KVMSTAT_DROP_SLOW_SUPPRESSED] on. */
+static const char *const slow_drop_names[] = { "suppressed", "lost" };
+static const char *const slow_drop_descs[] = {
+	"slow-exit record not sent, rate limit",
+	"slow-exit record not sent, ring buffer full",
+};
+
+_Static_assert(KVMSTAT_DROP_SLOW_LOST - KVMSTAT_DROP_SLOW_SUPPRESSED + 1 ==
+	       sizeof(slow_drop_names) / sizeof(slow_drop_names[0]), "a slow drop without a name");
+
+static const char *const key_kind_names[NR_KEY_KINDS] = {
+	[KEY_NAMED] = "key",
+	[KEY_OTHER] = "other",
+	[KEY_UNKNOWN] = "unknown",
 };
 
 static const char *const grouping_names[NR_GROUPINGS] = {
@@ -49,6 +65,7 @@ static const char *const origin_names[NR_ORIGINS] = {
 static const char *const record_type_names[NR_RECORD_TYPES] = {
 	[RECORD_INTERVAL] = "interval",
 	[RECORD_TOTAL] = "total",
+	[RECORD_SLOW_EXIT] = "slow_exit",
 };
 
 static const char *const span_choice_names[NR_SPAN_CHOICES] = {
@@ -60,8 +77,10 @@ static const char *const span_choice_names[NR_SPAN_CHOICES] = {
 const struct schema_enum schema_spans = ENUM(span_names, NULL);
 /* threads_full came within schema_version 1: older lines lack it (read as 0) */
 const struct schema_enum schema_drops = {
-	drop_names, drop_descs, KVMSTAT_NR_DROPS, .nr_required = KVMSTAT_DROP_THREADS_FULL,
+	drop_names, drop_descs, KVMSTAT_NR_EXIT_DROPS, .nr_required = KVMSTAT_DROP_THREADS_FULL,
 };
+const struct schema_enum schema_slow_drops = ENUM(slow_drop_names, slow_drop_descs);
+const struct schema_enum schema_key_kinds = ENUM(key_kind_names, NULL);
 const struct schema_enum schema_groupings = ENUM(grouping_names, NULL);
 const struct schema_enum schema_sort_keys = ENUM(sort_key_names, NULL);
 const struct schema_enum schema_origins = ENUM(origin_names, NULL);

@@ -43,8 +43,28 @@ enum origin {
 enum record_type {
 	RECORD_INTERVAL,
 	RECORD_TOTAL,	/* the whole run */
+	RECORD_SLOW_EXIT,	/* one slow exit (run --slow) */
 	NR_RECORD_TYPES,
 };
+
+/* A second-level key row (--detail): a key, the class's "other", or exits whose key is not known. */
+enum key_kind {
+	KEY_NAMED,	/* KVMSTAT_KEY_DETAIL: the key is known */
+	KEY_OTHER,	/* KVMSTAT_KEY_OTHER: beyond the class's first --detail-max keys */
+	KEY_UNKNOWN,	/* neither: not known (e.g. no vcpu seen yet) */
+	NR_KEY_KINDS,
+};
+
+static inline enum key_kind key_kind_of(const struct kvmstat_key *k)
+{
+	return k->flags & KVMSTAT_KEY_DETAIL ? KEY_NAMED :
+	       k->flags & KVMSTAT_KEY_OTHER ? KEY_OTHER : KEY_UNKNOWN;
+}
+
+static inline __u32 key_kind_flags(enum key_kind kind)
+{
+	return kind == KEY_NAMED ? KVMSTAT_KEY_DETAIL : kind == KEY_OTHER ? KVMSTAT_KEY_OTHER : 0;
+}
 
 /* --span: one span or both. */
 enum span_choice {
@@ -63,7 +83,9 @@ struct schema_enum {
 };
 
 extern const struct schema_enum schema_spans;		/* enum kvmstat_span */
-extern const struct schema_enum schema_drops;		/* enum kvmstat_drop, with descs */
+extern const struct schema_enum schema_drops;		/* enum kvmstat_drop (the exit losses), with descs */
+extern const struct schema_enum schema_slow_drops;	/* slow-exit records not sent, with descs */
+extern const struct schema_enum schema_key_kinds;	/* enum key_kind */
 extern const struct schema_enum schema_groupings;	/* enum grouping */
 extern const struct schema_enum schema_sort_keys;	/* enum sort_key */
 extern const struct schema_enum schema_origins;		/* enum origin */

@@ -147,6 +147,7 @@ __u64 key_hash(const struct kvmstat_key *k)
 
 	h ^= (((__u64)k->vm << 32) | k->vcpu) * 0xC2B2AE3D27D4EB4FULL;
 	h ^= (((__u64)k->tid << 32) | k->flags) * 0x165667B19E3779F9ULL;
+	h ^= k->detail * 0x27D4EB2F165667C5ULL;
 	return h ^ (h >> 31);
 }
 
@@ -162,6 +163,8 @@ int key_cmp(const struct kvmstat_key *a, const struct kvmstat_key *b)
 		return a->class < b->class ? -1 : 1;
 	if (a->flags != b->flags)
 		return a->flags < b->flags ? -1 : 1;
+	if (a->detail != b->detail)
+		return a->detail < b->detail ? -1 : 1;
 	return 0;
 }
 

@@ -55,7 +55,7 @@ int snapshot_copy(struct snapshot *dst, const struct snapshot *src);
  */
 int snapshot_accumulate(struct snapshot *total, const struct snapshot *add);
 
-/* Order of keys: vm, vcpu, tid, class, flags. */
+/* Order of keys: vm, vcpu, tid, class, flags, second-level key. */
 int key_cmp(const struct kvmstat_key *a, const struct kvmstat_key *b);
 /* A hash of every field, for tables of keys (open addressing: mask its low bits). */
 __u64 key_hash(const struct kvmstat_key *k);

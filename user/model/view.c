@@ -6,10 +6,13 @@
 #include <string.h>
 #include "model/view.h"
 
-/* What a grouping keeps of a key: class and origin always, the VM, the vCPU thread. */
+/*
+ * What a grouping keeps of a key: class and origin always, the VM, the vCPU thread.
+ * Never the second-level key: a class row sums its keys (model/keys.h shows them).
+ */
 static struct kvmstat_key project_key(const struct kvmstat_key *k, enum grouping by)
 {
-	struct kvmstat_key p = { .class = k->class, .flags = k->flags };
+	struct kvmstat_key p = { .class = k->class, .flags = k->flags & KVMSTAT_KEY_USER };
 
 	if (by != GROUP_CLASS)
 		p.vm = k->vm;

@@ -17,6 +17,25 @@ static const struct ndjson_field interval_fields[] = {
 	{},
 };
 
+static bool has_detail(const void *obj)
+{
+	return ((const struct ndjson_line *)obj)->detail_max;
+}
+
+static bool has_slow(const void *obj)
+{
+	return ((const struct ndjson_line *)obj)->slow_threshold_ns;
+}
+
+/* --slow: the threshold, the records sent and those not sent (rate limit, ring buffer full). */
+static const struct ndjson_field slow_fields[] = {
+	FIELD(U64, "threshold_ns", struct ndjson_line, slow_threshold_ns),
+	FIELD(U64, "records", struct ndjson_line, slow_records),
+	FIELD(U64, "suppressed", struct ndjson_line, drops[KVMSTAT_DROP_SLOW_SUPPRESSED]),
+	FIELD(U64, "lost", struct ndjson_line, drops[KVMSTAT_DROP_SLOW_LOST]),
+	{},
+};
+
 const struct ndjson_field ndjson_line_fields[] = {
 	FIELD(U64, "schema_version", struct ndjson_line, schema_version),
 	FIELD(STRING, "tool", struct ndjson_line, tool),
@@ -30,6 +49,10 @@ const struct ndjson_field ndjson_line_fields[] = {
 	FIELD(ENUM, "grouping", struct ndjson_line, grouping, .names = &schema_groupings),
 	FIELD(STRING, "vcpu_source", struct ndjson_line, vcpu_source),
 	FIELD(COUNTERS, "drops", struct ndjson_line, drops, .names = &schema_drops),
+	FIELD(U64, "detail_max", struct ndjson_line, detail_max, .flags = NDJSON_OPTIONAL,
+	      .when = has_detail),
+	{ .name = "slow", .type = NDJSON_OBJECT, .sub = slow_fields, .flags = NDJSON_OPTIONAL,
+	  .when = has_slow },
 	FIELD(U64, "exits", struct ndjson_line, exits, .flags = NDJSON_UNREAD),
 	NESTED("classes", NESTED_CLASSES),
 	NESTED("vms", NESTED_VMS),
@@ -81,6 +104,27 @@ const struct ndjson_field ndjson_class_fields[] = {
 	FIELD(ENUM, "origin", struct ndjson_class, origin, .names = &schema_origins),
 	FIELD(U64, "exits", struct ndjson_class, exits),
 	NESTED("(span)", NESTED_SPANS),	/* a member per enabled span, named by schema_spans */
+	NESTED("keys", NESTED_KEYS, .flags = NDJSON_OPTIONAL),	/* with --detail */
+	{},
+};
+
+static void key_name(struct json *j, const void *obj)
+{
+	const struct ndjson_key *k = obj;
+	char buf[ARCH_DETAIL_LEN];
+
+	if (k->kind == KEY_NAMED)
+		json_string(j, arch_detail_name(k->arch, k->class, k->key, buf, sizeof(buf)));
+	else
+		json_string(j, schema_name(&schema_key_kinds, k->kind));
+}
+
+const struct ndjson_field ndjson_key_fields[] = {
+	FIELD(HEX, "key", struct ndjson_key, key),
+	FIELD(ENUM, "kind", struct ndjson_key, kind, .names = &schema_key_kinds),
+	DERIVED("name", key_name),
+	FIELD(U64, "exits", struct ndjson_key, exits),
+	NESTED("(span)", NESTED_SPANS),
 	{},
 };
 
@@ -110,5 +154,70 @@ const struct ndjson_field ndjson_span_fields[] = {
 	DERIVED("p90_ns", span_p90),
 	DERIVED("p99_ns", span_p99),
 	NESTED("buckets", NESTED_BUCKETS),
+	{},
+};
+
+static void slow_code(struct json *j, const void *obj)
+{
+	const struct ndjson_slow *r = obj;
+	char buf[ARCH_NAME_LEN];
+
+	json_string(j, arch_class_code(r->arch_id, r->class, buf, sizeof(buf)));
+}
+
+static void slow_class_name(struct json *j, const void *obj)
+{
+	const struct ndjson_slow *r = obj;
+	char buf[ARCH_NAME_LEN];
+
+	json_string(j, arch_class_name(r->arch_id, r->class, buf, sizeof(buf)));
+}
+
+static void slow_key_name(struct json *j, const void *obj)
+{
+	const struct ndjson_slow *r = obj;
+	struct ndjson_key k = { .key = r->key, .kind = r->key_kind, .arch = r->arch_id,
+				.class = r->class };
+
+	key_name(j, &k);
+}
+
+static bool slow_has_key(const void *obj)
+{
+	return ((const struct ndjson_slow *)obj)->has_key;
+}
+
+static const struct ndjson_field slow_key_fields[] = {
+	FIELD(HEX, "key", struct ndjson_slow, key),
+	FIELD(ENUM, "kind", struct ndjson_slow, key_kind, .names = &schema_key_kinds),
+	DERIVED("name", slow_key_name),
+	{},
+};
+
+const struct ndjson_field ndjson_slow_fields[] = {
+	FIELD(U64, "schema_version", struct ndjson_slow, schema_version),
+	FIELD(STRING, "tool", struct ndjson_slow, tool),
+	FIELD(STRING, "version", struct ndjson_slow, version, .flags = NDJSON_UNREAD),
+	FIELD(ENUM, "type", struct ndjson_slow, type, .names = &schema_record_types),
+	FIELD(STRING, "host", struct ndjson_slow, host),
+	FIELD(STRING, "arch", struct ndjson_slow, arch),
+	FIELD(STRING, "kernel", struct ndjson_slow, kernel),
+	FIELD(TIME, "time", struct ndjson_slow, time),
+	FIELD(U64, "mono_ns", struct ndjson_slow, mono_ns),
+	FIELD(ID, "vm", struct ndjson_slow, vm),
+	FIELD(STRING_OR_NULL, "vm_name", struct ndjson_slow, vm_name),
+	FIELD(ID_OR_NULL, "vcpu", struct ndjson_slow, vcpu),
+	FIELD(ID, "tid", struct ndjson_slow, tid),
+	FIELD(STRING_OR_NULL, "thread", struct ndjson_slow, thread),
+	FIELD(ID, "cpu", struct ndjson_slow, cpu),
+	FIELD(HEX, "class", struct ndjson_slow, class),
+	DERIVED("code", slow_code),
+	DERIVED("name", slow_class_name),
+	FIELD(ENUM, "origin", struct ndjson_slow, origin, .names = &schema_origins),
+	{ .name = "key", .type = NDJSON_OBJECT, .sub = slow_key_fields, .flags = NDJSON_OPTIONAL,
+	  .when = slow_has_key },
+	FIELD(HEX, "pc", struct ndjson_slow, pc),
+	FIELD(U64, "handling_ns", struct ndjson_slow, handling_ns),
+	FIELD(U64, "guest_ns", struct ndjson_slow, guest_ns),
 	{},
 };

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include "lib/json_parse.h"
 #include "model/names.h"
+#include "model/slow.h"
 #include "model/view.h"
 
 #define KVMSTAT_SCHEMA_VERSION 1
@@ -24,6 +25,9 @@ struct ndjson_meta {
 	__u32 spans;			/* bit per enum kvmstat_span */
 	enum grouping by;		/* nesting: classes, per VM, per vCPU thread */
 	const struct names *names;
+	__u32 detail_max;		/* --detail: keys per class kept in the kernel; 0: none */
+	__u64 slow_threshold_ns;	/* --slow's default threshold; 0: none */
+	__u64 slow_records;		/* slow-exit records sent in the line's interval */
 };
 
 /* One line for v (built to at least m->by). 0 or a write error (stream_flush). */
@@ -41,6 +45,9 @@ struct record {
 	char host[RECORD_STR_LEN];
 	char kernel[RECORD_STR_LEN];
 	char vcpu_source[RECORD_STR_LEN];
+	__u32 detail_max;		/* the run's --detail-max, 0 without --detail */
+	__u64 slow_threshold_ns;	/* the run's --slow threshold, 0 without --slow */
+	__u64 slow_records;		/* slow-exit records sent in the line's interval */
 };
 
 /* What a name a record carries names. */
@@ -70,9 +77,34 @@ int record_decode(const struct jval *root, struct record *r, const struct record
  * One line as getline reads it (n bytes, its newline if any), parsed and decoded.
  * 0; -EINVAL with a one-line reason in err (record_decode's, or "invalid JSON at
  * byte N: ...", plus " (truncated file?)" when the text ends early and no newline
- * follows); -ENOMEM. r->snap is initialised either way: free it.
+ * follows); -ENOMEM; RECORD_SLOW_LINE for a "slow_exit" line (not decoded: slow_decode).
+ * r->snap is initialised either way: free it.
  */
 int record_read_line(const char *text, size_t n, struct record *r, const struct record_names *names,
 		     char *err, size_t errlen);
+#define RECORD_SLOW_LINE 1
+/* What a slow-exit line says besides its record (run --slow). */
+struct slow_line_meta {
+	const char *host;
+	const char *kernel;
+	enum kvmstat_arch arch;
+	const struct names *names;
+	bool keys;			/* the run had --detail: the record's key is written */
+};
+
+/* One "slow_exit" line. 0 or a write error (stream_flush). */
+int ndjson_write_slow(FILE *out, const struct slow_exit *e, const struct slow_line_meta *m);
+
+/* A slow-exit line read back. */
+struct slow_decoded {
+	struct slow_exit e;
+	enum kvmstat_arch arch;
+};
+
+/* Is a parsed line a "slow_exit" one (else an interval or total line: record_decode)? */
+bool record_is_slow(const struct jval *root);
+/* Decodes a "slow_exit" line: 0, or -EINVAL with a one-line reason in err. */
+int slow_decode(const struct jval *root, struct slow_decoded *out, const struct record_names *names,
+		char *err, size_t errlen);
 
 #endif /* KVMSTAT_NDJSON_H */

@@ -19,8 +19,11 @@ struct dec {
 	const struct record_names *names;
 	struct record *r;
 	struct kvmstat_key base;		/* of the object being read: vm, vcpu, tid */
-	struct kvmstat_value *val;		/* of the class being read */
+	struct kvmstat_value *val;		/* of the class (or key) being read */
 	struct kvmstat_span_stats *span;	/* of the span being read */
+	const struct ndjson_class *cls;		/* the class whose keys are read */
+	__u64 key_exits;			/* of its keys read */
+	size_t nr_keys;
 };
 
 static int read_fields(struct dec *d, const struct jval *obj, const char *where,
@@ -347,7 +350,35 @@ static int read_array(struct dec *d, const struct jval *parent, const char *wher
 	return err;
 }
 
-/* A class of the object being read: a sample with its key. */
+/* A second-level key of the class being read (--detail): a sample of its own. */
+static int read_key(struct dec *d, const struct jval *o, const char *where)
+{
+	struct kvmstat_value *class_val = d->val, v = {};
+	struct ndjson_key key = {};
+	struct kvmstat_key k = d->base;
+	int err;
+
+	d->val = &v;
+	err = read_object(d, o, where, ndjson_key_fields, &key);
+	d->val = class_val;
+	if (err)
+		return err;
+	if (key.kind != KEY_NAMED && key.key)
+		return bad(d, "%s.key: not 0x0 for kind %s", where,
+			   schema_name(&schema_key_kinds, key.kind));
+	v.exits = key.exits;
+	k.class = d->cls->class;
+	k.flags = origin_flags(d->cls->origin) | key_kind_flags(key.kind);
+	k.detail = key.key;
+	d->key_exits += key.exits;
+	d->nr_keys++;
+	return snapshot_add(&d->r->snap, &k, &v) ? 0 : -ENOMEM;
+}
+
+/*
+ * A class of the object being read: a sample with its key; with --detail keys,
+ * a sample per key instead (the class is their sum, checked).
+ */
 static int read_class(struct dec *d, const struct jval *c, const char *where)
 {
 	struct ndjson_class cls = {};
@@ -356,9 +387,17 @@ static int read_class(struct dec *d, const struct jval *c, const char *where)
 	int err;
 
 	d->val = &v;
+	d->cls = &cls;
+	d->key_exits = 0;
+	d->nr_keys = 0;
 	err = read_object(d, c, where, ndjson_class_fields, &cls);
 	if (err)
 		return err;
+	if (d->nr_keys && d->key_exits != cls.exits)
+		return bad(d, "%s.keys: exits sum to %llu, the class has %llu", where,
+			   (unsigned long long)d->key_exits, (unsigned long long)cls.exits);
+	if (d->nr_keys)
+		return 0;
 	v.exits = cls.exits;
 	k.class = cls.class;
 	k.flags = origin_flags(cls.origin);
@@ -417,6 +456,8 @@ static int read_nested(struct dec *d, const struct jval *obj, const char *where,
 		return read_spans(d, obj, where);
 	case NESTED_BUCKETS:
 		return read_buckets(d, obj, where);
+	case NESTED_KEYS:
+		return jval_get(obj, f->name) ? read_array(d, obj, where, f->name, read_key) : 0;
 	}
 	return 0;
 }
@@ -515,6 +556,9 @@ static int read_header(struct dec *d, const struct jval *root, struct record *r)
 	copy_str(r->host, sizeof(r->host), line.host);
 	copy_str(r->kernel, sizeof(r->kernel), line.kernel);
 	copy_str(r->vcpu_source, sizeof(r->vcpu_source), line.vcpu_source);
+	r->detail_max = line.detail_max;
+	r->slow_threshold_ns = line.slow_threshold_ns;
+	r->slow_records = line.slow_records;
 	r->snap.start_wall = line.start;
 	r->snap.end_wall = line.end;
 	r->snap.start_mono_ns = line.start_mono_ns;
@@ -555,7 +599,19 @@ int record_read_line(const char *text, size_t n, struct record *r, const struct 
 			 !newline && jerr.offset >= n ? " (truncated file?)" : "");
 	if (ret)
 		return ret;
+	if (record_is_slow(&root)) {
+		jval_free(&root);
+		return RECORD_SLOW_LINE;
+	}
 	ret = record_decode(&root, r, names, err, errlen);
 	jval_free(&root);
 	return ret;
+}
+
+int ndjson_read_object(const struct jval *obj, const struct ndjson_field *f, void *out,
+		       char *err, size_t errlen)
+{
+	struct dec d = { .err = err, .errlen = errlen };
+
+	return check_type(&d, obj, "(line)", JVAL_OBJECT) ?: read_fields(&d, obj, "", f, out, false);
 }

@@ -5,6 +5,7 @@
 #include "lib/stream.h"
 #include "lib/time.h"
 #include "model/hist.h"
+#include "model/keys.h"
 #include "ndjson/fields.h"
 #include "ndjson/ndjson.h"
 
@@ -13,8 +14,10 @@ struct writer {
 	const struct view *v;
 	const struct ndjson_meta *m;
 	struct group group;			/* whose classes a "classes" array lists */
-	const struct sample *row;		/* the class being written */
+	enum grouping level;			/* the group's */
+	const struct sample *row;		/* the class (or key) being written */
 	const struct kvmstat_span_stats *span;	/* the span being written */
+	struct key_rows keys[NR_GROUPINGS];	/* --detail: per level written */
 };
 
 static void write_fields(struct writer *w, const struct ndjson_field *f, const void *obj);
@@ -102,6 +105,32 @@ static void write_member(struct writer *w, const struct ndjson_field *f, const v
 	}
 }
 
+/* --detail: every key the kernel kept for the class row, its other and unknown rows. */
+static void write_keys(struct writer *w)
+{
+	const struct sample *class_row = w->row, *rows;
+	struct ndjson_key k;
+	size_t i, n;
+
+	if (!w->m->detail_max || !arch_detail_kind(w->v->snap->arch, class_row->key.class))
+		return;
+	rows = key_rows_of(&w->keys[w->level], w->group.key, &class_row->key, &n);
+	json_key(&w->j, "keys");
+	json_array_begin(&w->j);
+	for (i = 0; i < n; i++) {
+		k = (struct ndjson_key){
+			.key = rows[i].key.detail, .kind = key_kind_of(&rows[i].key),
+			.exits = rows[i].val.exits, .arch = w->v->snap->arch, .class = class_row->key.class,
+		};
+		w->row = &rows[i];
+		json_object_begin(&w->j);
+		write_fields(w, ndjson_key_fields, &k);
+		json_object_end(&w->j);
+	}
+	json_array_end(&w->j);
+	w->row = class_row;
+}
+
 static void write_class(struct writer *w, const struct sample *row)
 {
 	struct ndjson_class c = {
@@ -137,6 +166,7 @@ static void write_vcpus(struct writer *w)
 	json_key(&w->j, "vcpus");
 	json_array_begin(&w->j);
 	view_children(w->v, GROUP_VM, &vm, &it);
+	w->level = GROUP_VCPU;
 	while (group_next(&it, &w->group)) {
 		int index;
 
@@ -152,6 +182,7 @@ static void write_vcpus(struct writer *w)
 	}
 	json_array_end(&w->j);
 	w->group = vm;
+	w->level = GROUP_VM;
 }
 
 static void write_vms(struct writer *w)
@@ -164,6 +195,7 @@ static void write_vms(struct writer *w)
 	json_key(&w->j, "vms");
 	json_array_begin(&w->j);
 	view_groups(w->v, GROUP_VM, false, &it);
+	w->level = GROUP_VM;
 	while (group_next(&it, &w->group)) {
 		vm = (struct ndjson_vm){
 			.pid = w->group.key->vm, .exits = w->group.exits,
@@ -236,12 +268,17 @@ static void write_nested(struct writer *w, const struct ndjson_field *f)
 	case NESTED_BUCKETS:
 		write_buckets(w);
 		break;
+	case NESTED_KEYS:
+		write_keys(w);
+		break;
 	}
 }
 
 static void write_fields(struct writer *w, const struct ndjson_field *f, const void *obj)
 {
 	for (; f->name; f++) {
+		if (f->when && !f->when(obj))
+			continue;
 		if (f->type == NDJSON_NESTED)
 			write_nested(w, f);
 		else
@@ -259,11 +296,17 @@ int ndjson_write(FILE *out, const struct view *v, const struct ndjson_meta *m)
 		.start = s->start_wall, .end = s->end_wall,
 		.start_mono_ns = s->start_mono_ns, .end_mono_ns = s->end_mono_ns,
 		.spans = m->spans, .grouping = m->by, .vcpu_source = m->vcpu_source ?: "thread",
-		.exits = v->total.exits,
+		.exits = v->total.exits, .detail_max = m->detail_max,
+		.slow_threshold_ns = m->slow_threshold_ns, .slow_records = m->slow_records,
 	};
-	struct writer w = { .v = v, .m = m };
+	struct writer w = { .v = v, .m = m, .level = GROUP_CLASS };
 	struct group_iter it;
+	int by, err = 0;
 
+	for (by = GROUP_CLASS; by <= (int)m->by && m->detail_max && !err; by++)
+		err = key_rows_build(&w.keys[by], s, by);
+	if (err)
+		goto out;
 	memcpy(line.drops, s->drops, sizeof(line.drops));
 	view_groups(v, GROUP_CLASS, false, &it);
 	group_next(&it, &w.group);	/* every class (none when the view is empty) */
@@ -272,5 +315,19 @@ int ndjson_write(FILE *out, const struct view *v, const struct ndjson_meta *m)
 	write_fields(&w, ndjson_line_fields, &line);
 	json_object_end(&w.j);
 	fputc('\n', out);
-	return stream_flush(out);
+	err = stream_flush(out);
+out:
+	for (by = GROUP_CLASS; by < NR_GROUPINGS; by++)
+		key_rows_free(&w.keys[by]);
+	return err;
+}
+
+void ndjson_write_object(struct json *j, const struct ndjson_field *f, const void *obj)
+{
+	struct writer w = { .j = *j };
+
+	json_object_begin(&w.j);
+	write_fields(&w, f, obj);
+	json_object_end(&w.j);
+	*j = w.j;
 }

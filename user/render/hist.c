@@ -6,6 +6,7 @@
  * percentiles under it still come from the fine buckets.
  */
 #include <string.h>
+#include "arch/arch.h"
 #include "lib/format.h"
 #include "lib/stream.h"
 #include "model/hist.h"
@@ -84,20 +85,37 @@ static void print_stats(FILE *out, const struct kvmstat_span_stats *s)
 		fmt_duration(p[1], p90, sizeof(p90)), fmt_duration(p[2], p99, sizeof(p99)));
 }
 
-static void print_class_hist(FILE *out, enum kvmstat_arch arch, const struct sample *row,
-			     const struct table_opts *o)
+/* One histogram: its title line, the lines and the stats. */
+static void print_hist(FILE *out, const char *indent, const char *title,
+		       const struct kvmstat_span_stats *s, enum kvmstat_span span)
 {
-	const struct kvmstat_span_stats *s = &row->val.span[o->span];
-	char name[48];
-
-	fprintf(out, "\n%s%s\n", o->by == GROUP_CLASS ? "" : "  ",
-		class_label(arch, &row->key, name, sizeof(name)));
+	fprintf(out, "\n%s%s\n", indent, title);
 	if (!s->count) {
-		fprintf(out, "    no %s time measured\n", span_name(o->span));
+		fprintf(out, "    no %s time measured\n", span_name(span));
 		return;
 	}
 	print_rows(out, s);
 	print_stats(out, s);
+}
+
+static void print_class_hist(FILE *out, enum kvmstat_arch arch, const struct group *g,
+			     const struct sample *row, const struct table_opts *o)
+{
+	const char *indent = o->by == GROUP_CLASS ? "" : "  ";
+	char name[48], key[ARCH_DETAIL_LEN], title[160];
+	struct key_top t;
+	size_t i;
+
+	class_label(arch, &row->key, name, sizeof(name));
+	print_hist(out, indent, name, &row->val.span[o->span], o->span);
+	if (!text_keys_of(o, arch, g, row, &t))
+		return;
+	/* --detail: the histograms of its top keys (the other and unknown rows only in the table) */
+	for (i = 0; i < t.nr; i++) {
+		snprintf(title, sizeof(title), "%s / %s", name,
+			 key_label(arch, &t.top[i]->key, key, sizeof(key)));
+		print_hist(out, indent, title, &t.top[i]->val.span[o->span], o->span);
+	}
 }
 
 int render_hist(FILE *out, const struct view *v, const struct table_opts *o)
@@ -115,7 +133,7 @@ int render_hist(FILE *out, const struct view *v, const struct table_opts *o)
 		if (o->by != GROUP_CLASS)
 			text_group_title(out, &g, o);
 		for (i = 0; i < g.nr; i++)
-			print_class_hist(out, v->snap->arch, g.rows[i], o);
+			print_class_hist(out, v->snap->arch, &g, g.rows[i], o);
 	}
 	if (!view_rows(v, o->by))
 		fprintf(out, "\nno exits\n");

@@ -246,6 +246,8 @@ void prom_state_free(struct prom_state *ps)
 	free(ps->table);
 	free(ps->order);
 	strbuf_free(&ps->info);
+	free(ps->keys);
+	free(ps->key_table);
 	memset(ps, 0, sizeof(*ps));
 }
 
@@ -261,17 +263,69 @@ void prom_state_reset(struct prom_state *ps)
 		s->dirty = true;
 	}
 	memset(ps->drops, 0, sizeof(ps->drops));
+	for (i = 0; i < ps->nr_keys; i++)
+		ps->keys[i].exits = 0;
 	ps->adds = 0;
 }
 
-/* The series of a key: the vCPU's threads merged when its id is known. */
+/* The series of a key: the vCPU's threads merged when its id is known, its keys summed. */
 static struct kvmstat_key series_key(const struct kvmstat_key *k)
 {
 	struct kvmstat_key s = *k;
 
 	if (s.vcpu != KVMSTAT_VCPU_UNKNOWN)
 		s.tid = 0;
+	s.flags &= KVMSTAT_KEY_USER;
+	s.detail = 0;
 	return s;
+}
+
+/* A key's counter: per VM (vCPUs summed), so at most --detail-max + 2 per class and VM. */
+static struct kvmstat_key key_series_key(const struct kvmstat_key *k)
+{
+	return (struct kvmstat_key){
+		.vm = k->vm, .class = k->class, .detail = k->detail,
+		.flags = k->flags & (KVMSTAT_KEY_USER | KVMSTAT_KEY_DETAIL | KVMSTAT_KEY_OTHER),
+	};
+}
+
+static size_t *key_slot_of(const struct prom_state *ps, const struct kvmstat_key *k)
+{
+	size_t h;
+
+	for (h = key_hash(k) & ps->key_mask; ps->key_table[h]; h = (h + 1) & ps->key_mask)
+		if (!key_cmp(&ps->keys[ps->key_table[h] - 1].key, k))
+			break;
+	return &ps->key_table[h];
+}
+
+static struct prom_key_series *key_series_of(struct prom_state *ps, const struct kvmstat_key *k)
+{
+	struct kvmstat_key key = key_series_key(k);
+	size_t *slot, i, cap;
+
+	if (ps->key_table && *(slot = key_slot_of(ps, &key)))
+		return &ps->keys[*slot - 1];
+	if (ps->nr_keys == ps->cap_keys) {	/* grow: the table at most half full */
+		struct prom_key_series *n;
+
+		cap = ps->cap_keys ? 2 * ps->cap_keys : 64;
+		n = realloc(ps->keys, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		ps->keys = n;
+		ps->cap_keys = cap;
+		free(ps->key_table);
+		ps->key_mask = 2 * cap - 1;
+		ps->key_table = calloc(2 * cap, sizeof(*ps->key_table));
+		if (!ps->key_table)
+			return NULL;
+		for (i = 0; i < ps->nr_keys; i++)
+			*key_slot_of(ps, &ps->keys[i].key) = i + 1;
+	}
+	ps->keys[ps->nr_keys] = (struct prom_key_series){ .key = key };
+	*key_slot_of(ps, &key) = ++ps->nr_keys;
+	return &ps->keys[ps->nr_keys - 1];
 }
 
 static size_t *slot_of(const struct prom_state *ps, const struct kvmstat_key *k)
@@ -358,6 +412,13 @@ int prom_state_add(struct prom_state *ps, const struct snapshot *d)
 			if (ps->o.spans & (1U << span))
 				add_span(ps, s, span, &d->samples[i].val.span[span]);
 		s->dirty = true;
+		if (ps->o.keys && arch_detail_kind(ps->arch, d->samples[i].key.class)) {
+			struct prom_key_series *k = key_series_of(ps, &d->samples[i].key);
+
+			if (!k)
+				return -ENOMEM;
+			k->exits += d->samples[i].val.exits;
+		}
 	}
 	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
 		ps->drops[i] += d->drops[i];
@@ -457,6 +518,56 @@ static int put_part(FILE *out, const struct prom_state *ps, int f)
 	return err ?: n ? writev_all(fd, iov, n) : 0;
 }
 
+static int key_series_cmp(const void *a, const void *b)
+{
+	return key_cmp(&((const struct prom_key_series *)a)->key,
+		       &((const struct prom_key_series *)b)->key);
+}
+
+/* --detail: each key's exits per VM, the class's other and the exits of unknown key. */
+static int put_keys(FILE *out, struct prom_state *ps)
+{
+	char cls[ARCH_NAME_LEN], key[ARCH_DETAIL_LEN], num[32];
+	struct strbuf b = {};
+	size_t i;
+
+	if (!ps->o.keys)
+		return 0;
+	/* sorting moves the series: their slots are found again */
+	qsort(ps->keys, ps->nr_keys, sizeof(*ps->keys), key_series_cmp);
+	memset(ps->key_table, 0, (ps->key_mask + 1) * sizeof(*ps->key_table) * !!ps->key_table);
+	for (i = 0; i < ps->nr_keys; i++)
+		*key_slot_of(ps, &ps->keys[i].key) = i + 1;
+	put_family(out, "kvmstat_key_exits_total", "counter",
+		   "Exits per second-level key (run --detail): kind key, other (beyond --detail-max "
+		   "keys of the class), unknown.");
+	for (i = 0; i < ps->nr_keys; i++) {
+		const struct kvmstat_key *k = &ps->keys[i].key;
+		enum key_kind kind = key_kind_of(k);
+		const char *vm = names_vm(ps->o.names, k->vm);
+
+		b.len = 0;
+		snprintf(num, sizeof(num), "%u", k->vm);
+		if (kind == KEY_NAMED)
+			arch_detail_name(ps->arch, k->class, k->detail, key, sizeof(key));
+		else
+			snprintf(key, sizeof(key), "%s", schema_name(&schema_key_kinds, kind));
+		if (!put_label(&b, "{arch=", arch_name(ps->arch) ?: "unknown") ||
+		    !put_label(&b, ",class=", arch_class_name(ps->arch, k->class, cls, sizeof(cls))) ||
+		    !put_label(&b, ",origin=", schema_name(&schema_origins, key_origin(k))) ||
+		    !put_label(&b, ",kind=", schema_name(&schema_key_kinds, kind)) ||
+		    !put_label(&b, ",key=", key) || !put_label(&b, ",vm=", num) ||
+		    !put_label(&b, ",vm_name=", vm ?: "") ||
+		    !put_label(&b, ",vm_uuid=", names_vm_uuid(ps->o.names, k->vm) ?: "")) {
+			strbuf_free(&b);
+			return -ENOMEM;
+		}
+		fprintf(out, "kvmstat_key_exits_total%s} %llu\n", b.s, (unsigned long long)ps->keys[i].exits);
+	}
+	strbuf_free(&b);
+	return 0;
+}
+
 static void put_drops(FILE *out, const struct prom_state *ps)
 {
 	char help[256];
@@ -464,14 +575,22 @@ static void put_drops(FILE *out, const struct prom_state *ps)
 	int i;
 
 	n = snprintf(help, sizeof(help), "Events kvmstat-bpf could not count:");
-	for (i = 0; i < KVMSTAT_NR_DROPS && n < sizeof(help); i++)
+	for (i = 0; i < KVMSTAT_NR_EXIT_DROPS && n < sizeof(help); i++)
 		n += snprintf(help + n, sizeof(help) - n, " %s (%s)%s", schema_name(&schema_drops, i),
-			      schema_drops.descs[i], i + 1 < KVMSTAT_NR_DROPS ? "," : ".");
+			      schema_drops.descs[i], i + 1 < KVMSTAT_NR_EXIT_DROPS ? "," : ".");
 	put_family(out, "kvmstat_drops_total", "counter", help);
-	for (i = 0; i < KVMSTAT_NR_DROPS; i++)
+	for (i = 0; i < KVMSTAT_NR_EXIT_DROPS; i++)
 		fprintf(out, "kvmstat_drops_total{arch=\"%s\",reason=\"%s\"} %llu\n",
 			arch_name(ps->arch) ?: "unknown", schema_name(&schema_drops, i),
 			(unsigned long long)ps->drops[i]);
+	if (!ps->o.slow)
+		return;
+	put_family(out, "kvmstat_slow_records_dropped_total", "counter",
+		   "Slow-exit records not sent: suppressed (rate limit), lost (ring buffer full).");
+	for (i = 0; i < (int)schema_slow_drops.nr; i++)
+		fprintf(out, "kvmstat_slow_records_dropped_total{arch=\"%s\",reason=\"%s\"} %llu\n",
+			arch_name(ps->arch) ?: "unknown", schema_name(&schema_slow_drops, i),
+			(unsigned long long)ps->drops[KVMSTAT_DROP_SLOW_SUPPRESSED + i]);
 }
 
 /* ,spans="handling,guest": the spans timed, by their schema names. */
@@ -557,6 +676,8 @@ int prom_state_write(struct prom_state *ps, FILE *out)
 		put_family(out, span_metric[span], "histogram", span_help[span]);
 		err = put_part(out, ps, 1 + span);
 	}
+	if (!err)
+		err = put_keys(out, ps);
 	if (!err)
 		put_drops(out, ps);
 	if (!err && ps->o.info)

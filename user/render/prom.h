@@ -36,6 +36,14 @@ struct prom_opts {
 	const struct names *names;
 	/* Set: also kvmstat_build_info and one kvmstat_vm_info per VM (gauges of 1 to join on). */
 	const struct prom_info *info;
+	bool keys;			/* --detail: kvmstat_key_exits_total per VM, class and key */
+	bool slow;			/* --slow: kvmstat_slow_records_dropped_total */
+};
+
+/* --detail: one counter per (VM, class, origin, key): at most --detail-max + 2 per class and VM. */
+struct prom_key_series {
+	struct kvmstat_key key;		/* vm, class, flags (origin, key kind), detail */
+	__u64 exits;
 };
 
 /* One series: a (class, origin, VM, vCPU) with what was counted since load. */
@@ -67,6 +75,9 @@ struct prom_state {
 	bool order_stale;
 	__u64 drops[KVMSTAT_NR_DROPS];
 	struct strbuf info;		/* the info families' lines, remade at each write */
+	struct prom_key_series *keys;	/* --detail, in key order when written */
+	size_t nr_keys, cap_keys;
+	size_t *key_table, key_mask;	/* open addressing: keys + 1, 0 empty */
 	unsigned long adds;		/* snapshots added since the state was (re)started */
 };
 

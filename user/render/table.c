@@ -2,11 +2,13 @@
 /* The live/summary table. */
 #include <errno.h>
 #include <string.h>
+#include "arch/arch.h"
 #include "lib/format.h"
 #include "lib/stream.h"
 #include "render/table.h"
 
 #define LABEL_WIDTH 28
+#define KEYS_LABEL_WIDTH 40	/* with --detail: key names are longer than class names */
 
 static const char *span_title(enum kvmstat_span span)
 {
@@ -19,15 +21,21 @@ static double pct(__u64 part, __u64 whole)
 	return whole ? 100.0 * part / whole : 0.0;
 }
 
-static void print_header(FILE *out)
+static int label_width(const struct table_opts *o)
 {
-	fprintf(out, "%-*s %10s %6s %10s %6s %8s %8s %8s\n", LABEL_WIDTH, "CLASS", "COUNT", "%",
-		"RATE/s", "TIME%", "MIN", "AVG", "MAX");
+	return o->keys ? KEYS_LABEL_WIDTH : LABEL_WIDTH;
+}
+
+static void print_header(FILE *out, const struct table_opts *o)
+{
+	fprintf(out, "%-*s %10s %6s %10s %6s %8s %8s %8s\n", label_width(o),
+		o->keys ? "CLASS / KEY" : "CLASS", "COUNT", "%", "RATE/s", "TIME%", "MIN", "AVG", "MAX");
 }
 
 static void print_row(FILE *out, const char *label, const struct kvmstat_value *v,
-		      const struct kvmstat_value *total, double secs, enum kvmstat_span span)
+		      const struct kvmstat_value *total, double secs, const struct table_opts *o)
 {
+	enum kvmstat_span span = o->span;
 	const struct kvmstat_span_stats *s = &v->span[span];
 	char mn[DURATION_LEN], avg[DURATION_LEN], mx[DURATION_LEN];
 
@@ -40,9 +48,35 @@ static void print_row(FILE *out, const char *label, const struct kvmstat_value *
 		strcpy(avg, "-");
 		strcpy(mx, "-");
 	}
-	fprintf(out, "%-*s %10llu %6.1f %10.1f %6.1f %8s %8s %8s\n", LABEL_WIDTH, label,
+	fprintf(out, "%-*s %10llu %6.1f %10.1f %6.1f %8s %8s %8s\n", label_width(o), label,
 		(unsigned long long)v->exits, pct(v->exits, total->exits),
 		secs > 0 ? v->exits / secs : 0.0, pct(s->sum_ns, total->span[span].sum_ns), mn, avg, mx);
+}
+
+/* --detail: under a class row, its top keys, then what they leave (other, unknown). */
+static void print_keys(FILE *out, const struct view *v, const struct group *g,
+		       const struct sample *row, const struct table_opts *o, double secs)
+{
+	const char *indent = o->by == GROUP_CLASS ? "  " : "    ";
+	char label[96], name[ARCH_DETAIL_LEN];
+	struct key_top t;
+	size_t i;
+
+	if (!text_keys_of(o, v->snap->arch, g, row, &t))
+		return;
+	for (i = 0; i < t.nr; i++) {
+		snprintf(label, sizeof(label), "%s%s", indent,
+			 key_label(v->snap->arch, &t.top[i]->key, name, sizeof(name)));
+		print_row(out, label, &t.top[i]->val, &v->total, secs, o);
+	}
+	if (t.has_other) {
+		snprintf(label, sizeof(label), "%s%s", indent, other_label(&t, name, sizeof(name)));
+		print_row(out, label, &t.other, &v->total, secs, o);
+	}
+	if (t.has_unknown) {
+		snprintf(label, sizeof(label), "%s%s", indent, UNKNOWN_KEY_LABEL);
+		print_row(out, label, &t.unknown, &v->total, secs, o);
+	}
 }
 
 static void print_losses(FILE *out, const struct snapshot *s)
@@ -63,14 +97,15 @@ static void print_group(FILE *out, const struct view *v, const struct group *g,
 
 	if (o->by != GROUP_CLASS)
 		text_group_title(out, g, o);
-	print_header(out);
+	print_header(out, o);
 	for (i = 0; i < g->nr; i++) {
 		class_label(v->snap->arch, &g->rows[i]->key, name, sizeof(name));
 		snprintf(label, sizeof(label), "%s%s", o->by == GROUP_CLASS ? "" : "  ", name);
-		print_row(out, label, &g->rows[i]->val, &v->total, secs, o->span);
+		print_row(out, label, &g->rows[i]->val, &v->total, secs, o);
+		print_keys(out, v, g, g->rows[i], o, secs);
 	}
 	if (o->by != GROUP_CLASS)
-		print_row(out, "  group total", g->total, &v->total, secs, o->span);
+		print_row(out, "  group total", g->total, &v->total, secs, o);
 }
 
 int render_table(FILE *out, const struct view *v, const struct table_opts *o)
@@ -88,8 +123,8 @@ int render_table(FILE *out, const struct view *v, const struct table_opts *o)
 	while (group_next(&it, &g))
 		print_group(out, v, &g, o, secs);
 	if (!view_rows(v, o->by))
-		print_header(out);
+		print_header(out, o);
 	fputc('\n', out);
-	print_row(out, "TOTAL", &v->total, &v->total, secs, o->span);
+	print_row(out, "TOTAL", &v->total, &v->total, secs, o);
 	return stream_flush(out);
 }

@@ -14,6 +14,35 @@ const char *class_label(enum kvmstat_arch arch, const struct kvmstat_key *key, c
 	return buf;
 }
 
+const char *key_label(enum kvmstat_arch arch, const struct kvmstat_key *key, char *buf, size_t len)
+{
+	return arch_detail_name(arch, key->class, key->detail, buf, len);
+}
+
+const char *other_label(const struct key_top *t, char *buf, size_t len)
+{
+	/* the kernel's other holds one key or more, unnamed */
+	__u64 keys = t->other_keys + t->kernel_other;
+
+	snprintf(buf, len, "other (%llu%s key%s)", (unsigned long long)keys, t->kernel_other ? "+" : "",
+		 keys == 1 && !t->kernel_other ? "" : "s");
+	return buf;
+}
+
+const struct key_top *text_keys_of(const struct table_opts *o, enum kvmstat_arch arch,
+				   const struct group *g, const struct sample *row,
+				   struct key_top *t)
+{
+	const struct sample *rows;
+	size_t n;
+
+	if (!o->keys || !arch_detail_kind(arch, row->key.class))
+		return NULL;
+	rows = key_rows_of(o->keys, g->key, &row->key, &n);
+	key_top(rows, n, o->detail_top, t);
+	return t;
+}
+
 void text_title(FILE *out, const struct snapshot *s, const char *what, bool final)
 {
 	double secs = (s->end_mono_ns - s->start_mono_ns) / 1e9;

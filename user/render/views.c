@@ -9,9 +9,14 @@ int render_views(FILE *out, struct view *v, const struct view_opts *o)
 {
 	struct printable_names pn;
 	struct table_opts t = { .by = o->by, .final = o->final,
-				.names = printable_names(&pn, o->names) };
+				.names = printable_names(&pn, o->names), .detail_top = o->detail_top };
+	struct key_rows keys = {};
 	int span, err = 0;
 
+	if (o->detail_top) {
+		err = key_rows_build(&keys, v->snap, o->by);
+		t.keys = &keys;
+	}
 	for (span = 0; span < KVMSTAT_NR_SPANS && !err; span++) {
 		if (!(o->spans & (1U << span)))
 			continue;
@@ -24,6 +29,7 @@ int render_views(FILE *out, struct view *v, const struct view_opts *o)
 			fputc('\n', out);
 		}
 	}
+	key_rows_free(&keys);
 	return err ?: stream_flush(out);
 }
 

@@ -14,6 +14,7 @@ struct view_opts {
 	bool hist;			/* histograms after each table */
 	bool final;			/* the whole-run summary rather than one interval */
 	const struct names *names;	/* raw: printed with control characters as '?' */
+	unsigned int detail_top;	/* --detail: named keys per class row (0: keys not shown) */
 };
 
 /* The views of v (built to o->by with its totals: view_totals_for()), sorted per span.

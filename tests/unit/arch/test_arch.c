@@ -233,6 +233,39 @@ TEST(placeholders_fit_small_buffers)
 		   "IRQ_9223372036854775807");
 }
 
+/* --slow CLASS=T: every class a table names parses back to itself, in any case. */
+TEST(class_names_parse_back)
+{
+	__u64 c[4] = {};
+	size_t n;
+
+	for (size_t a = 0; a < sizeof(all_arches) / sizeof(all_arches[0]); a++) {
+		enum kvmstat_arch arch = all_arches[a];
+		const struct arch_table *tables;
+		size_t nr = arch_tables(arch, &tables);
+
+		for (size_t t = 0; t < nr; t++)
+			for (size_t i = 0; i < tables[t].nr_codes; i++) {
+				__u64 class = tables[t].class_base | tables[t].codes[i].code * tables[t].class_step;
+
+				if (arch == KVMSTAT_ARCH_ARM64 && t == 0 && tables[t].codes[i].code == ARM64_TRAP)
+					continue;
+				n = arch_class_parse(arch, name_of(arch, class), c, 4);
+				if (!ASSERT_TRUE(n >= 1 && n <= 2 && (c[0] == class || c[1] == class)))
+					printf("  %s %s\n", arch_name(arch), name_of(arch, class));
+			}
+	}
+	ASSERT_EQ(arch_class_parse(KVMSTAT_ARCH_ARM64, "wfx", c, 4), 1);
+	ASSERT_EQ(c[0], ARM64_TRAP_CLASS(0x01));
+	ASSERT_EQ(arch_class_parse(KVMSTAT_ARCH_X86, "hlt", c, 4), 2);	/* VMX HLT, SVM hlt */
+	ASSERT_EQ(c[0], VMX(12));
+	ASSERT_EQ(c[1], SVM(0x78));
+	ASSERT_EQ(arch_class_parse(KVMSTAT_ARCH_X86, "npf", c, 4), 1);
+	ASSERT_EQ(arch_class_parse(KVMSTAT_ARCH_ARM64, "TRAP", c, 4), 0);	/* named by its EC */
+	ASSERT_EQ(arch_class_parse(KVMSTAT_ARCH_ARM64, "NOPE", c, 4), 0);
+	ASSERT_EQ(arch_class_parse(KVMSTAT_ARCH_UNKNOWN, "WFx", c, 4), 0);
+}
+
 TEST(arch_names_round_trip)
 {
 	for (size_t a = 0; a < sizeof(all_arches) / sizeof(all_arches[0]); a++)
@@ -265,5 +298,6 @@ TEST_MAIN(TEST_CASE(tables_well_formed), TEST_CASE(every_entry_decodes_to_itself
 	  TEST_CASE(arm64_known_classes), TEST_CASE(riscv_known_classes),
 	  TEST_CASE(x86_known_classes), TEST_CASE(x86_tables_match_uapi_headers),
 	  TEST_CASE(unknown_codes_get_readable_placeholders),
-	  TEST_CASE(placeholders_fit_small_buffers), TEST_CASE(arch_names_round_trip),
+	  TEST_CASE(placeholders_fit_small_buffers), TEST_CASE(class_names_parse_back),
+	  TEST_CASE(arch_names_round_trip),
 	  TEST_CASE(arch_host_matches_uname))

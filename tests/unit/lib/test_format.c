@@ -23,4 +23,26 @@ TEST(durations_and_seconds)
 	ASSERT_TRUE(parse_seconds("", &ns) < 0);
 }
 
-TEST_MAIN(TEST_CASE(durations_and_seconds))
+TEST(durations_with_units)
+{
+	__u64 ns = 0;
+
+	ASSERT_EQ(parse_duration("1ms", &ns), 0);
+	ASSERT_EQ(ns, 1000000);
+	ASSERT_EQ(parse_duration("500us", &ns), 0);
+	ASSERT_EQ(ns, 500000);
+	ASSERT_EQ(parse_duration("2.5s", &ns), 0);
+	ASSERT_EQ(ns, 2500000000ULL);
+	ASSERT_EQ(parse_duration("100ns", &ns), 0);
+	ASSERT_EQ(ns, 100);
+	ASSERT_TRUE(parse_duration("1", &ns) < 0);	/* a unit is required */
+	ASSERT_TRUE(parse_duration("0ms", &ns) < 0);
+	ASSERT_TRUE(parse_duration("-1ms", &ns) < 0);
+	ASSERT_TRUE(parse_duration("1 ms", &ns) < 0);
+	ASSERT_TRUE(parse_duration("1mss", &ns) < 0);
+	ASSERT_TRUE(parse_duration("0.1ns", &ns) < 0);
+	ASSERT_TRUE(parse_duration("2000000s", &ns) < 0);
+	ASSERT_TRUE(parse_duration("ms", &ns) < 0);
+}
+
+TEST_MAIN(TEST_CASE(durations_and_seconds), TEST_CASE(durations_with_units))

@@ -36,22 +36,30 @@ static void sample_snapshot(struct snapshot *s)
 	}
 }
 
-static char *write_line(const struct snapshot *s, enum grouping by)
+static char *write_line_meta(const struct snapshot *s, const struct ndjson_meta *meta)
 {
-	struct ndjson_meta m = {
-		.type = RECORD_TOTAL, .host = "h", .kernel = "k", .vcpu_source = "thread", .spans = 3,
-		.by = by,
-	};
+	struct ndjson_meta m = *meta;
 	char *buf = NULL;
 	size_t len;
 	FILE *f = open_memstream(&buf, &len);
 	struct view v;
 
-	if (ASSERT_EQ(view_build(&v, s, by, 0), 0))
+	if (ASSERT_EQ(view_build(&v, s, m.by, 0), 0))
 		ASSERT_EQ(ndjson_write(f, &v, &m), 0);
 	view_free(&v);
 	fclose(f);
 	return buf;
+}
+
+/* A total line of a run with --slow (so every drop counter is written). */
+static char *write_line(const struct snapshot *s, enum grouping by)
+{
+	struct ndjson_meta m = {
+		.type = RECORD_TOTAL, .host = "h", .kernel = "k", .vcpu_source = "thread", .spans = 3,
+		.by = by, .slow_threshold_ns = 1000000, .slow_records = 4,
+	};
+
+	return write_line_meta(s, &m);
 }
 
 /* 0, or the decoder's error (in err). */
@@ -82,6 +90,9 @@ TEST(what_was_written_reads_back_exactly)
 	if (!ASSERT_EQ(decode(line, &r, err, sizeof(err)), 0))
 		printf("%s\n", err);
 	ASSERT_TRUE(r.total);
+	ASSERT_EQ(r.slow_threshold_ns, 1000000);
+	ASSERT_EQ(r.slow_records, 4);
+	ASSERT_EQ(r.detail_max, 0);
 	ASSERT_EQ(r.level, GROUP_VCPU);
 	ASSERT_EQ(r.spans, 3);
 	ASSERT_EQ(r.snap.arch, KVMSTAT_ARCH_ARM64);
@@ -97,6 +108,81 @@ TEST(what_was_written_reads_back_exactly)
 out:
 	free(line);
 	snapshot_free(&r.snap);
+	snapshot_free(&s);
+}
+
+static int sample_cmp(const void *a, const void *b)
+{
+	return key_cmp(&((const struct sample *)a)->key, &((const struct sample *)b)->key);
+}
+
+/* --detail: a class's key rows go out as its "keys" and come back as the samples they were. */
+TEST(keys_read_back_as_samples)
+{
+	struct ndjson_meta m = {
+		.type = RECORD_TOTAL, .host = "h", .kernel = "k", .vcpu_source = "thread", .spans = 1,
+		.by = GROUP_VCPU, .detail_max = 64,
+	};
+	__u32 D = KVMSTAT_KEY_DETAIL, O = KVMSTAT_KEY_OTHER, U = KVMSTAT_KEY_USER;
+	struct snapshot s;
+	struct record r;
+	char err[256] = "", *line;
+	size_t i;
+
+	snapshot_init(&s, KVMSTAT_ARCH_ARM64);
+	add_key(&s, 100, 0, 101, HVC64, D, 0x84000000, 5, 900);
+	add_key(&s, 100, 0, 101, HVC64, D, 0x80000000, 3, 800);
+	add_key(&s, 100, 0, 101, HVC64, O, 0, 2, 700);
+	add_key(&s, 100, 0, 101, HVC64, 0, 0, 1, 600);		/* key unknown */
+	add_key(&s, 100, 0, 101, DABT_LOW, D | U, 0x8000000010000000ULL, 4, 5000);
+	add_key(&s, 100, 1, 102, SYS64, D, 0x300009, 7, 400);
+	add(&s, 100, 1, 102, IRQ, 0, 9, 300);			/* a class without keys */
+	line = write_line_meta(&s, &m);
+	if (!ASSERT_TRUE(strstr(line, "\"keys\":[{\"key\":\"0x84000000\",\"kind\":\"key\","
+				    "\"name\":\"PSCI_VERSION\",\"exits\":5,")) ||
+	    !ASSERT_EQ(decode(line, &r, err, sizeof(err)), 0)) {
+		printf("%s\n%s\n", err, line);
+		goto out;
+	}
+	ASSERT_EQ(r.detail_max, 64);
+	if (!ASSERT_EQ(r.snap.nr, s.nr))
+		goto free_r;
+	qsort(r.snap.samples, r.snap.nr, sizeof(*r.snap.samples), sample_cmp);
+	qsort(s.samples, s.nr, sizeof(*s.samples), sample_cmp);
+	for (i = 0; i < s.nr; i++) {
+		ASSERT_TRUE(!memcmp(&r.snap.samples[i].key, &s.samples[i].key, sizeof(s.samples[i].key)));
+		ASSERT_EQ(r.snap.samples[i].val.exits, s.samples[i].val.exits);
+		ASSERT_EQ(r.snap.samples[i].val.span[0].sum_ns, s.samples[i].val.span[0].sum_ns);
+	}
+free_r:
+	snapshot_free(&r.snap);
+out:
+	free(line);
+	snapshot_free(&s);
+}
+
+/* Keys that do not add up to their class: a line no writer makes, refused. */
+TEST(keys_must_sum_to_their_class)
+{
+	struct ndjson_meta m = {
+		.type = RECORD_TOTAL, .host = "h", .kernel = "k", .vcpu_source = "thread", .spans = 1,
+		.by = GROUP_CLASS, .detail_max = 64,
+	};
+	struct snapshot s;
+	struct record r;
+	char err[256] = "", *line, *p;
+
+	snapshot_init(&s, KVMSTAT_ARCH_ARM64);
+	add_key(&s, 100, 0, 101, HVC64, KVMSTAT_KEY_DETAIL, 0x84000000, 5, 900);
+	line = write_line_meta(&s, &m);
+	p = strstr(line, "\"exits\":5,\"handling\"");	/* the class's, before its keys */
+	if (ASSERT_TRUE(p)) {
+		p[8] = '6';
+		ASSERT_EQ(decode(line, &r, err, sizeof(err)), -EINVAL);
+		ASSERT_STR(err, "classes[0].keys: exits sum to 5, the class has 6");
+		snapshot_free(&r.snap);
+	}
+	free(line);
 	snapshot_free(&s);
 }
 
@@ -123,5 +209,6 @@ out:
 	snapshot_free(&s);
 }
 
-TEST_MAIN(TEST_CASE(what_was_written_reads_back_exactly),
+TEST_MAIN(TEST_CASE(what_was_written_reads_back_exactly), TEST_CASE(keys_read_back_as_samples),
+	  TEST_CASE(keys_must_sum_to_their_class),
 	  TEST_CASE(bucket_outside_min_max_refused))

@@ -314,7 +314,65 @@ TEST(state_updated_per_interval_equals_one_exposition_of_the_sum)
 	snapshot_free(&all);
 }
 
+/*
+ * --detail: one kvmstat_key_exits_total per (VM, class, origin, key), threads and vCPUs
+ * summed: VM 100's two threads' PSCI_VERSION (4 + 3), the kernel's other (2) and
+ * unknown (1) of HVC64; VM 200's ID_AA64PFR0_EL1 read (5). Keys without --detail: none.
+ */
+TEST(key_series_per_vm_summed_and_named)
+{
+	struct prom_opts o = { .spans = 1U << KVMSTAT_SPAN_HANDLING, .names = &names, .keys = true };
+	struct kvmstat_key k[] = {
+		{ .class = HVC64, .vm = 100, .vcpu = 0, .tid = 101, .flags = KVMSTAT_KEY_DETAIL, .detail = 0x84000000 },
+		{ .class = HVC64, .vm = 100, .vcpu = 1, .tid = 102, .flags = KVMSTAT_KEY_DETAIL, .detail = 0x84000000 },
+		{ .class = HVC64, .vm = 100, .vcpu = 1, .tid = 102, .flags = KVMSTAT_KEY_OTHER },
+		{ .class = HVC64, .vm = 100, .vcpu = 1, .tid = 102 },
+		{ .class = 0x200000018ULL, .vm = 200, .vcpu = 0, .tid = 201, .flags = KVMSTAT_KEY_DETAIL,
+		  .detail = 0x300009 },
+	};
+	static const __u64 exits[] = { 4, 3, 2, 1, 5 };
+	struct snapshot s;
+	char *buf = NULL, *p;
+	size_t len, i, n = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	snapshot_init(&s, KVMSTAT_ARCH_ARM64);
+	for (i = 0; i < 5; i++) {
+		struct kvmstat_value v = { .exits = exits[i] };
+
+		snapshot_add(&s, &k[i], &v);
+	}
+	ASSERT_EQ(render_prom(f, &s, &o), 0);
+	fclose(f);
+#define KL(cls, kind, key, vm, name, uuid) "kvmstat_key_exits_total{arch=\"arm64\",class=\"" cls "\"," \
+	"origin=\"kernel\",kind=\"" kind "\",key=\"" key "\",vm=\"" vm "\",vm_name=\"" name "\"," \
+	"vm_uuid=\"" uuid "\"}"
+#define NAME100 "we\\\"b\\\\1\\n\xef\xbf\xbd"
+#define UUID100 "1f2e3d4c-5b6a-4789-8abc-def012345678"
+	ASSERT_TRUE(strstr(buf, "\n" KL("HVC64", "key", "PSCI_VERSION", "100", NAME100, UUID100) " 7\n"));
+	ASSERT_TRUE(strstr(buf, "\n" KL("HVC64", "other", "other", "100", NAME100, UUID100) " 2\n"));
+	ASSERT_TRUE(strstr(buf, "\n" KL("HVC64", "unknown", "unknown", "100", NAME100, UUID100) " 1\n"));
+	ASSERT_TRUE(strstr(buf, "\n" KL("SYS64", "key", "ID_AA64PFR0_EL1 read", "200", "", "") " 5\n"));
+	for (p = buf; (p = strstr(p, "\nkvmstat_key_exits_total{")); p++)
+		n++;
+	ASSERT_EQ(n, 4);
+	/* the class series still count every exit once */
+	ASSERT_TRUE(strstr(buf, "\nkvmstat_exits_total{arch=\"arm64\",class=\"HVC64\",origin=\"kernel\",vm=\"100\""));
+	if (test_failed)
+		fputs(buf, stdout);
+	free(buf);
+	o.keys = false;
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	ASSERT_EQ(render_prom(f, &s, &o), 0);
+	fclose(f);
+	ASSERT_TRUE(!strstr(buf, "kvmstat_key_exits_total"));
+	free(buf);
+	snapshot_free(&s);
+}
+
 TEST_MAIN(TEST_CASE(exact_exposition_threads_merged_labels_escaped),
+	  TEST_CASE(key_series_per_vm_summed_and_named),
 	  TEST_CASE(guest_span_and_open_ended_bucket),
 	  TEST_CASE(build_and_vm_info_last_one_per_vm),
 	  TEST_CASE(promtool_accepts_it),

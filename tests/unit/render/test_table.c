@@ -2,6 +2,7 @@
 /* The table on hand-written snapshots. */
 #include <stdlib.h>
 #include <string.h>
+#include "model/keys.h"
 #include "model/view.h"
 #include "render/table.h"
 #include "fixtures.h"
@@ -162,7 +163,53 @@ TEST(vcpu_index_from_qemu_thread_names)
 	ASSERT_EQ(vcpu_index_of_thread_name(NULL), -1);
 }
 
+/* --detail: under each class row its top keys (named from arch/), then other and unknown. */
+TEST(table_key_rows_top_other_unknown)
+{
+	struct key_rows keys;
+	struct table_opts o = { .by = GROUP_CLASS, .span = KVMSTAT_SPAN_HANDLING, .keys = &keys,
+				.detail_top = 2 };
+	struct snapshot s;
+	struct view v;
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&t, &len);
+
+	snapshot_init(&s, KVMSTAT_ARCH_ARM64);
+	s.end_mono_ns = 1000000000;
+	/* ID_AA64PFR0_EL1 read 6, MIDR_EL1 read 3, OSLAR_EL1 write 1, the kernel's other 2, unknown 4 */
+	add_key(&s, 100, 0, 101, SYS64, KVMSTAT_KEY_DETAIL, 0x300009, 6, 1000);
+	add_key(&s, 100, 1, 102, SYS64, KVMSTAT_KEY_DETAIL, 0x300001, 3, 1000);
+	add_key(&s, 100, 1, 102, SYS64, KVMSTAT_KEY_DETAIL, 0x280400, 1, 1000);
+	add_key(&s, 100, 1, 102, SYS64, KVMSTAT_KEY_OTHER, 0, 2, 1000);
+	add_key(&s, 100, 0, 101, SYS64, 0, 0, 4, 1000);
+	add_key(&s, 100, 0, 101, HVC64, KVMSTAT_KEY_DETAIL, 0x84000000, 5, 1000);
+	if (ASSERT_EQ(view_build(&v, &s, GROUP_CLASS, 1U << GROUP_CLASS), 0) &&
+	    ASSERT_EQ(key_rows_build(&keys, &s, GROUP_CLASS), 0)) {
+		view_sort(&v, GROUP_CLASS, SORT_COUNT, KVMSTAT_SPAN_HANDLING);
+		ASSERT_EQ(render_table(f, &v, &o), 0);
+		key_rows_free(&keys);
+	}
+	view_free(&v);
+	fclose(f);
+	ASSERT_STR(row(t, "SYS64"),
+		   "SYS64                                            16   76.2       16.0   76.2   1.00us   1.00us   1.00us");
+	ASSERT_STR(row(t, "ID_AA64PFR0_EL1"),
+		   "  ID_AA64PFR0_EL1 read                            6   28.6        6.0   28.6   1.00us   1.00us   1.00us");
+	ASSERT_TRUE(strstr(t, "\n  MIDR_EL1 read  "));
+	ASSERT_STR(row(t, "other"),	/* OSLAR_EL1 write and the kernel's other */
+		   "  other (2+ keys)                                 3   14.3        3.0   14.3   1.00us   1.00us   1.00us");
+	ASSERT_TRUE(strstr(t, "\n  (key unknown)                                   4   19.0"));
+	ASSERT_TRUE(strstr(t, "\n  PSCI_VERSION                                    5   23.8"));
+	ASSERT_TRUE(!strstr(t, "OSLAR"));
+	if (test_failed)
+		fputs(t, stdout);
+	free(t);
+	snapshot_free(&s);
+}
+
 TEST_MAIN(TEST_CASE(table_rows_by_class),
 	  TEST_CASE(table_grouped_by_vcpu_has_group_totals),
 	  TEST_CASE(vcpu_titles_name_the_vm_and_the_vcpu),
-	  TEST_CASE(vcpu_index_from_qemu_thread_names))
+	  TEST_CASE(vcpu_index_from_qemu_thread_names),
+	  TEST_CASE(table_key_rows_top_other_unknown))
