@@ -23,12 +23,13 @@
 struct name_map {
 	size_t nr;
 	bool full;
-	struct { enum record_name kind; __u32 id; char *name; } e[MAX_NAMES];
+	struct { enum record_name kind; __u64 id; char *name; } e[MAX_NAMES];	/* id: pid << 32 | tid */
 };
 
-static void remember(void *ctx, enum record_name kind, __u32 id, const char *name)
+static void remember(void *ctx, enum record_name kind, __u32 pid, __u32 tid, const char *name)
 {
 	struct name_map *m = ctx;
+	__u64 id = (__u64)pid << 32 | tid;
 	size_t i;
 
 	for (i = 0; i < m->nr; i++)
@@ -47,7 +48,7 @@ static void remember(void *ctx, enum record_name kind, __u32 id, const char *nam
 	m->e[i].name = strdup(name);
 }
 
-static const char *lookup(const struct name_map *m, enum record_name kind, __u32 id)
+static const char *lookup(const struct name_map *m, enum record_name kind, __u64 id)
 {
 	size_t i;
 
@@ -57,9 +58,14 @@ static const char *lookup(const struct name_map *m, enum record_name kind, __u32
 	return NULL;
 }
 
-static const char *vm_name(void *ctx, __u32 pid) { return lookup(ctx, RECORD_VM_NAME, pid); }
-static const char *thread_name(void *ctx, __u32 tid) { return lookup(ctx, RECORD_THREAD_NAME, tid); }
-static const char *vm_uuid(void *ctx, __u32 pid) { return lookup(ctx, RECORD_VM_UUID, pid); }
+static const char *vm_name(void *ctx, __u32 pid) { return lookup(ctx, RECORD_VM_NAME, (__u64)pid << 32); }
+static const char *vm_uuid(void *ctx, __u32 pid) { return lookup(ctx, RECORD_VM_UUID, (__u64)pid << 32); }
+static const char *vm_scope(void *ctx, __u32 pid) { return lookup(ctx, RECORD_VM_SCOPE, (__u64)pid << 32); }
+
+static const char *thread_name(void *ctx, __u32 pid, __u32 tid)
+{
+	return lookup(ctx, RECORD_THREAD_NAME, (__u64)pid << 32 | tid);
+}
 
 static void free_names(struct name_map *m)
 {
@@ -78,6 +84,8 @@ static int decode(const char *text, size_t len, struct record *r, struct name_ma
 	char msg[256];
 	int err = record_read_line(text, len, r, &rn, msg, sizeof(msg));
 
+	if (err == RECORD_SLOW_LINE)
+		return err;	/* a slow_exit line: not a record (report decodes it apart) */
 	if (err && (!memchr(msg, '\0', sizeof(msg)) || !msg[0]))
 		abort();	/* a refusal says why, in a bounded line */
 	return err;
@@ -106,7 +114,7 @@ static void check(bool ok, const char *what)
 
 /* Is a VM (or thread) of a row, at a level that writes its names? */
 static bool named_in(const struct view_level *l, enum grouping level, enum record_name kind,
-		     __u32 id)
+		     __u64 id)
 {
 	bool thread = kind == RECORD_THREAD_NAME;
 	size_t i;
@@ -114,7 +122,7 @@ static bool named_in(const struct view_level *l, enum grouping level, enum recor
 	if (level == GROUP_CLASS || (thread && level != GROUP_VCPU))
 		return false;
 	for (i = 0; i < l->nr_rows; i++)
-		if ((thread ? l->keys[i].tid : l->keys[i].vm) == id)
+		if (l->keys[i].vm == id >> 32 && (!thread || l->keys[i].tid == (__u32)id))
 			return true;
 	return false;
 }
@@ -147,7 +155,8 @@ static void compare(const struct record *r, const struct name_map *names, const 
 /* r decoded from the input: written again by run's writer and read back. */
 static void round_trip(struct record *r, struct name_map *names)
 {
-	const struct names n = { vm_name, thread_name, vm_uuid, names };
+	const struct names n = { .vm_name = vm_name, .thread_name = thread_name, .vm_uuid = vm_uuid,
+				 .vm_scope = vm_scope, .ctx = names };
 	const struct ndjson_meta m = {
 		.type = r->total ? RECORD_TOTAL : RECORD_INTERVAL, .host = r->host,
 		.kernel = r->kernel, .vcpu_source = r->vcpu_source, .spans = r->spans,
