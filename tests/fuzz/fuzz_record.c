@@ -160,7 +160,8 @@ static void round_trip(struct record *r, struct name_map *names)
 	const struct ndjson_meta m = {
 		.type = r->total ? RECORD_TOTAL : RECORD_INTERVAL, .host = r->host,
 		.kernel = r->kernel, .vcpu_source = r->vcpu_source, .spans = r->spans,
-		.by = r->level, .names = &n,
+		.by = r->level, .names = &n, .detail_max = r->detail_max,
+		.slow_threshold_ns = r->slow_threshold_ns, .slow_records = r->slow_records,
 	};
 	struct name_map names2 = {};
 	struct view v1, v2;

@@ -338,6 +338,8 @@ usage() {
 usage replay_needs_a_terminal "--replay needs a terminal \(report -I prints" run --replay "$RUN"
 usage replay_with_json "--replay shows a saved run at its own pace: --json does not apply" run --replay "$RUN" --json x
 usage replay_with_interval "--replay shows a saved run at its own pace: -i does not apply" run -i 2 --replay "$RUN"
+usage replay_with_detail "--replay shows a saved run at its own pace: --detail does not apply" run --replay "$RUN" --detail
+usage replay_with_slow "--replay shows a saved run at its own pace: --slow does not apply" run --slow 1ms --replay "$RUN"
 usage speed_needs_replay "--speed needs --replay FILE" run --speed 2
 usage bad_speed "invalid speed '0': expected a factor > 0" run --replay "$RUN" --speed 0
 finish

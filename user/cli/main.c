@@ -284,6 +284,8 @@ static void check_replay(struct argp_state *state, const struct run_opts *o)
 			argp_failure(state, EXIT_USAGE, 0, "--speed needs --replay FILE");
 		return;
 	}
+	if (!not_for_replay && (o->loader.detail || o->loader.slow_ns))	/* the child parser's */
+		not_for_replay = o->loader.detail ? "--detail" : "--slow";
 	if (not_for_replay)
 		argp_failure(state, EXIT_USAGE, 0, "--replay shows a saved run at its own pace: %s does "
 			     "not apply (report reads saved runs too)", not_for_replay);

@@ -385,7 +385,8 @@ static int pop_ended(struct stats_reader *r)
 			return n;
 		r->nr_ended_ids += n;
 	} while (n && r->nr_ended_ids == r->ended_ids_cap);
-	qsort(r->ended_ids, r->nr_ended_ids, sizeof(*r->ended_ids), cmp_u64);
+	if (r->nr_ended_ids > 1)
+		qsort(r->ended_ids, r->nr_ended_ids, sizeof(*r->ended_ids), cmp_u64);
 	return 0;
 }
 
@@ -393,13 +394,14 @@ static bool has_ended(const struct stats_reader *r, const struct kvmstat_key *k)
 {
 	__u64 id = (__u64)k->vm << 32 | k->tid;
 
-	return bsearch(&id, r->ended_ids, r->nr_ended_ids, sizeof(id), cmp_u64);
+	return r->nr_ended_ids && bsearch(&id, r->ended_ids, r->nr_ended_ids, sizeof(id), cmp_u64);
 }
 
 /* The slot's value at the first read into buf, NULL if none; the slot's next key has none. */
 static const void *take_baseline(struct stats_reader *r, __u32 slot, void *buf)
 {
-	__u32 *found = bsearch(&slot, r->start_slots, r->nr_start, sizeof(slot), cmp_u32);
+	__u32 *found = r->nr_start ? bsearch(&slot, r->start_slots, r->nr_start, sizeof(slot), cmp_u32)
+				   : NULL;
 	char *v;
 
 	if (!found)

@@ -53,7 +53,8 @@ static int by_time(const void *pa, const void *pb)
 
 void slow_list_sort(struct slow_list *l)
 {
-	qsort(l->e, l->nr, sizeof(*l->e), by_time);
+	if (l->nr > 1)	/* qsort wants an array, even of none */
+		qsort(l->e, l->nr, sizeof(*l->e), by_time);
 }
 
 static int slowest_first(const void *pa, const void *pb)
@@ -73,7 +74,8 @@ int slow_list_keep_slowest(struct slow_list *l, const struct slow_list *add, siz
 
 	for (i = 0; i < add->nr && !err; i++)
 		err = slow_list_add(l, &add->e[i]);
-	qsort(l->e, l->nr, sizeof(*l->e), slowest_first);
+	if (l->nr > 1)
+		qsort(l->e, l->nr, sizeof(*l->e), slowest_first);
 	if (l->nr > max)
 		l->nr = max;
 	return err;

@@ -129,7 +129,7 @@ int snapshot_accumulate(struct snapshot *total, const struct snapshot *add)
 		total->drops[i] += add->drops[i];
 	for (i = 0; i < add->nr; i++) {
 		probe.key = add->samples[i].key;
-		hit = bsearch(&probe, total->samples, sorted, sizeof(probe), sample_key_cmp);
+		hit = sorted ? bsearch(&probe, total->samples, sorted, sizeof(probe), sample_key_cmp) : NULL;
 		if (hit)
 			value_merge(&hit->val, &add->samples[i].val);
 		else if (!snapshot_add(total, &add->samples[i].key, &add->samples[i].val))

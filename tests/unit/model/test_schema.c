@@ -25,7 +25,7 @@ TEST(every_name_parses_back)
 	/* the kernel's enums and the tables agree in size */
 	ASSERT_EQ(schema_spans.nr, KVMSTAT_NR_SPANS);
 	ASSERT_EQ(schema_drops.nr, KVMSTAT_NR_EXIT_DROPS);
-	ASSERT_TRUE(schema_drops.descs && schema_drops.descs[KVMSTAT_NR_DROPS - 1]);
+	ASSERT_TRUE(schema_drops.descs && schema_drops.descs[KVMSTAT_NR_EXIT_DROPS - 1]);
 }
 
 TEST(choices_for_messages)
