@@ -5,40 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/keys.h"
+#include "model/view.h"
 
 #define KEY_BITS (KVMSTAT_KEY_DETAIL | KVMSTAT_KEY_OTHER)
 
 /* The grouping's part of a key, its class and origin, its key (or other, or unknown). */
 static struct kvmstat_key project(const struct kvmstat_key *k, enum grouping by)
 {
-	struct kvmstat_key p = {
-		.class = k->class, .flags = k->flags & (KVMSTAT_KEY_USER | KEY_BITS),
-		.detail = k->flags & KVMSTAT_KEY_DETAIL ? k->detail : 0,
-	};
+	struct kvmstat_key p = view_project_key(k, by);
 
-	if (by != GROUP_CLASS)
-		p.vm = k->vm;
-	if (by == GROUP_VCPU) {
-		p.vcpu = k->vcpu;
-		p.tid = k->tid;
-	}
+	p.flags |= k->flags & KEY_BITS;
+	p.detail = k->flags & KVMSTAT_KEY_DETAIL ? k->detail : 0;
 	return p;
 }
 
-/* Group, class, origin: what a class row of the view is. */
+/* Group, class, origin: what a class row of the view is (its keys' order without the key). */
 static int class_row_cmp(const struct kvmstat_key *a, const struct kvmstat_key *b)
 {
-	if (a->vm != b->vm)
-		return a->vm < b->vm ? -1 : 1;
-	if (a->vcpu != b->vcpu)
-		return a->vcpu < b->vcpu ? -1 : 1;
-	if (a->tid != b->tid)
-		return a->tid < b->tid ? -1 : 1;
-	if (a->class != b->class)
-		return a->class < b->class ? -1 : 1;
-	if ((a->flags & KVMSTAT_KEY_USER) != (b->flags & KVMSTAT_KEY_USER))
-		return a->flags & KVMSTAT_KEY_USER ? 1 : -1;
-	return 0;
+	struct kvmstat_key x = view_project_key(a, GROUP_VCPU), y = view_project_key(b, GROUP_VCPU);
+
+	return key_cmp(&x, &y);
 }
 
 static int sample_key_cmp(const void *pa, const void *pb)

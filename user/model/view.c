@@ -6,11 +6,7 @@
 #include <string.h>
 #include "model/view.h"
 
-/*
- * What a grouping keeps of a key: class and origin always, the VM, the vCPU thread.
- * Never the second-level key: a class row sums its keys (model/keys.h shows them).
- */
-static struct kvmstat_key project_key(const struct kvmstat_key *k, enum grouping by)
+struct kvmstat_key view_project_key(const struct kvmstat_key *k, enum grouping by)
 {
 	struct kvmstat_key p = { .class = k->class, .flags = k->flags & KVMSTAT_KEY_USER };
 
@@ -144,7 +140,7 @@ static int find_rows(const struct kvmstat_key *in, size_t n, enum grouping by, s
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
-		k = project_key(&in[i], by);
+		k = view_project_key(&in[i], by);
 		if (by == GROUP_VCPU)
 			k.vcpu = resolve_vcpu(&k, known, nr_known);
 		f->of[i] = row_of_key(f, &k, i);

@@ -51,6 +51,11 @@ struct view {
  * same thread is known to run. 0 or -ENOMEM (v is then empty: view_free it).
  */
 int view_build(struct view *v, const struct snapshot *s, enum grouping finest, __u32 totals);
+/*
+ * What a grouping keeps of a key: class and origin always, the VM, the vCPU thread.
+ * Never the second-level key: a class row sums its keys (model/keys.h shows them).
+ */
+struct kvmstat_key view_project_key(const struct kvmstat_key *k, enum grouping by);
 void view_free(struct view *v);
 /* Sorts each group's rows of level by: descending by key (ascending for SORT_CLASS). */
 void view_sort(struct view *v, enum grouping by, enum sort_key key, enum kvmstat_span span);
