@@ -42,7 +42,8 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Wno-unused-parameter -Ivmlinu
 ARCH_SRCS := $(wildcard arch/*.c)
 # What needs libbpf and the skeleton: the loader, run and the command line around them.
 LOADER_SRCS := user/loader/loader.c user/loader/inflight.c user/loader/ended_threads.c \
-	user/loader/detail.c user/loader/slow_reader.c user/cli/run.c user/cli/main.c
+	user/loader/detail.c user/loader/slow_reader.c user/cli/run.c user/cli/run_args.c \
+	user/cli/main.c
 # What the tests and benchmarks take of the libbpf side.
 LOADER_BPF_OBJS := $(patsubst %.c,$(HOST_OUT)/%.o,$(filter user/loader/%,$(LOADER_SRCS)))
 # run --listen: libmicrohttpd where it links. Debian ships no static libp11-kit (which its
@@ -54,8 +55,6 @@ HTTP_LIBS := $(if $(filter %/http_export.c,$(HTTP_SRC)),-lmicrohttpd -lpthread)
 ifeq ($(HTTP_LIBS),)
 $(warning libmicrohttpd-dev not installed: kvmstat-bpf is built without run --listen (make deps))
 endif
-# What the tests and benchmarks take of the libbpf side.
-LOADER_BPF_OBJS := $(patsubst %.c,$(HOST_OUT)/%.o,$(filter user/loader/%,$(LOADER_SRCS)))
 # Everything else is pure (no libbpf): the static library the tests and benchmarks link.
 LIB_SRCS := $(ARCH_SRCS) $(filter-out $(LOADER_SRCS) $(HTTP_SRCS),$(wildcard user/*/*.c))
 LIB_SRCS := $(filter-out user/compat/%,$(LIB_SRCS))

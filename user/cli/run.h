@@ -35,6 +35,8 @@ struct run_opts {
 };
 
 int cmd_run(const struct run_opts *o);
+/* run's command line (argv[0] "kvmstat-bpf run"): parsed, then cmd_run or cmd_replay. */
+int cmd_run_main(int argc, char **argv);
 /* run --replay: the live view of a saved run's interval lines (cli/replay.c). */
 int cmd_replay(const struct run_opts *o);
 
