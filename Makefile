@@ -41,7 +41,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Wno-unused-parameter -Ivmlinu
 
 ARCH_SRCS := $(wildcard arch/*.c)
 # What needs libbpf and the skeleton: the loader, run and the command line around them.
-LOADER_SRCS := user/loader/loader.c user/loader/inflight.c user/loader/ended_threads.c \
+LOADER_SRCS := user/loader/loader.c user/loader/maps.c user/loader/inflight.c user/loader/ended_threads.c \
 	user/loader/detail.c user/loader/slow_reader.c user/cli/run.c user/cli/run_args.c \
 	user/cli/main.c
 # What the tests and benchmarks take of the libbpf side.
