@@ -44,8 +44,8 @@
 #   soak      waves of 3 VMMs (soak_wave) one after another until SOAK_SECONDS (default 180)
 #             are up: sWa and sWb on the same tids every wave, equal modulo 16384 (reused and
 #             colliding), sWc on new ones; kvmstat-bpf `-i 1 --prom-file` with --max-keys and
-#             --keep-ended well below the run's keys; its RSS, fds and BPF maps' memory
-#             sampled every SOAK_SAMPLE s ("SOAK sample" lines). Bulk output (waves, NDJSON,
+#             --keep-ended well below the run's keys, -v (its heap in use each interval);
+#             its RSS, fds and BPF maps' memory sampled every SOAK_SAMPLE s ("SOAK sample"). Bulk output (waves, NDJSON,
 #             Prometheus file, samples) goes to $VMTEST_OUT (vmtest.sh --out):
 #             tests/vmtest/check_soak.py.
 # VMMS overrides the scenario's VMMs: "NAME ARGS;NAME ARGS..." (the VMM gets --name NAME ARGS);
@@ -224,7 +224,7 @@ reuse) SCENARIO_VMMS=$(reuse_vmms) SCENARIO_KVMSTAT="" SYNC_START=1 ;;
 churn) SCENARIO_VMMS=$(churn_vmms) SCENARIO_KVMSTAT="--max-keys $CHURN_MAX_KEYS" SYNC_START=1 ;;
 soak)
 	SCENARIO_VMMS=$(soak_wave 1)	# and more, made per wave (run_soak)
-	SCENARIO_KVMSTAT="-i 1 --prom-file $SOAK_PROM --max-keys $SOAK_MAX_KEYS --keep-ended $SOAK_KEEP_ENDED"
+	SCENARIO_KVMSTAT="-i 1 --prom-file $SOAK_PROM --max-keys $SOAK_MAX_KEYS --keep-ended $SOAK_KEEP_ENDED -v"
 	SYNC_START=1
 	;;
 detail)
@@ -325,7 +325,7 @@ stop_kvmstat() {
 	wait "$KPID"
 	KVMSTAT_RC=$?
 	echo "GUEST kvmstat-bpf rc=$KVMSTAT_RC"
-	sed 's/^/guest: kvmstat-bpf stderr: /' /tmp/kvmstat.err
+	sed 's/^/guest: kvmstat-bpf stderr: /' /tmp/kvmstat.err >&3	# soak: -v, long
 	[ -n "$KPID2" ] || return 0
 	kill -INT "$KPID2"
 	wait "$KPID2"
