@@ -14,6 +14,7 @@
 #include "arch/arch.h"
 #include "cli/http_export.h"
 #include "cli/live.h"
+#include "cli/name_sweep.h"
 #include "cli/output.h"
 #include "cli/run.h"
 #include "cli/term.h"
@@ -75,6 +76,7 @@ struct run_state {
 	char vcpu_source[96];		/* the loader's, "+proc" with the /proc scan */
 	struct slow_reader slow;	/* --slow */
 	struct slow_list slow_interval;	/* the records read since the last interval */
+	size_t names_kept;		/* names the last sweep of the cache kept */
 };
 
 static __u64 ts_ns(const struct timespec *ts)
@@ -111,6 +113,7 @@ static int emit_interval(struct run_state *st)
 
 	if (err)
 		return err;
+	name_sweep(&st->reader, &st->names_kept);	/* -ENOMEM: the next one tries again */
 	if (st->o->loader.verbose)
 		print_heap();
 	if (st->out.slow)	/* --vcpu: as the reader leaves out the samples */
