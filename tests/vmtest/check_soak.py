@@ -24,7 +24,7 @@ throughout. Checks:
             folded since the exposition was remade (at most --keep-ended) and VM 0's == the
             total's VM 0 per (class, origin); kvmstat_drops_total == the total's drops
   resources kvmstat-bpf's heap in use after each interval (-v) and its VmRSS, fds and BPF
-            maps (fdinfo memlock) sampled every few seconds: after the warm-up (WARMUP_S, or
+            maps (fdinfo memlock) sampled after every wave: after the warm-up (WARMUP_S, or
             a third of a shorter run) the heap grows by at most HEAP_SLACK, RSS by at most
             RSS_SLACK_KB (the rules: their comment), fds at the end as after warm-up, the maps
             and their memory the same in every sample

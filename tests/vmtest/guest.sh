@@ -45,7 +45,7 @@
 #             are up: sWa and sWb on the same tids every wave, equal modulo 16384 (reused and
 #             colliding), sWc on new ones; kvmstat-bpf `-i 1 --prom-file` with --max-keys and
 #             --keep-ended well below the run's keys, -v (its heap in use each interval);
-#             its RSS, fds and BPF maps' memory sampled every SOAK_SAMPLE s ("SOAK sample"). Bulk output (waves, NDJSON,
+#             its RSS, fds and BPF maps' memory sampled after each wave ("SOAK sample"). Bulk output (waves, NDJSON,
 #             Prometheus file, samples) goes to $VMTEST_OUT (vmtest.sh --out):
 #             tests/vmtest/check_soak.py.
 # VMMS overrides the scenario's VMMs: "NAME ARGS;NAME ARGS..." (the VMM gets --name NAME ARGS);
@@ -542,16 +542,20 @@ run_waves() {
 	done
 }
 
-# soak: waves (soak_wave) until SOAK_SECONDS are up; the VMM pids of wave w start at
-# 20000 + 1000 w, so pid_max goes up to the kernel's limit. Ends with "GUEST soak waves=N".
+# soak: waves (soak_wave) until SOAK_SECONDS are up, kvmstat-bpf sampled before the first and
+# after each (soak_sample); the VMM pids of wave w start at 20000 + 1000 w, so pid_max goes up
+# to the kernel's limit. Ends with "GUEST soak waves=N".
 run_soak() {
 	echo 4194304 >/proc/sys/kernel/pid_max || fail "failed to raise pid_max"
 	waves=0	# not known in advance: every wave is reset after it
 	soak_start=$(date +%s)
 	n=0
+	soak_sample >/tmp/soak.samples
 	while [ $(($(date +%s) - soak_start)) -lt "$SOAK_SECONDS" ]; do
 		n=$((n + 1))
 		run_wave "$n" "$(soak_wave "$n")"
+		# between waves: a process forked while a VMM starts could take a tid it asks for
+		soak_sample >>/tmp/soak.samples
 		echo "guest: soak wave $n done at $(($(date +%s) - soak_start)) s"
 		[ "$VMM_RC" = 0 ] || break
 	done
@@ -577,29 +581,9 @@ soak_sample() {
 	}' "/proc/$KPID/status" "/proc/$KPID/fdinfo"/* 2>/dev/null
 }
 
-SOAK_SAMPLE=${SOAK_SAMPLE:-5}
-SAMPLER=""
-start_sampler() {
-	[ "$SCENARIO" = soak ] && [ -n "$KPID" ] || return 0
-	(
-		while kill -0 "$KPID" 2>/dev/null; do
-			soak_sample >>/tmp/soak.samples
-			sleep "$SOAK_SAMPLE"
-		done
-	) &
-	SAMPLER=$!
-}
-
-# The last sample once the VMMs are done, then all of them and the last Prometheus file.
-stop_sampler() {
-	[ -n "$SAMPLER" ] || return 0
-	kill "$SAMPLER"
-	wait "$SAMPLER" 2>/dev/null
-	soak_sample >>/tmp/soak.samples
-}
-
+# The samples and the last Prometheus file.
 print_soak() {
-	[ -n "$SAMPLER" ] || return 0
+	[ "$SCENARIO" = soak ] || return 0
 	cat /tmp/soak.samples
 	echo "=== PROM BEGIN ==="
 	cat "$SOAK_PROM"
@@ -619,13 +603,11 @@ setup_hist
 start_kvmstat
 start_kvmstat2
 [ "${EXIT_TRACE_LATE:-0}" = 0 ] || enable_exit_trace
-start_sampler
 if [ "$SCENARIO" = soak ]; then
 	run_soak
 else
 	run_waves
 fi
-stop_sampler
 stop_kvmstat
 {
 	print_ndjson
