@@ -37,7 +37,7 @@ static bool keep_name(void *ctx, __u32 pid, __u32 tid)
 	const struct name_ids *s = ctx;
 	__u64 id = (__u64)pid << 32 | tid;
 
-	return bsearch(&id, s->ids, s->nr, sizeof(id), id_cmp);
+	return s->nr && bsearch(&id, s->ids, s->nr, sizeof(id), id_cmp);	/* no NULL base */
 }
 
 static int collect(const struct stats_reader *r, struct name_ids *s)
@@ -68,7 +68,8 @@ int name_sweep(const struct stats_reader *r, size_t *kept)
 		return 0;
 	err = collect(r, &s);
 	if (!err) {
-		qsort(s.ids, s.nr, sizeof(*s.ids), id_cmp);
+		if (s.nr)
+			qsort(s.ids, s.nr, sizeof(*s.ids), id_cmp);
 		names_cache_sweep(keep_name, &s);
 		*kept = names_cache_size();
 	}
