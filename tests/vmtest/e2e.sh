@@ -97,9 +97,10 @@ fi
 # nothing either way: it is run once more, and says so. A run whose VMMs finished is never retried,
 # so every count mismatch fails.
 emulator_failed() {
-	local run_rc=$1 log=$2
+	local run_rc=$1 log=$2 out=${2%.log}.out	# soak: the VMMs' lines are in its .out
+	[ "$SCENARIO" = soak ] || out=/dev/null
 	[ "$run_rc" = 124 ] || [ "$run_rc" = 125 ] ||
-		grep -qE '^GUEST vmm (name=[^ ]+ )?rc=(1[2-9][0-9]|2[0-9][0-9]) ' "$log"
+		grep -qE '^GUEST vmm (name=[^ ]+ )?rc=(1[2-9][0-9]|2[0-9][0-9]) ' "$log" "$out"
 }
 
 run_once() {
@@ -111,6 +112,7 @@ run_once() {
 run_once
 if [ "$run_rc" != 0 ] && emulator_failed "$run_rc" "$LOG"; then
 	cp "$LOG" "$LOG.emulator-failure"
+	[ "$SCENARIO" != soak ] || cp "${LOG%.log}.out" "${LOG%.log}.out.emulator-failure"
 	echo "e2e: $ARCH ($SCENARIO): a VMM died by a signal or QEMU timed out (log kept in" \
 		"$LOG.emulator-failure); running once more"
 	run_once
