@@ -226,6 +226,7 @@ soak)
 	SCENARIO_VMMS=$(soak_wave 1)	# and more, made per wave (run_soak)
 	SCENARIO_KVMSTAT="-i 1 --prom-file $SOAK_PROM --max-keys $SOAK_MAX_KEYS --keep-ended $SOAK_KEEP_ENDED -v"
 	SYNC_START=1
+	VMM_TIMEOUT=${VMM_TIMEOUT:-20}	# a wave takes 1-3 s: a hung one (the emulator) costs less
 	;;
 detail)
 	SCENARIO_VMMS=$DETAIL_VMMS SCENARIO_KVMSTAT="--span both --detail --slow 1ms"
