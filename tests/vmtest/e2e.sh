@@ -5,7 +5,8 @@
 # Usage: tests/vmtest/e2e.sh ARCH [--scenario NAME] [--append ARGS] [--timeout S] [--log FILE]
 #                            [--env NAME=VAL] [--kvmstat PATH|none] [-v]
 #   --scenario: single (default), multivm, fallback, timing, scale, collide, reuse, churn,
-#   detail (guest.sh), or qemu (arm64, riscv: Debian's QEMU and a Linux guest, qemu-host.sh,
+#   detail, soak (guest.sh; soak: SOAK_SECONDS from the environment, default 180, bulk
+#   output in LOG's .out, checked by check_soak.py), or qemu (arm64, riscv: Debian's QEMU and a Linux guest, qemu-host.sh,
 #   checked by check_qemu.py); the log defaults to
 #   build/vmtest/ARCH/e2e.log (single) or e2e-NAME.log.
 #   Needs build/vmtest/ARCH/vmm (make build/vmtest/ARCH/vmm). kvmstat-bpf: --kvmstat PATH (must
@@ -52,7 +53,15 @@ qemu)
 	[ "$ARCH" != x86 ] || die "the qemu scenario runs on arm64 and riscv (tests/vmtest/README.md: why not x86)"
 	[ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e-$SCENARIO.log
 	;;
-*) die "unknown scenario '$SCENARIO' (single | multivm | fallback | timing | scale | collide | reuse | churn | detail | qemu)" ;;
+soak)
+	[ -n "$LOG" ] || LOG=$ROOT/build/vmtest/$ARCH/e2e-$SCENARIO.log
+	SOAK_SECONDS=${SOAK_SECONDS:-180}
+	[[ "$SOAK_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "SOAK_SECONDS wants whole seconds, got '$SOAK_SECONDS'"
+	# the boot, the last wave and the output after SOAK_SECONDS: a few minutes at most
+	PASS=(--timeout $((SOAK_SECONDS + 400)) "${PASS[@]}" --out "${LOG%.log}.out"
+		--env "SCENARIO=$SCENARIO" --env "SOAK_SECONDS=$SOAK_SECONDS")
+	;;
+*) die "unknown scenario '$SCENARIO' (single | multivm | fallback | timing | scale | collide | reuse | churn | detail | soak | qemu)" ;;
 esac
 
 FILES=("$HERE/trace-lib.sh=/test/trace-lib.sh")
@@ -67,7 +76,10 @@ if [ "$SCENARIO" = qemu ]; then
 		[ ${#qemu_files[@]} -gt 0 ] || die "failed to lay out QEMU and the Linux guest"
 	FILES+=("${qemu_files[@]}" "$STATS=/bin/vcpu-stats")
 	PASS=(--timeout 900 "${PASS[@]}" --out "${LOG%.log}.out")
-else
+elif [ "$SCENARIO" = soak ]; then
+	CHECK=$HERE/check_soak.py
+fi
+if [ "$SCENARIO" != qemu ]; then
 	VMM=$ROOT/build/vmtest/$ARCH/vmm
 	[ -x "$VMM" ] || die "no $VMM: build it first (make build/vmtest/$ARCH/vmm)"
 	FILES+=("$VMM=/bin/vmm")
@@ -85,9 +97,10 @@ fi
 # nothing either way: it is run once more, and says so. A run whose VMMs finished is never retried,
 # so every count mismatch fails.
 emulator_failed() {
-	local run_rc=$1 log=$2
+	local run_rc=$1 log=$2 out=${2%.log}.out	# soak: the VMMs' lines are in its .out
+	[ "$SCENARIO" = soak ] || out=/dev/null
 	[ "$run_rc" = 124 ] || [ "$run_rc" = 125 ] ||
-		grep -qE '^GUEST vmm (name=[^ ]+ )?rc=(1[2-9][0-9]|2[0-9][0-9]) ' "$log"
+		grep -qE '^GUEST vmm (name=[^ ]+ )?rc=(1[2-9][0-9]|2[0-9][0-9]) ' "$log" "$out"
 }
 
 run_once() {
@@ -99,11 +112,16 @@ run_once() {
 run_once
 if [ "$run_rc" != 0 ] && emulator_failed "$run_rc" "$LOG"; then
 	cp "$LOG" "$LOG.emulator-failure"
+	[ "$SCENARIO" != soak ] || cp "${LOG%.log}.out" "${LOG%.log}.out.emulator-failure"
 	echo "e2e: $ARCH ($SCENARIO): a VMM died by a signal or QEMU timed out (log kept in" \
 		"$LOG.emulator-failure); running once more"
 	run_once
 fi
 check_rc=0
-python3 "$CHECK" "$LOG" || check_rc=$?
+if [ "$SCENARIO" = soak ]; then
+	python3 "$CHECK" "$LOG" "${LOG%.log}.out" || check_rc=$?
+else
+	python3 "$CHECK" "$LOG" || check_rc=$?
+fi
 echo "e2e: $ARCH ($SCENARIO): run rc=$run_rc, check rc=$check_rc, log: $LOG"
 [ "$run_rc" = 0 ] && [ "$check_rc" = 0 ]

@@ -41,6 +41,13 @@
 #             "TRACEKEY pid=T event=E F=V.. count=N", every exit -> entry pair "TRACEPAIR
 #             pid=T ts_us=.. dur_us=.. CLASS_FIELDS PC_FIELD", and "TRACE pid=T pairs=N"
 #             (tests/vmtest/check_keys.py).
+#   soak      waves of 3 VMMs (soak_wave) one after another until SOAK_SECONDS (default 180)
+#             are up: sWa and sWb on the same tids every wave, equal modulo 16384 (reused and
+#             colliding), sWc on new ones; kvmstat-bpf `-i 1 --prom-file` with --max-keys and
+#             --keep-ended well below the run's keys, -v (its heap in use each interval);
+#             its RSS, fds and BPF maps' memory sampled after each wave ("SOAK sample"). Bulk output (waves, NDJSON,
+#             Prometheus file, samples) goes to $VMTEST_OUT (vmtest.sh --out):
+#             tests/vmtest/check_soak.py.
 # VMMS overrides the scenario's VMMs: "NAME ARGS;NAME ARGS..." (the VMM gets --name NAME ARGS);
 # '|' separates waves: the VMMs of a wave run at once, a wave starts when the previous one ended
 # (WAVE_GAP s later). Per wave the ground truths are printed after a "GUEST wave=N" line and reset.
@@ -187,6 +194,21 @@ churn_vmms() {
 	echo "$out"
 }
 
+# soak: wave $1 of 3 VMMs: sWa (2 vCPUs, tids 6000-6001) and sWb (2 vCPUs, tids 6000-6001 +
+# 16384: equal modulo the pending-exit array's size) on the same tids every wave, running at
+# once; sWc (4 vCPUs) on the tids the kernel hands out. Counts cycle over 4 waves (so a
+# wave's exits in the next wave's VMs would show), different per (VM, vCPU) within a wave.
+SOAK_TID=6000
+SOAK_MAX_KEYS=128
+SOAK_KEEP_ENDED=64
+SOAK_PROM=/tmp/k.prom
+soak_wave() {
+	base=$((3 * ($1 % 4)))
+	echo "s$1a --vcpus 2 $(vm_counts "$base" 2) --tids $(tid_list $SOAK_TID 2);" \
+		"s$1b --vcpus 2 $(vm_counts $((base + 1)) 2) --tids $(tid_list $((SOAK_TID + 16384)) 2);" \
+		"s$1c --vcpus 4 $(vm_counts $((base + 2)) 4)"
+}
+
 SCENARIO=${SCENARIO:-single}
 PIN_VMMS=0
 SYNC_START=0
@@ -200,6 +222,12 @@ scale) SCENARIO_VMMS=$(scale_vmms) SCENARIO_KVMSTAT="-i 1" SYNC_START=1 ;;
 collide) SCENARIO_VMMS=$(collide_vmms) SCENARIO_KVMSTAT="--span both" PIN_VMMS=1 SYNC_START=1 ;;
 reuse) SCENARIO_VMMS=$(reuse_vmms) SCENARIO_KVMSTAT="" SYNC_START=1 ;;
 churn) SCENARIO_VMMS=$(churn_vmms) SCENARIO_KVMSTAT="--max-keys $CHURN_MAX_KEYS" SYNC_START=1 ;;
+soak)
+	SCENARIO_VMMS=$(soak_wave 1)	# and more, made per wave (run_soak)
+	SCENARIO_KVMSTAT="-i 1 --prom-file $SOAK_PROM --max-keys $SOAK_MAX_KEYS --keep-ended $SOAK_KEEP_ENDED -v"
+	SYNC_START=1
+	VMM_TIMEOUT=${VMM_TIMEOUT:-20}	# a wave takes 1-3 s: a hung one (the emulator) costs less
+	;;
 detail)
 	SCENARIO_VMMS=$DETAIL_VMMS SCENARIO_KVMSTAT="--span both --detail --slow 1ms"
 	KVMSTAT2_ARGS=${KVMSTAT2_ARGS:---detail-max 2 --slow 1ns --slow-rate 20 --slow-burst 5}
@@ -208,7 +236,7 @@ detail)
 	;;
 *)
 	echo "guest: unknown SCENARIO '$SCENARIO' (single | multivm | fallback | timing | scale |" \
-		"collide | reuse | churn | detail)"
+		"collide | reuse | churn | detail | soak)"
 	exit 2
 	;;
 esac
@@ -224,6 +252,16 @@ fail() {
 	echo "guest: $*"
 	exit 1
 }
+
+# soak: the bulk of what the check reads (waves, NDJSON, samples) through the virtio port of
+# vmtest.sh --out (the console is slow); else all on the console.
+if [ "$SCENARIO" = soak ]; then
+	[ -c "${VMTEST_OUT:-}" ] || fail "the soak scenario wants vmtest.sh --out"
+	SOAK_SECONDS=${SOAK_SECONDS:-180}
+	exec 3>>"$VMTEST_OUT"
+else
+	exec 3>&1
+fi
 
 # shellcheck source=tests/vmtest/trace-lib.sh
 . /test/trace-lib.sh
@@ -288,7 +326,7 @@ stop_kvmstat() {
 	wait "$KPID"
 	KVMSTAT_RC=$?
 	echo "GUEST kvmstat-bpf rc=$KVMSTAT_RC"
-	sed 's/^/guest: kvmstat-bpf stderr: /' /tmp/kvmstat.err
+	sed 's/^/guest: kvmstat-bpf stderr: /' /tmp/kvmstat.err >&3	# soak: -v, long
 	[ -n "$KPID2" ] || return 0
 	kill -INT "$KPID2"
 	wait "$KPID2"
@@ -460,8 +498,36 @@ print_vmms() {
 	done
 }
 
-# The ground truths of each wave, printed when it ended (a "GUEST wave=N" line first when
-# there are several), then reset for the next.
+# Wave $1 (VMMs $2): its ground truths printed when it ended (a "GUEST wave=N" line first
+# when there are several, waves != 1), then reset for the next.
+run_wave() {
+	w=$1
+	[ "$w" = 1 ] || sleep "$WAVE_GAP"
+	[ "$w" = 1 ] || setup_hist
+	# The VMM processes of wave w get pids from 20000 + 1000 w: new ones each wave (a
+	# VMM restarts as another process), apart from the tids the VMMs choose (vmm --tids).
+	[ "$waves" = 1 ] || echo $((20000 + 1000 * w)) >/proc/sys/kernel/ns_last_pid
+	start=$(date +%s)
+	start_vmms "$2" "/tmp/start.$w"
+	start_watchdog
+	wait_vmms
+	stop_watchdog
+	if [ "$w" = "$waves" ] && [ -n "${AFTER_VMMS:-}" ]; then
+		# shellcheck disable=SC1090
+		. "$AFTER_VMMS"
+	fi
+	echo 0 >"$I/tracing_on"
+	{
+		[ "$waves" = 1 ] || echo "GUEST wave=$w"
+		print_vmms
+		count_trace
+		count_trace_keys
+		print_hist
+	} >&3
+	[ "$w" = "$waves" ] || reset_trace
+}
+
+# The waves of VMMS, one after another.
 run_waves() {
 	set -f
 	IFS='|'
@@ -470,31 +536,59 @@ run_waves() {
 	unset IFS
 	set +f
 	waves=$#
-	w=1
+	n=1
 	for wave in "$@"; do
-		[ "$w" = 1 ] || sleep "$WAVE_GAP"
-		[ "$w" = 1 ] || setup_hist
-		# The VMM processes of wave w get pids from 20000 + 1000 w: new ones each wave (a
-		# VMM restarts as another process), apart from the tids the VMMs choose (vmm --tids).
-		[ "$waves" = 1 ] || echo $((20000 + 1000 * w)) >/proc/sys/kernel/ns_last_pid
-		start=$(date +%s)
-		start_vmms "$wave" "/tmp/start.$w"
-		start_watchdog
-		wait_vmms
-		stop_watchdog
-		if [ "$w" = "$waves" ] && [ -n "${AFTER_VMMS:-}" ]; then
-			# shellcheck disable=SC1090
-			. "$AFTER_VMMS"
-		fi
-		echo 0 >"$I/tracing_on"
-		[ "$waves" = 1 ] || echo "GUEST wave=$w"
-		print_vmms
-		count_trace
-		count_trace_keys
-		print_hist
-		[ "$w" = "$waves" ] || reset_trace
-		w=$((w + 1))
+		run_wave "$n" "$wave"
+		n=$((n + 1))
 	done
+}
+
+# soak: waves (soak_wave) until SOAK_SECONDS are up, kvmstat-bpf sampled before the first and
+# after each (soak_sample); the VMM pids of wave w start at 20000 + 1000 w, so pid_max goes up
+# to the kernel's limit. Ends with "GUEST soak waves=N".
+run_soak() {
+	echo 4194304 >/proc/sys/kernel/pid_max || fail "failed to raise pid_max"
+	waves=0	# not known in advance: every wave is reset after it
+	soak_start=$(date +%s)
+	n=0
+	soak_sample >/tmp/soak.samples
+	while [ $(($(date +%s) - soak_start)) -lt "$SOAK_SECONDS" ]; do
+		n=$((n + 1))
+		run_wave "$n" "$(soak_wave "$n")"
+		# between waves: a process forked while a VMM starts could take a tid it asks for
+		soak_sample >>/tmp/soak.samples
+		echo "guest: soak wave $n done at $(($(date +%s) - soak_start)) s"
+		[ "$VMM_RC" = 0 ] || break
+	done
+	echo "GUEST soak waves=$n vmms=$NVMM seconds=$(($(date +%s) - soak_start))" \
+		"soak_seconds=$SOAK_SECONDS" >&3
+}
+
+# soak: kvmstat-bpf's resident memory (VmRSS, RssAnon), open fds and its BPF maps (those
+# among its fds) with the kernel's account of their memory (fdinfo memlock), one line.
+soak_sample() {
+	read -r up _ </proc/uptime
+	awk -v t="$up" '
+	function end_file() { if (is_map) { maps++; bytes += mem }; is_map = 0; mem = 0 }
+	FNR == 1 { end_file(); if (FILENAME ~ /fdinfo/) fds++ }
+	/^VmRSS:/ { rss = $2 }
+	/^RssAnon:/ { anon = $2 }
+	/^map_type:/ { is_map = 1 }
+	/^memlock:/ { mem = $2 }
+	END {
+		end_file()
+		printf "SOAK sample t=%s rss_kb=%d anon_kb=%d fds=%d maps=%d map_bytes=%.0f\n",
+			t, rss, anon, fds, maps, bytes
+	}' "/proc/$KPID/status" "/proc/$KPID/fdinfo"/* 2>/dev/null
+}
+
+# The samples and the last Prometheus file.
+print_soak() {
+	[ "$SCENARIO" = soak ] || return 0
+	cat /tmp/soak.samples
+	echo "=== PROM BEGIN ==="
+	cat "$SOAK_PROM"
+	echo "=== PROM END ==="
 }
 
 echo "GUEST scenario=$SCENARIO kvmstat_args=$KVMSTAT_ARGS"
@@ -510,9 +604,16 @@ setup_hist
 start_kvmstat
 start_kvmstat2
 [ "${EXIT_TRACE_LATE:-0}" = 0 ] || enable_exit_trace
-run_waves
+if [ "$SCENARIO" = soak ]; then
+	run_soak
+else
+	run_waves
+fi
 stop_kvmstat
-print_ndjson
+{
+	print_ndjson
+	print_soak
+} >&3
 if [ "$VMM_RC" != 0 ]; then
 	# The kernel's side of it (e.g. "vmm[pid]: unhandled exception" at info level).
 	dmesg | tail -n 30 | sed 's/^/guest: dmesg: /'

@@ -65,13 +65,37 @@ static int write_prom(FILE *f, void *ctx)
 	return prom_state_write(ctx, f);
 }
 
+/* Keys of ended threads the reader folded into VM 0 (--keep-ended), so far. */
+static __u64 folded_keys(const struct stats_reader *r)
+{
+	return r->ended.nr_ended - r->ended.nr;
+}
+
+/*
+ * The state holds a series for every key it was given, but the reader folds the oldest
+ * ended threads' keys into VM 0 (--keep-ended): once as many keys as it keeps have folded
+ * since the state was made, it is made again from the counts, which have them folded. So
+ * ended threads' series stay within twice --keep-ended keys, each key costs one remake
+ * (amortized), and a host where VMs come and go does not grow the exposition for ever.
+ */
+static bool prom_state_outgrown(const struct run_output *o, const struct stats_reader *r)
+{
+	return folded_keys(r) - o->prom_folded >= (r->ended.cap ? r->ended.cap : 1);
+}
+
 int output_prom_update(struct run_output *o, const struct stats_reader *r)
 {
 	struct snapshot counts;
 	int err;
 
-	if (!o->prom_started)
+	if (o->prom_started && prom_state_outgrown(o, r)) {
+		prom_state_free(&o->prom_state);
+		o->prom_started = false;
+	}
+	if (!o->prom_started) {
 		prom_state_init(&o->prom_state, r->arch, &o->prom);
+		o->prom_folded = folded_keys(r);
+	}
 	if (o->prom_started && o->prom_reads + 1 == r->reads)
 		err = prom_state_add(&o->prom_state, &r->interval);
 	else {	/* the first time, or a read was missed: the counts since load */

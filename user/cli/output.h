@@ -56,6 +56,7 @@ struct run_output {
 	struct prom_state prom_state;	/* the exposition, updated with each read's changes */
 	bool prom_started;
 	unsigned long prom_reads;	/* the reader's reads it holds */
+	__u64 prom_folded;		/* the reader's folded ended keys when the state was made */
 	unsigned int failed[NR_OUTPUTS];	/* writes that failed */
 	bool prom_failing;		/* the last Prometheus write failed */
 	bool json_stopped;		/* after a failed JSON write: no more lines */

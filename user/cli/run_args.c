@@ -78,7 +78,7 @@ static const struct argp_option run_options[] = {
 	{ "fentry-target", OPT_FENTRY_TARGET, "FUNC", OPTION_HIDDEN, "Tests: the vCPU fentry on FUNC (one the kernel refuses)", 0 },
 	{ "vcpu-source", OPT_VCPU_SOURCE, "SRC", 0,
 	  "auto (default), proc (no kvm_running_vcpu ksym: /proc at attach) or thread (the fallback)", 0 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf debug output and the setup", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf debug output, the setup and the heap in use after each interval", 0 },
 	{},
 };
 

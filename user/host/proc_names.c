@@ -92,6 +92,38 @@ void names_cache_free(void)
 	cache_nr = cache_mask = 0;
 }
 
+size_t names_cache_size(void)
+{
+	return cache_nr;
+}
+
+void names_cache_sweep(names_keep_fn keep, void *ctx)
+{
+	struct name_entry **n, *e;
+	size_t i;
+
+	if (!cache)
+		return;
+	n = calloc(cache_mask + 1, sizeof(*n));
+	if (!n)
+		return;	/* kept all: the next sweep tries again */
+	cache_nr = 0;
+	for (i = 0; i <= cache_mask; i++) {
+		e = cache[i];
+		if (!e)
+			continue;
+		if (!keep(ctx, e->kind == NAME_THREAD ? e->id >> 32 : e->id,
+			  e->kind == NAME_THREAD ? (__u32)e->id : 0)) {
+			free(e);
+			continue;
+		}
+		n[cache_slot(n, cache_mask, e->id, e->kind)] = e;
+		cache_nr++;
+	}
+	free(cache);
+	cache = n;
+}
+
 static ssize_t read_file(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -33,6 +33,16 @@ const char *proc_vm_scope(void *ctx, __u32 pid);
  * reused by another process names that process's thread, never this one. */
 const char *proc_thread_name(void *ctx, __u32 pid, __u32 tid);
 void names_cache_free(void);
+/* Names kept: pid and tid of a thread's, tid 0 for a VM's (name, UUID, scope). */
+typedef bool (*names_keep_fn)(void *ctx, __u32 pid, __u32 tid);
+/*
+ * Forgets the names keep() no longer wants (those of VMs and threads no key refers to any
+ * more: without it the cache grows with every VM a host ever ran). Names handed out before
+ * may be freed: call it where none is held (between intervals). Forgotten names are read
+ * again if asked (/proc, else the fallback).
+ */
+void names_cache_sweep(names_keep_fn keep, void *ctx);
+size_t names_cache_size(void);
 
 /* Asked when /proc no longer has the process: e.g. the kernel's record of its threads.
  * tid 0: the name of VM (process) pid, else of its thread tid. Returns buf or NULL. */

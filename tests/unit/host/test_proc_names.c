@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* QEMU's command line: the guest name, the UUID; vCPU ids from thread names. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <unistd.h>
 #include "host/proc_names.h"
 #include "model/names.h"
 #include "test.h"
@@ -87,7 +90,43 @@ TEST(libvirt_scopes)
 	ASSERT_TRUE(!libvirt_scope("", buf, sizeof(buf)));
 }
 
+static bool keep_none(void *ctx, __u32 pid, __u32 tid)
+{
+	(void)ctx, (void)pid, (void)tid;
+	return false;
+}
+
+static bool keep_vm(void *ctx, __u32 pid, __u32 tid)
+{
+	return pid == *(const __u32 *)ctx && !tid;
+}
+
+/* The cache forgets what the sweep is told not to keep; a forgotten name is read again. */
+TEST(sweep_forgets_the_names_not_kept)
+{
+	__u32 pid = getpid(), tid = gettid(), ppid = getppid();
+	char name[NAME_LEN];
+
+	names_cache_free();
+	if (!ASSERT_TRUE(proc_vm_name(NULL, pid) && proc_vm_name(NULL, ppid) &&
+			 proc_thread_name(NULL, pid, tid)))
+		return;
+	snprintf(name, sizeof(name), "%s", proc_vm_name(NULL, pid));
+	ASSERT_EQ(names_cache_size(), 3);
+	names_cache_sweep(keep_vm, &pid);
+	ASSERT_EQ(names_cache_size(), 1);
+	ASSERT_STR(proc_vm_name(NULL, pid), name);	/* kept: no new entry */
+	ASSERT_EQ(names_cache_size(), 1);
+	ASSERT_TRUE(proc_thread_name(NULL, pid, tid) != NULL);	/* read again */
+	ASSERT_EQ(names_cache_size(), 2);
+	names_cache_sweep(keep_none, NULL);
+	ASSERT_EQ(names_cache_size(), 0);
+	ASSERT_STR(proc_vm_name(NULL, pid), name);
+	names_cache_free();
+}
+
 TEST_MAIN(TEST_CASE(qemu_guest_names),
 	  TEST_CASE(qemu_vm_uuids),
 	  TEST_CASE(qemu_command_lines_as_qemu_reads_them),
-	  TEST_CASE(libvirt_scopes))
+	  TEST_CASE(libvirt_scopes),
+	  TEST_CASE(sweep_forgets_the_names_not_kept))
