@@ -15,54 +15,7 @@
 #define KEEP_ENDED 3
 #define VMS 40
 
-struct fake {
-	struct stats_source src;	/* first: the callbacks find the fake from it */
-	struct kvmstat_key keys[SLOTS];
-	__u32 used;
-	char *values;
-	__u64 ended[SLOTS];
-	int nr_ended;
-	__u32 freed[SLOTS];
-	int nr_freed;
-};
-
-static int fake_pop_ended(const struct stats_source *src, __u64 *ids, size_t max)
-{
-	struct fake *f = (struct fake *)src;
-	int n = f->nr_ended < (int)max ? f->nr_ended : (int)max;
-
-	memcpy(ids, f->ended, n * sizeof(*ids));
-	memmove(f->ended, f->ended + n, (f->nr_ended - n) * sizeof(*ids));
-	f->nr_ended -= n;
-	return n;
-}
-
-/* As the loader does: the key unpublished, the value zeroed, the slot queued. */
-static int fake_free_slot(const struct stats_source *src, __u32 slot, const struct kvmstat_key *key)
-{
-	struct fake *f = (struct fake *)src;
-
-	if (memcmp(key, &f->keys[slot], sizeof(*key)))
-		return -EINVAL;
-	memset(&f->keys[slot], 0, sizeof(*key));
-	memset(f->values + slot * f->src.stride, 0, f->src.stride);
-	f->freed[f->nr_freed++] = slot;
-	return 0;
-}
-
-static void fake_init(struct fake *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->src.stride = kvmstat_value_size(1);
-	f->values = calloc(SLOTS, f->src.stride);
-	f->src.values = f->values;
-	f->src.keys = f->keys;
-	f->src.used = &f->used;
-	f->src.max_keys = SLOTS;
-	f->src.spans = SPANS;
-	f->src.pop_ended = fake_pop_ended;
-	f->src.free_slot = fake_free_slot;
-}
+#include "fake_source.h"
 
 /* VM vm's one vCPU thread makes n exits in a free slot, then ends. */
 static void vm_runs(struct fake *f, __u32 vm, __u64 n)
@@ -108,7 +61,7 @@ TEST(ended_vms_series_stay_bounded_counts_exact)
 	__u64 want = 0;
 	__u32 vm;
 
-	fake_init(&f);
+	fake_init(&f, SPANS);
 	stats_reader_init(&r, &f.src, KVMSTAT_ARCH_ARM64, NULL);
 	r.ended.cap = KEEP_ENDED;
 	ASSERT_EQ(stats_reader_update(&r), 0);
